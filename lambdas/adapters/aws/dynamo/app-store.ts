@@ -1,0 +1,150 @@
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ConflictError, NotFoundError } from '../../../core/errors';
+import type { App } from '../../../core/model';
+import type { AppStore, Page, PageRequest } from '../../../ports';
+import { decodeCursor, isConditionalCheckFailed, queryPage } from './paging';
+import { INDEX } from './tables';
+
+/**
+ * Apps in the catalog table.
+ * - app:       pk `APP#{appId}`, sk `#APP`; listed through the byKind index (`APP`, appId)
+ * - uid claim: pk `UID#{uid}`,   sk `#UID`; makes `uid` unique with a conditional put
+ * Endpoints share the app's partition (see DynamoEndpointStore).
+ */
+const APP_SK = '#APP';
+const UID_SK = '#UID';
+const APP_KIND = 'APP';
+const LIST_KEYS = ['pk', 'sk', 'kindPk', 'kindSk'];
+
+export const appKey = (appId: string) => ({ pk: `APP#${appId}`, sk: APP_SK });
+const uidKey = (uid: string) => ({ pk: `UID#${uid}`, sk: UID_SK });
+
+export class DynamoAppStore implements AppStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async create(app: App): Promise<void> {
+    if (app.uid !== null) await this.claimUid(app.uid, app.id);
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: toItem(app),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async get(appId: string): Promise<App | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: appKey(appId), ConsistentRead: true }),
+    );
+    return Item === undefined ? undefined : fromItem(Item);
+  }
+
+  list(page: PageRequest): Promise<Page<App>> {
+    return queryPage(
+      this.doc,
+      {
+        TableName: this.tableName,
+        IndexName: INDEX.byKind,
+        KeyConditionExpression: 'kindPk = :kind',
+        ExpressionAttributeValues: { ':kind': APP_KIND },
+      },
+      {
+        limit: page.limit,
+        startKey: decodeCursor(page.cursor, { kindPk: APP_KIND }, LIST_KEYS),
+        keyNames: LIST_KEYS,
+      },
+      fromItem,
+    );
+  }
+
+  async update(previous: App, next: App): Promise<void> {
+    if (next.uid !== null && next.uid !== previous.uid) await this.claimUid(next.uid, next.id);
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: toItem(next),
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw new NotFoundError('Application', next.id);
+      throw error;
+    }
+    if (previous.uid !== null && previous.uid !== next.uid) await this.releaseUid(previous.uid, previous.id);
+  }
+
+  async delete(app: App): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: appKey(app.id) }));
+    if (app.uid !== null) await this.releaseUid(app.uid, app.id);
+  }
+
+  /**
+   * Claims a uid for an app. A claim whose app does not exist is left over from a create
+   * that died between its two writes; it is taken over rather than blocking the uid forever.
+   */
+  private async claimUid(uid: string, appId: string): Promise<void> {
+    const claim = (condition: string, values?: Record<string, unknown>) =>
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: { ...uidKey(uid), appId },
+          ConditionExpression: condition,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    try {
+      await claim('attribute_not_exists(pk) OR appId = :self', { ':self': appId });
+      return;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: uidKey(uid), ConsistentRead: true }),
+    );
+    const holder = typeof Item?.appId === 'string' ? Item.appId : undefined;
+    if (holder !== undefined && (await this.get(holder)) === undefined) {
+      try {
+        await claim('appId = :orphan', { ':orphan': holder });
+        return;
+      } catch (error) {
+        if (!isConditionalCheckFailed(error)) throw error;
+      }
+    }
+    throw new ConflictError(`Another application already has uid ${uid}.`);
+  }
+
+  private async releaseUid(uid: string, appId: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: uidKey(uid),
+          ConditionExpression: 'appId = :self',
+          ExpressionAttributeValues: { ':self': appId },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+  }
+}
+
+function toItem(app: App): Record<string, unknown> {
+  return { ...appKey(app.id), kindPk: APP_KIND, kindSk: app.id, ...app };
+}
+
+function fromItem(item: Record<string, unknown>): App {
+  return {
+    id: item.id as string,
+    name: item.name as string,
+    uid: (item.uid as string | null | undefined) ?? null,
+    metadata: (item.metadata as App['metadata'] | undefined) ?? {},
+    createdAt: item.createdAt as string,
+    updatedAt: item.updatedAt as string,
+  };
+}

@@ -1,0 +1,180 @@
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { Attempt, AttemptError, Delivery } from '../../../core/model';
+import type { AttemptRecord, DeliveryStore, Page, PageRequest } from '../../../ports';
+import { decodeCursor, isConditionalCheckFailed, queryAll, queryPage } from './paging';
+
+/**
+ * Deliveries and attempts, partitioned by message (a message's whole story in one query).
+ * - delivery: pk msgId, sk `D#{endpointId}`
+ * - attempt:  pk msgId, sk `A#{endpointId}#{attemptNumber, 3 digits}`: one record per attempt
+ *   number, so an attempt made again after a crash replaces its earlier record
+ */
+const KEYS = ['pk', 'sk'];
+const deliveryKey = (msgId: string, endpointId: string) => ({ pk: msgId, sk: `D#${endpointId}` });
+const attemptSk = (attempt: Pick<Attempt, 'endpointId' | 'attemptNumber'>) =>
+  `A#${attempt.endpointId}#${String(attempt.attemptNumber).padStart(3, '0')}`;
+
+export class DynamoDeliveryStore implements DeliveryStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly options: { readonly retentionDays: number },
+  ) {}
+
+  async createIfAbsent(delivery: Delivery): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...deliveryKey(delivery.msgId, delivery.endpointId),
+            ...delivery,
+            expiresAt: this.expiryFrom(delivery.createdAt),
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async get(msgId: string, endpointId: string): Promise<Delivery | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: deliveryKey(msgId, endpointId),
+        ConsistentRead: true,
+      }),
+    );
+    return Item === undefined ? undefined : deliveryFromItem(Item);
+  }
+
+  async listForMessage(msgId: string): Promise<readonly Delivery[]> {
+    const items = await queryAll(this.doc, this.prefixQuery(msgId, 'D#'));
+    return items.map(deliveryFromItem);
+  }
+
+  async saveAttempt(attempt: Attempt): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          pk: attempt.msgId,
+          sk: attemptSk(attempt),
+          ...attempt,
+          expiresAt: this.expiryFrom(attempt.timestamp),
+        },
+      }),
+    );
+  }
+
+  async recordAttempt(
+    msgId: string,
+    endpointId: string,
+    expectedAttemptCount: number,
+    record: AttemptRecord,
+  ): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: deliveryKey(msgId, endpointId),
+          UpdateExpression:
+            'SET #status = :status, attemptCount = :count, nextAttemptAt = :next, lastAttempt = :last',
+          ConditionExpression: 'attemptCount = :expected AND #status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':status': record.status,
+            ':count': record.attemptCount,
+            ':next': record.nextAttemptAt,
+            ':last': record.lastAttempt,
+            ':expected': expectedAttemptCount,
+            ':pending': 'pending',
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async abandon(msgId: string, endpointId: string, reason: AttemptError): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: deliveryKey(msgId, endpointId),
+          UpdateExpression: 'SET #status = :failed, nextAttemptAt = :none, abandonReason = :reason',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':failed': 'failed',
+            ':none': null,
+            ':reason': reason,
+            ':pending': 'pending',
+          },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+  }
+
+  listAttempts(msgId: string, page: PageRequest): Promise<Page<Attempt>> {
+    return queryPage(
+      this.doc,
+      this.prefixQuery(msgId, 'A#'),
+      { limit: page.limit, startKey: decodeCursor(page.cursor, { pk: msgId }, KEYS), keyNames: KEYS },
+      attemptFromItem,
+    );
+  }
+
+  private prefixQuery(msgId: string, prefix: string) {
+    return {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': msgId, ':prefix': prefix },
+      ConsistentRead: true,
+    };
+  }
+
+  private expiryFrom(isoTime: string): number {
+    return Math.floor(Date.parse(isoTime) / 1000) + this.options.retentionDays * 86_400;
+  }
+}
+
+function deliveryFromItem(item: Record<string, unknown>): Delivery {
+  return {
+    msgId: item.msgId as string,
+    appId: item.appId as string,
+    endpointId: item.endpointId as string,
+    eventType: item.eventType as string,
+    status: item.status as Delivery['status'],
+    attemptCount: item.attemptCount as number,
+    nextAttemptAt: (item.nextAttemptAt as string | null | undefined) ?? null,
+    lastAttempt: item.lastAttempt ? attemptFromItem(item.lastAttempt as Record<string, unknown>) : null,
+    createdAt: item.createdAt as string,
+  };
+}
+
+function attemptFromItem(item: Record<string, unknown>): Attempt {
+  return {
+    id: item.id as string,
+    msgId: item.msgId as string,
+    appId: item.appId as string,
+    endpointId: item.endpointId as string,
+    attemptNumber: item.attemptNumber as number,
+    trigger: item.trigger as Attempt['trigger'],
+    timestamp: item.timestamp as string,
+    durationMs: item.durationMs as number,
+    outcome: item.outcome as Attempt['outcome'],
+    responseStatus: (item.responseStatus as number | null | undefined) ?? null,
+    responseBody: (item.responseBody as string | null | undefined) ?? null,
+    error: (item.error as Attempt['error'] | undefined) ?? null,
+  };
+}

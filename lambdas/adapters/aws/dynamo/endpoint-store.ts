@@ -1,0 +1,107 @@
+import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { NotFoundError } from '../../../core/errors';
+import type { Endpoint } from '../../../core/model';
+import type { EndpointStore, Page, PageRequest } from '../../../ports';
+import { decodeCursor, isConditionalCheckFailed, queryAll, queryPage } from './paging';
+
+/**
+ * Endpoints in the catalog table, in their app's partition: pk `APP#{appId}`, sk
+ * `EP#{endpointId}`. Fan-out reads them all with one strongly consistent query.
+ */
+const KEYS = ['pk', 'sk'];
+const partition = (appId: string) => `APP#${appId}`;
+const key = (appId: string, endpointId: string) => ({ pk: partition(appId), sk: `EP#${endpointId}` });
+
+export class DynamoEndpointStore implements EndpointStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async create(endpoint: Endpoint): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: toItem(endpoint),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+  }
+
+  async get(appId: string, endpointId: string): Promise<Endpoint | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: key(appId, endpointId), ConsistentRead: true }),
+    );
+    return Item === undefined ? undefined : fromItem(Item);
+  }
+
+  list(appId: string, page: PageRequest): Promise<Page<Endpoint>> {
+    return queryPage(
+      this.doc,
+      this.queryOf(appId),
+      {
+        limit: page.limit,
+        startKey: decodeCursor(page.cursor, { pk: partition(appId) }, KEYS),
+        keyNames: KEYS,
+      },
+      fromItem,
+    );
+  }
+
+  async listAll(appId: string): Promise<readonly Endpoint[]> {
+    return (await queryAll(this.doc, this.queryOf(appId))).map(fromItem);
+  }
+
+  async update(endpoint: Endpoint): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: toItem(endpoint),
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw new NotFoundError('Endpoint', endpoint.id);
+      throw error;
+    }
+  }
+
+  async delete(appId: string, endpointId: string): Promise<boolean> {
+    const { Attributes } = await this.doc.send(
+      new DeleteCommand({ TableName: this.tableName, Key: key(appId, endpointId), ReturnValues: 'ALL_OLD' }),
+    );
+    return Attributes !== undefined;
+  }
+
+  private queryOf(appId: string) {
+    return {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': partition(appId), ':prefix': 'EP#' },
+      ConsistentRead: true,
+    };
+  }
+}
+
+function toItem(endpoint: Endpoint): Record<string, unknown> {
+  return { ...key(endpoint.appId, endpoint.id), ...endpoint };
+}
+
+function fromItem(item: Record<string, unknown>): Endpoint {
+  return {
+    id: item.id as string,
+    appId: item.appId as string,
+    kind: item.kind as Endpoint['kind'],
+    url: (item.url as string | null | undefined) ?? null,
+    description: (item.description as string | undefined) ?? '',
+    eventTypes: (item.eventTypes as string[] | null | undefined) ?? null,
+    headers: (item.headers as Endpoint['headers'] | undefined) ?? {},
+    disabled: item.disabled === true,
+    rateLimit: (item.rateLimit as number | null | undefined) ?? null,
+    metadata: (item.metadata as Endpoint['metadata'] | undefined) ?? {},
+    secrets: item.secrets as Endpoint['secrets'],
+    createdAt: item.createdAt as string,
+    updatedAt: item.updatedAt as string,
+  };
+}

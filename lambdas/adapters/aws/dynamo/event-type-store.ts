@@ -1,0 +1,79 @@
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { ConflictError } from '../../../core/errors';
+import type { EventType } from '../../../core/model';
+import type { EventTypeStore, Page, PageRequest } from '../../../ports';
+import { decodeCursor, isConditionalCheckFailed, queryPage } from './paging';
+import { INDEX } from './tables';
+
+/** Event types in the catalog table: pk `EVT#{name}`, sk `#EVT`; listed by name through byKind. */
+const EVT_SK = '#EVT';
+const EVT_KIND = 'EVT';
+const LIST_KEYS = ['pk', 'sk', 'kindPk', 'kindSk'];
+const key = (name: string) => ({ pk: `EVT#${name}`, sk: EVT_SK });
+
+export class DynamoEventTypeStore implements EventTypeStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async create(eventType: EventType): Promise<void> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: toItem(eventType),
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error))
+        throw new ConflictError(`The event type ${eventType.name} exists already.`);
+      throw error;
+    }
+  }
+
+  async get(name: string): Promise<EventType | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({ TableName: this.tableName, Key: key(name), ConsistentRead: true }),
+    );
+    return Item === undefined ? undefined : fromItem(Item);
+  }
+
+  list(page: PageRequest): Promise<Page<EventType>> {
+    return queryPage(
+      this.doc,
+      {
+        TableName: this.tableName,
+        IndexName: INDEX.byKind,
+        KeyConditionExpression: 'kindPk = :kind',
+        ExpressionAttributeValues: { ':kind': EVT_KIND },
+      },
+      {
+        limit: page.limit,
+        startKey: decodeCursor(page.cursor, { kindPk: EVT_KIND }, LIST_KEYS),
+        keyNames: LIST_KEYS,
+      },
+      fromItem,
+    );
+  }
+
+  async put(eventType: EventType): Promise<void> {
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: toItem(eventType) }));
+  }
+}
+
+function toItem(eventType: EventType): Record<string, unknown> {
+  return { ...key(eventType.name), kindPk: EVT_KIND, kindSk: eventType.name, ...eventType };
+}
+
+function fromItem(item: Record<string, unknown>): EventType {
+  return {
+    name: item.name as string,
+    description: (item.description as string | undefined) ?? '',
+    schema: (item.schema as EventType['schema'] | undefined) ?? null,
+    archived: item.archived === true,
+    createdAt: item.createdAt as string,
+    updatedAt: item.updatedAt as string,
+  };
+}

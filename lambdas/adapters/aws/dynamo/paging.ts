@@ -1,0 +1,103 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { MalformedRequestError } from '../../../core/errors';
+import type { Page } from '../../../ports';
+
+type Key = Record<string, unknown>;
+
+/** Cursors are opaque to callers: base64url of the key to continue after. */
+export function encodeCursor(key: Key): string {
+  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+}
+
+/**
+ * Decodes a cursor and checks that it continues this very query: a key from another
+ * partition or with other attributes would make DynamoDB refuse the request, and a bad
+ * cursor is the caller's mistake (400), never a 500.
+ */
+export function decodeCursor(
+  cursor: string | undefined,
+  expected: Readonly<Record<string, string>>,
+  keyNames: readonly string[],
+): Key | undefined {
+  if (cursor === undefined) return undefined;
+  let key: unknown;
+  try {
+    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch (cause) {
+    throw new MalformedRequestError('The cursor is not valid.', { cause });
+  }
+  const valid =
+    typeof key === 'object' &&
+    key !== null &&
+    Object.keys(key).length === keyNames.length &&
+    keyNames.every((name) => {
+      const value = (key as Key)[name];
+      return typeof value === 'string' || typeof value === 'number';
+    }) &&
+    Object.entries(expected).every(([name, value]) => (key as Key)[name] === value);
+  if (!valid) throw new MalformedRequestError('The cursor does not belong to this list.');
+  return key as Key;
+}
+
+const MAX_QUERIES_PER_PAGE = 8;
+
+/**
+ * Reads one page of a query. A filter makes DynamoDB return fewer items than asked for,
+ * so this reads on (a bounded number of times) to fill the page, and continues after the
+ * last item it returns.
+ */
+export async function queryPage<Item>(
+  doc: DynamoDBDocumentClient,
+  input: QueryCommandInput,
+  page: { readonly limit: number; readonly startKey: Key | undefined; readonly keyNames: readonly string[] },
+  decode: (item: Record<string, unknown>) => Item,
+): Promise<Page<Item>> {
+  const items: Record<string, unknown>[] = [];
+  let startKey = page.startKey;
+  for (let round = 0; round < MAX_QUERIES_PER_PAGE; round++) {
+    const output = await doc.send(
+      new QueryCommand({ ...input, Limit: page.limit - items.length + 1, ExclusiveStartKey: startKey }),
+    );
+    items.push(...(output.Items ?? []));
+    startKey = output.LastEvaluatedKey;
+    if (items.length > page.limit || startKey === undefined) break;
+  }
+  const data = items.slice(0, page.limit);
+  const last = data.at(-1);
+  // With an item to spare, continue right after the last one returned; otherwise where DynamoDB stopped.
+  const nextKey =
+    items.length > page.limit && last !== undefined
+      ? Object.fromEntries(page.keyNames.map((name) => [name, last[name]]))
+      : startKey;
+  return { data: data.map(decode), nextCursor: nextKey === undefined ? null : encodeCursor(nextKey) };
+}
+
+/** Every item of a query, following pagination (for bounded item collections). */
+export async function queryAll(
+  doc: DynamoDBDocumentClient,
+  input: QueryCommandInput,
+): Promise<Record<string, unknown>[]> {
+  const items: Record<string, unknown>[] = [];
+  let startKey: Key | undefined;
+  do {
+    const output = await doc.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+    items.push(...(output.Items ?? []));
+    startKey = output.LastEvaluatedKey;
+  } while (startKey !== undefined);
+  return items;
+}
+
+export function isConditionalCheckFailed(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException;
+}
+
+/** Awaits a conditional write whose failed condition means "nothing to do". */
+export async function ignoringConditionFailure(write: Promise<unknown>): Promise<void> {
+  try {
+    await write;
+  } catch (error) {
+    if (!isConditionalCheckFailed(error)) throw error;
+  }
+}

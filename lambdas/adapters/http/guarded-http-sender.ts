@@ -1,0 +1,130 @@
+import http from 'node:http';
+import https from 'node:https';
+import { performance } from 'node:perf_hooks';
+import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from 'request-filtering-agent';
+import type { AttemptError } from '../../core/model';
+import { type OutgoingWebhook, RESPONSE_BODY_LIMIT_BYTES, truncateResponseBody } from '../../core/webhook';
+import type { SendOutcome, WebhookSender } from '../../ports';
+
+export interface GuardedHttpSenderOptions {
+  /** Local mode: loopback targets are allowed so that a developer can receive on localhost. */
+  readonly allowLoopback: boolean;
+}
+
+const LOOPBACK_RANGES = ['127.0.0.0/8', '::1/128'];
+
+class AttemptTimeout extends Error {
+  override readonly name = 'AttemptTimeout';
+}
+
+/**
+ * POSTs webhooks through agents that check the address every connection actually goes
+ * to, after DNS resolution and inside the same lookup the socket uses: there is no second
+ * lookup that a rebinding DNS server could answer differently (SPEC §5). Redirects are
+ * never followed. The whole exchange, body included, must finish within the timeout.
+ */
+export class GuardedHttpSender implements WebhookSender {
+  private readonly httpAgent: http.Agent;
+  private readonly httpsAgent: https.Agent;
+
+  constructor(options: GuardedHttpSenderOptions) {
+    const filter = {
+      allowPrivateIPAddress: false,
+      allowMetaIPAddress: false,
+      allowIPAddressList: options.allowLoopback ? LOOPBACK_RANGES : [],
+      keepAlive: true,
+    };
+    this.httpAgent = new RequestFilteringHttpAgent(filter);
+    this.httpsAgent = new RequestFilteringHttpsAgent(filter);
+  }
+
+  async send(webhook: OutgoingWebhook, options: { readonly timeoutMs: number }): Promise<SendOutcome> {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    try {
+      const { status, body } = await this.post(webhook, options.timeoutMs);
+      return { kind: 'response', status, body, durationMs: elapsed() };
+    } catch (error) {
+      return {
+        kind: 'error',
+        error: classifyNetworkError(error),
+        detail: error instanceof Error ? error.message : String(error),
+        durationMs: elapsed(),
+      };
+    }
+  }
+
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+
+  private post(webhook: OutgoingWebhook, timeoutMs: number): Promise<{ status: number; body: string }> {
+    const url = new URL(webhook.url);
+    const isHttps = url.protocol === 'https:';
+    const transport = isHttps ? https : http;
+    const payload = Buffer.from(webhook.body, 'utf8');
+    return new Promise((resolve, reject) => {
+      const request = transport.request(url, {
+        method: 'POST',
+        agent: isHttps ? this.httpsAgent : this.httpAgent,
+        headers: { ...webhook.headers, 'content-length': String(payload.length) },
+      });
+      const timer = setTimeout(
+        () => request.destroy(new AttemptTimeout(`No complete answer within ${timeoutMs} ms.`)),
+        timeoutMs,
+      );
+      const finish = (settle: () => void) => {
+        clearTimeout(timer);
+        settle();
+      };
+      request.on('error', (error) => finish(() => reject(error)));
+      request.on('response', (response) => {
+        const chunks: Buffer[] = [];
+        let kept = 0;
+        const done = () =>
+          finish(() =>
+            resolve({ status: response.statusCode ?? 0, body: truncateResponseBody(Buffer.concat(chunks)) }),
+          );
+        response.on('data', (chunk: Buffer) => {
+          if (kept >= RESPONSE_BODY_LIMIT_BYTES) return;
+          chunks.push(chunk);
+          kept += chunk.length;
+          // Enough is kept: stop reading a large body rather than wait for all of it.
+          if (kept >= RESPONSE_BODY_LIMIT_BYTES) {
+            done();
+            response.destroy();
+          }
+        });
+        response.on('end', done);
+        response.on('error', (error) => finish(() => reject(error)));
+      });
+      request.end(payload);
+    });
+  }
+}
+
+const TLS_CODES = new Set([
+  'CERT_HAS_EXPIRED',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'EPROTO',
+]);
+
+export function classifyNetworkError(error: unknown): AttemptError {
+  if (error instanceof AttemptTimeout) return 'timeout';
+  const code = (error as { code?: unknown } | null)?.code;
+  const message = error instanceof Error ? error.message : '';
+  // request-filtering-agent refuses with an Error whose message says the address "is not allowed".
+  if (message.includes('is not allowed')) return 'blocked_address';
+  if (typeof code !== 'string') return 'network';
+  if (code === 'ECONNREFUSED') return 'connection_refused';
+  if (code === 'ECONNRESET' || code === 'EPIPE') return 'connection_reset';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NODATA') return 'dns';
+  if (code === 'ETIMEDOUT') return 'timeout';
+  if (TLS_CODES.has(code) || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL')) return 'tls';
+  return 'network';
+}

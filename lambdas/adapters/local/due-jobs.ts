@@ -1,0 +1,224 @@
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { ignoringConditionFailure, isConditionalCheckFailed } from '../aws/dynamo/paging';
+import { INDEX } from '../aws/dynamo/tables';
+
+/**
+ * Durable jobs with a due time, in the local-jobs table: the building block of the local
+ * queue and the local scheduler. A job is `{ pk, lane, dueAt, body, receiveCount, leased }`;
+ * the byDue index lists a lane's jobs in due order. Leasing a job moves its `dueAt` into
+ * the future with a conditional update, so one job is never handed out twice at once.
+ */
+export interface DueJob {
+  readonly id: string;
+  readonly body: string;
+  readonly dueAt: number;
+  readonly receiveCount: number;
+}
+
+export interface Lease {
+  readonly job: DueJob;
+  /** Identifies this lease: a later lease of the same job makes it stale. */
+  readonly receipt: string;
+}
+
+const BATCH_WRITE_LIMIT = 25;
+
+export class DueJobTable {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly lane: string,
+  ) {}
+
+  async putAll(jobs: readonly { id: string; body: string; dueAt: number }[]): Promise<void> {
+    for (let start = 0; start < jobs.length; start += BATCH_WRITE_LIMIT) {
+      let requests = jobs.slice(start, start + BATCH_WRITE_LIMIT).map((job) => ({
+        PutRequest: {
+          Item: {
+            pk: job.id,
+            lane: this.lane,
+            dueAt: job.dueAt,
+            body: job.body,
+            receiveCount: 0,
+            leased: false,
+          },
+        },
+      }));
+      while (requests.length > 0) {
+        const output = await this.doc.send(
+          new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
+        );
+        requests = (output.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
+      }
+    }
+  }
+
+  /** Puts a job unless one with this id exists; answers whether it was created. */
+  async putIfAbsent(job: { id: string; body: string; dueAt: number }): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: job.id,
+            lane: this.lane,
+            dueAt: job.dueAt,
+            body: job.body,
+            receiveCount: 0,
+            leased: false,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
+  async due(now: number, limit: number): Promise<DueJob[]> {
+    const { Items = [] } = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: INDEX.byDue,
+        KeyConditionExpression: 'lane = :lane AND dueAt <= :now',
+        ExpressionAttributeValues: { ':lane': this.lane, ':now': now },
+        Limit: limit,
+      }),
+    );
+    return Items.map(jobFromItem);
+  }
+
+  /** The earliest due time in this lane, leased jobs included. */
+  async nextDueAt(): Promise<number | undefined> {
+    const { Items = [] } = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: INDEX.byDue,
+        KeyConditionExpression: 'lane = :lane',
+        ExpressionAttributeValues: { ':lane': this.lane },
+        Limit: 1,
+      }),
+    );
+    const first = Items[0];
+    return first === undefined ? undefined : (first.dueAt as number);
+  }
+
+  /** Leases a due job until `until`; undefined when someone else leased it first. */
+  async lease(job: DueJob, until: number): Promise<Lease | undefined> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: job.id },
+          UpdateExpression: 'SET dueAt = :until, leased = :true ADD receiveCount :one',
+          ConditionExpression: 'dueAt = :seen',
+          ExpressionAttributeValues: { ':until': until, ':true': true, ':one': 1, ':seen': job.dueAt },
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return undefined;
+      throw error;
+    }
+    return {
+      job: { ...job, dueAt: until, receiveCount: job.receiveCount + 1 },
+      receipt: `${job.id}|${until}`,
+    };
+  }
+
+  /** Deletes a leased job; a stale receipt (the lease ran out and the job was leased again) does nothing. */
+  async deleteLeased(receipt: string): Promise<void> {
+    const { id, until } = parseReceipt(receipt);
+    await ignoringConditionFailure(
+      this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: id },
+          ConditionExpression: 'dueAt = :until',
+          ExpressionAttributeValues: { ':until': until },
+        }),
+      ),
+    );
+  }
+
+  /** Ends a lease early: the job is due again at `dueAt`. */
+  async release(receipt: string, dueAt: number): Promise<void> {
+    const { id, until } = parseReceipt(receipt);
+    await ignoringConditionFailure(
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: id },
+          UpdateExpression: 'SET dueAt = :due, leased = :false',
+          ConditionExpression: 'dueAt = :until',
+          ExpressionAttributeValues: { ':due': dueAt, ':false': false, ':until': until },
+        }),
+      ),
+    );
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: id } }));
+  }
+
+  /** Moves a job to another lane (dead letters), keeping its body. */
+  async moveTo(job: DueJob, lane: string, dueAt: number): Promise<void> {
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: job.id },
+        UpdateExpression: 'SET lane = :lane, dueAt = :due, leased = :false',
+        ExpressionAttributeValues: { ':lane': lane, ':due': dueAt, ':false': false },
+      }),
+    );
+  }
+
+  /**
+   * Makes every leased job of this lane due now. Only for the start of a process that owns
+   * the table alone (local mode): no lease taken before it can still be in use.
+   */
+  async releaseAllLeases(now: number): Promise<number> {
+    let released = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const output = await this.doc.send(
+        new ScanCommand({
+          TableName: this.tableName,
+          FilterExpression: 'lane = :lane AND leased = :true',
+          ExpressionAttributeValues: { ':lane': this.lane, ':true': true },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of output.Items ?? []) {
+        const job = jobFromItem(item);
+        await this.release(`${job.id}|${job.dueAt}`, now);
+        released++;
+      }
+      startKey = output.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return released;
+  }
+}
+
+function parseReceipt(receipt: string): { id: string; until: number } {
+  const separator = receipt.lastIndexOf('|');
+  return { id: receipt.slice(0, separator), until: Number(receipt.slice(separator + 1)) };
+}
+
+function jobFromItem(item: Record<string, unknown>): DueJob {
+  return {
+    id: item.pk as string,
+    body: item.body as string,
+    dueAt: item.dueAt as number,
+    receiveCount: (item.receiveCount as number | undefined) ?? 0,
+  };
+}

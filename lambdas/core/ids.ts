@@ -1,0 +1,45 @@
+import { decodeTime, encodeTime, monotonicFactory } from 'ulid';
+
+/**
+ * Every id carries its type (`app_…`, `ep_…`), so a misplaced id is obvious in logs and
+ * rejected by validation. The body is a ULID: sortable by creation time, which the stores
+ * use to list newest first without a separate index.
+ */
+export const ID_PREFIX = {
+  app: 'app_',
+  endpoint: 'ep_',
+  message: 'msg_',
+  attempt: 'atmpt_',
+} as const;
+
+export type IdKind = keyof typeof ID_PREFIX;
+
+const ULID_BODY = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+const nextUlid = monotonicFactory();
+
+export function newId(kind: IdKind, now: Date): string {
+  return ID_PREFIX[kind] + nextUlid(now.getTime());
+}
+
+export function isId(kind: IdKind, value: string): boolean {
+  const prefix = ID_PREFIX[kind];
+  return value.startsWith(prefix) && ULID_BODY.test(value.slice(prefix.length));
+}
+
+/** The creation time encoded in an id made by `newId`. */
+export function timeOfId(id: string): Date {
+  const body = id.slice(id.indexOf('_') + 1);
+  return new Date(decodeTime(body));
+}
+
+/**
+ * The smallest and largest ids that `newId` could produce at `time`: bounds for a
+ * sort-key range over ids when a list is filtered by time.
+ */
+export function idBoundsAt(kind: IdKind, time: Date): { readonly lowest: string; readonly highest: string } {
+  const stamp = encodeTime(Math.max(0, time.getTime()), 10);
+  return {
+    lowest: `${ID_PREFIX[kind]}${stamp}0000000000000000`,
+    highest: `${ID_PREFIX[kind]}${stamp}ZZZZZZZZZZZZZZZZ`,
+  };
+}

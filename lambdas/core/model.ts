@@ -1,0 +1,115 @@
+/**
+ * The resources of SPEC §1 as the services see them. Stores persist exactly these shapes;
+ * the HTTP layer renders them (and never renders secrets outside their own route).
+ */
+
+export type StringMap = Readonly<Record<string, string>>;
+export type JsonObject = { readonly [key: string]: unknown };
+
+export interface App {
+  readonly id: string;
+  readonly name: string;
+  readonly uid: string | null;
+  readonly metadata: StringMap;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface EventType {
+  readonly name: string;
+  readonly description: string;
+  readonly schema: JsonObject | null;
+  readonly archived: boolean;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export type EndpointKind = 'push' | 'poll';
+
+export interface EndpointSecrets {
+  readonly current: string;
+  /** The secret before the last rotation, still signing until `previousExpiresAt`. */
+  readonly previous: string | null;
+  readonly previousExpiresAt: string | null;
+}
+
+export interface Endpoint {
+  readonly id: string;
+  readonly appId: string;
+  readonly kind: EndpointKind;
+  readonly url: string | null;
+  readonly description: string;
+  readonly eventTypes: readonly string[] | null;
+  readonly headers: StringMap;
+  readonly disabled: boolean;
+  readonly rateLimit: number | null;
+  readonly metadata: StringMap;
+  readonly secrets: EndpointSecrets;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+export interface Message {
+  readonly id: string;
+  readonly appId: string;
+  readonly eventType: string;
+  readonly eventId: string | null;
+  readonly payload: JsonObject;
+  readonly channels: readonly string[] | null;
+  readonly timestamp: string;
+}
+
+export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
+export type AttemptTrigger = 'initial' | 'retry' | 'manual' | 'recover';
+export type AttemptOutcome = 'succeeded' | 'failed';
+
+/** Why an attempt failed without (or besides) an HTTP status. */
+export type AttemptError =
+  | 'timeout'
+  | 'connection_refused'
+  | 'connection_reset'
+  | 'dns'
+  | 'tls'
+  | 'blocked_address'
+  | 'redirect'
+  | 'http_status'
+  | 'network'
+  | 'endpoint_gone'
+  | 'endpoint_disabled';
+
+export interface Attempt {
+  readonly id: string;
+  readonly msgId: string;
+  readonly appId: string;
+  readonly endpointId: string;
+  readonly attemptNumber: number;
+  readonly trigger: AttemptTrigger;
+  readonly timestamp: string;
+  readonly durationMs: number;
+  readonly outcome: AttemptOutcome;
+  readonly responseStatus: number | null;
+  readonly responseBody: string | null;
+  readonly error: AttemptError | null;
+}
+
+/** The state of one message towards one endpoint. */
+export interface Delivery {
+  readonly msgId: string;
+  readonly appId: string;
+  readonly endpointId: string;
+  readonly eventType: string;
+  readonly status: DeliveryStatus;
+  readonly attemptCount: number;
+  readonly nextAttemptAt: string | null;
+  readonly lastAttempt: Attempt | null;
+  readonly createdAt: string;
+}
+
+/** What travels on the delivery queue: one attempt to make. */
+export interface DeliveryTask {
+  readonly appId: string;
+  readonly msgId: string;
+  readonly endpointId: string;
+  readonly attemptNumber: number;
+  readonly trigger: AttemptTrigger;
+}

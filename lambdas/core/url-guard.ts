@@ -1,0 +1,83 @@
+import ipaddr from 'ipaddr.js';
+import { ValidationError } from './errors';
+
+/**
+ * Which addresses Hookpost may connect to (SPEC §5). Only globally routable unicast
+ * addresses are public; loopback is allowed in local mode so that a developer can receive
+ * on localhost; everything else (private, carrier-grade NAT, link-local and the metadata
+ * addresses in it, unique-local, multicast, reserved, unspecified, translation ranges) is
+ * refused. The WHATWG URL parser has already turned decimal, octal and hex IPv4 spellings
+ * and trailing dots into dotted quads by the time a host reaches this module.
+ */
+
+export type AddressClass = 'public' | 'loopback' | 'blocked';
+
+export interface AddressPolicy {
+  /** Local mode: loopback targets are allowed, nothing else that is not public. */
+  readonly allowLoopback: boolean;
+}
+
+export interface EndpointUrlPolicy extends AddressPolicy {
+  /** Local mode also accepts `http`; deployed Hookpost insists on `https`. */
+  readonly allowHttp: boolean;
+}
+
+const MAX_URL_LENGTH = 2048;
+
+export function classifyAddress(address: string): AddressClass {
+  if (!ipaddr.isValid(address)) return 'blocked';
+  let parsed = ipaddr.parse(address);
+  if (parsed.kind() === 'ipv6') {
+    const v6 = parsed as ipaddr.IPv6;
+    if (v6.isIPv4MappedAddress()) parsed = v6.toIPv4Address();
+  }
+  const range = parsed.range();
+  if (range === 'unicast') return 'public';
+  if (range === 'loopback') return 'loopback';
+  return 'blocked';
+}
+
+export function isAllowedAddress(address: string, policy: AddressPolicy): boolean {
+  const addressClass = classifyAddress(address);
+  return addressClass === 'public' || (addressClass === 'loopback' && policy.allowLoopback);
+}
+
+/** `localhost` and its subdomains always mean loopback (RFC 6761), whatever DNS says. */
+function isLocalhostName(hostname: string): boolean {
+  const name = hostname.replace(/\.+$/, '').toLowerCase();
+  return name === 'localhost' || name.endsWith('.localhost');
+}
+
+/**
+ * Validates an endpoint URL at creation. Literal addresses that are not allowed are
+ * refused here; host names are checked again at delivery, against the address they
+ * resolve to, by the HTTP client that connects to exactly that address.
+ */
+export function validateEndpointUrl(raw: string, policy: EndpointUrlPolicy): URL {
+  const refuse = (message: string) => ValidationError.forField('url', message);
+  if (raw.length > MAX_URL_LENGTH) throw refuse(`The URL is longer than ${MAX_URL_LENGTH} characters.`);
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch (cause) {
+    throw new ValidationError('The URL is not valid.', [{ path: 'url', message: 'The URL is not valid.' }], {
+      cause,
+    });
+  }
+  const schemes = policy.allowHttp ? ['https:', 'http:'] : ['https:'];
+  if (!schemes.includes(url.protocol)) {
+    throw refuse(`The URL must use ${policy.allowHttp ? 'https or http' : 'https'}.`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw refuse('The URL must not contain credentials; use custom headers instead.');
+  }
+  const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  const literal = ipaddr.isValid(host);
+  if (literal && !isAllowedAddress(host, policy)) {
+    throw refuse(`The URL points at ${host}, an address Hookpost does not connect to.`);
+  }
+  if (!literal && isLocalhostName(host) && !policy.allowLoopback) {
+    throw refuse(`The URL points at ${host}, a loopback name Hookpost does not connect to.`);
+  }
+  return url;
+}

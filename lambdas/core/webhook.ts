@@ -1,0 +1,78 @@
+import type { Endpoint, EndpointSecrets, Message } from './model';
+import { signatureHeader } from './signing';
+
+/** How long a rotated-out secret keeps signing, so receivers can switch without a gap. */
+export const SECRET_ROTATION_OVERLAP_MS = 24 * 60 * 60 * 1000;
+
+/** Response bodies are kept up to this many bytes with the attempt. */
+export const RESPONSE_BODY_LIMIT_BYTES = 4096;
+
+export interface OutgoingWebhook {
+  readonly url: string;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+/** The secrets that sign right now: the current one, and the previous one inside its overlap. */
+export function activeSecrets(secrets: EndpointSecrets, now: Date): string[] {
+  const active = [secrets.current];
+  if (
+    secrets.previous !== null &&
+    secrets.previousExpiresAt !== null &&
+    Date.parse(secrets.previousExpiresAt) > now.getTime()
+  ) {
+    active.push(secrets.previous);
+  }
+  return active;
+}
+
+export function rotateSecrets(secrets: EndpointSecrets, next: string, now: Date): EndpointSecrets {
+  return {
+    current: next,
+    previous: secrets.current,
+    previousExpiresAt: new Date(now.getTime() + SECRET_ROTATION_OVERLAP_MS).toISOString(),
+  };
+}
+
+/** The body every receiver gets (SPEC §3). */
+export function webhookBody(message: Pick<Message, 'eventType' | 'timestamp' | 'payload'>): string {
+  return JSON.stringify({ type: message.eventType, timestamp: message.timestamp, data: message.payload });
+}
+
+/**
+ * The signed request for one attempt. Custom headers go first so that the headers
+ * Hookpost owns always win (the schema already refuses reserved names; this is the
+ * second line of defence for data stored before a rule existed).
+ */
+export function buildWebhook(args: {
+  readonly message: Message;
+  readonly endpoint: Pick<Endpoint, 'url' | 'headers' | 'secrets'>;
+  readonly attemptTime: Date;
+  readonly userAgent: string;
+}): OutgoingWebhook {
+  const { message, endpoint, attemptTime } = args;
+  if (endpoint.url === null) throw new Error(`Endpoint of message ${message.id} has no URL to push to.`);
+  const body = webhookBody(message);
+  const timestampSeconds = Math.floor(attemptTime.getTime() / 1000);
+  const signature = signatureHeader(activeSecrets(endpoint.secrets, attemptTime), {
+    msgId: message.id,
+    timestampSeconds,
+    body,
+  });
+  const own: Record<string, string> = {
+    'content-type': 'application/json',
+    'user-agent': args.userAgent,
+    'webhook-id': message.id,
+    'webhook-timestamp': String(timestampSeconds),
+    'webhook-signature': signature,
+  };
+  const custom = Object.fromEntries(
+    Object.entries(endpoint.headers).filter(([name]) => !(name.toLowerCase() in own)),
+  );
+  return { url: endpoint.url, headers: { ...custom, ...own }, body };
+}
+
+/** The first `RESPONSE_BODY_LIMIT_BYTES` bytes of a response, as text. */
+export function truncateResponseBody(body: Buffer): string {
+  return body.subarray(0, RESPONSE_BODY_LIMIT_BYTES).toString('utf8');
+}

@@ -1,0 +1,76 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { MalformedRequestError, PayloadTooLargeError, UnauthorizedError } from '../core/errors';
+import { bearerKey, keyMatches } from '../core/keys';
+import type { Logger } from '../ports';
+import type { Services } from '../services';
+import { errorResponse } from './http/errors';
+import { Router } from './http/router';
+import { apiRoutes } from './http/routes';
+import type { ApiResponse, Route } from './http/types';
+
+/** SPEC §2: a request body over 256 KiB is refused with 413. */
+export const MAX_BODY_BYTES = 256 * 1024;
+
+export interface ApiHandlerDeps {
+  readonly services: Services;
+  /** SHA-256 of the admin key. */
+  readonly adminKeyHash: Buffer;
+  readonly logger: Logger;
+}
+
+export type ApiHandler = (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>;
+
+/** The REST API: API Gateway proxy event in, proxy result out. */
+export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
+  const router = new Router(apiRoutes(deps.services));
+  return async (event) => {
+    let response: ApiResponse;
+    try {
+      const { route, params } = router.match(event.httpMethod, event.path);
+      authorize(route, event, deps.adminKeyHash);
+      response = await route.handle({
+        params,
+        query: event.queryStringParameters ?? {},
+        body: route.readsBody ? readJsonBody(event) : {},
+      });
+    } catch (error) {
+      response = errorResponse(error, deps.logger);
+    }
+    return toProxyResult(response);
+  };
+}
+
+function authorize(route: Route, event: APIGatewayProxyEvent, adminKeyHash: Buffer): void {
+  if (route.access === 'public') return;
+  const key = bearerKey(headerValue(event, 'authorization'));
+  if (key === undefined || !keyMatches(key, adminKeyHash)) throw new UnauthorizedError();
+}
+
+function headerValue(event: APIGatewayProxyEvent, name: string): string | undefined {
+  const entry = Object.entries(event.headers ?? {}).find(([key]) => key.toLowerCase() === name);
+  return entry?.[1] ?? undefined;
+}
+
+function readJsonBody(event: APIGatewayProxyEvent): unknown {
+  if (event.body === null || event.body === '') return {};
+  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  if (raw.length > MAX_BODY_BYTES) {
+    throw new PayloadTooLargeError(
+      `The request body is ${raw.length} bytes; at most ${MAX_BODY_BYTES} are accepted.`,
+    );
+  }
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch (cause) {
+    throw new MalformedRequestError('The request body is not valid JSON.', { cause });
+  }
+}
+
+function toProxyResult(response: ApiResponse): APIGatewayProxyResult {
+  const hasBody = response.body !== undefined;
+  return {
+    statusCode: response.statusCode,
+    headers: { ...(hasBody ? { 'Content-Type': 'application/json' } : {}), ...response.headers },
+    body: hasBody ? JSON.stringify(response.body) : '',
+  };
+}

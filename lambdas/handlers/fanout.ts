@@ -1,0 +1,38 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import { messageFromStreamImage } from '../adapters/aws/dynamo/message-store';
+import { describeError } from '../logger';
+import type { Logger } from '../ports';
+import type { FanOutService } from '../services/fanout';
+
+export type FanOutHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>;
+
+/**
+ * The messages table's stream: each INSERT of a message is fanned out. Records are worked
+ * on together; on failure the earliest failed sequence number is reported, so the batch
+ * is retried from there (fan-out is idempotent, so records after it may run twice).
+ */
+export function createFanOutHandler(deps: {
+  readonly fanOut: FanOutService;
+  readonly logger: Logger;
+}): FanOutHandler {
+  return async (event) => {
+    const work = event.Records.map(async (record) => {
+      const image = record.dynamodb?.NewImage;
+      if (record.eventName !== 'INSERT' || image === undefined) return;
+      // aws-lambda's stream types mirror the SDK's AttributeValue map.
+      const message = messageFromStreamImage(image as Record<string, AttributeValue>);
+      if (message !== undefined) await deps.fanOut.fanOut(message);
+    });
+    const results = await Promise.allSettled(work);
+    const failedAt = results.findIndex((result) => result.status === 'rejected');
+    if (failedAt === -1) return { batchItemFailures: [] };
+    const failure = results[failedAt] as PromiseRejectedResult;
+    const record = event.Records[failedAt];
+    deps.logger.error('fan-out failed', {
+      sequenceNumber: record?.dynamodb?.SequenceNumber,
+      ...describeError(failure.reason),
+    });
+    return { batchItemFailures: [{ itemIdentifier: record?.dynamodb?.SequenceNumber ?? '' }] };
+  };
+}

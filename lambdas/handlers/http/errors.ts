@@ -1,0 +1,50 @@
+import {
+  ConflictError,
+  HookpostError,
+  MalformedRequestError,
+  MethodNotAllowedError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  ValidationError,
+} from '../../core/errors';
+import { describeError } from '../../logger';
+import type { Logger } from '../../ports';
+import type { ApiResponse } from './types';
+
+/** The one place where errors become HTTP responses (SPEC §2 error envelope). */
+const STATUS_BY_ERROR: readonly (readonly [abstract new (...args: never[]) => HookpostError, number])[] = [
+  [MalformedRequestError, 400],
+  [UnauthorizedError, 401],
+  [NotFoundError, 404],
+  [MethodNotAllowedError, 405],
+  [ConflictError, 409],
+  [PayloadTooLargeError, 413],
+  [ValidationError, 422],
+];
+
+export function errorResponse(error: unknown, logger: Logger): ApiResponse {
+  if (error instanceof HookpostError) {
+    const status = STATUS_BY_ERROR.find(([type]) => error instanceof type)?.[1];
+    if (status !== undefined) {
+      return {
+        statusCode: status,
+        body: {
+          error: {
+            code: error.code,
+            message: error.message,
+            ...(error.details === undefined ? {} : { details: error.details }),
+          },
+        },
+      };
+    }
+  }
+  // A bug: log what happened, tell the caller nothing of the internals.
+  logger.error('unhandled error in API handler', describeError(error));
+  return {
+    statusCode: 500,
+    body: {
+      error: { code: 'internal_error', message: 'Something went wrong on our side. It has been logged.' },
+    },
+  };
+}

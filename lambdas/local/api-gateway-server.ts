@@ -1,0 +1,150 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { APIGatewayProxyEvent } from 'aws-lambda';
+import type { ApiHandler } from '../handlers/api';
+
+/** API Gateway's own limit on a request payload; the handler applies the smaller API limit. */
+const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+
+export interface LocalApiServer {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * An HTTP server on 127.0.0.1 that does what API Gateway's REST proxy integration does:
+ * each request becomes an APIGatewayProxyEvent for the API handler, its result the response.
+ */
+export async function startApiGatewayServer(options: {
+  readonly handler: ApiHandler;
+  readonly port: number;
+  /** Called after each request, e.g. to wake the worker for a message just accepted. */
+  readonly afterRequest?: () => void;
+}): Promise<LocalApiServer> {
+  const server = http.createServer((request, response) => {
+    void serve(request, response, options.handler).finally(() => options.afterRequest?.());
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function serve(
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+  handler: ApiHandler,
+): Promise<void> {
+  try {
+    const body = await readBody(request);
+    if (body === undefined) {
+      respond(response, 413, { error: { code: 'payload_too_large', message: 'The request is too large.' } });
+      return;
+    }
+    const result = await handler(toProxyEvent(request, body));
+    response.writeHead(result.statusCode, result.headers as http.OutgoingHttpHeaders);
+    response.end(result.body);
+  } catch (error) {
+    // The handler answers every error itself; reaching here is a bug in this server.
+    console.error('local API server failed', error);
+    respond(response, 500, {
+      error: { code: 'internal_error', message: 'Something went wrong on our side.' },
+    });
+  }
+}
+
+function respond(response: http.ServerResponse, status: number, body: unknown): void {
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  response.writeHead(status, { 'Content-Type': 'application/json' });
+  response.end(JSON.stringify(body));
+}
+
+function readBody(request: http.IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_REQUEST_BYTES) chunks.push(chunk);
+    });
+    request.on('end', () => resolve(size > MAX_REQUEST_BYTES ? undefined : Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+function toProxyEvent(request: http.IncomingMessage, body: Buffer): APIGatewayProxyEvent {
+  const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+  const headers: Record<string, string> = {};
+  const multiValueHeaders: Record<string, string[]> = {};
+  for (let index = 0; index < request.rawHeaders.length; index += 2) {
+    const name = request.rawHeaders[index] as string;
+    const value = request.rawHeaders[index + 1] as string;
+    headers[name] = value;
+    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
+  }
+  const query: Record<string, string> = {};
+  const multiQuery: Record<string, string[]> = {};
+  for (const [name, value] of url.searchParams) {
+    query[name] = value;
+    multiQuery[name] = [...(multiQuery[name] ?? []), value];
+  }
+  const hasQuery = url.searchParams.size > 0;
+  const now = new Date();
+  return {
+    resource: '/{proxy+}',
+    path: url.pathname,
+    httpMethod: request.method ?? 'GET',
+    headers,
+    multiValueHeaders,
+    queryStringParameters: hasQuery ? query : null,
+    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
+    pathParameters: { proxy: url.pathname.slice(1) },
+    stageVariables: null,
+    body: body.length === 0 ? null : body.toString('utf8'),
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'local',
+      authorizer: null,
+      protocol: `HTTP/${request.httpVersion}`,
+      httpMethod: request.method ?? 'GET',
+      identity: {
+        accessKey: null,
+        accountId: null,
+        apiKey: null,
+        apiKeyId: null,
+        caller: null,
+        clientCert: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        user: null,
+        userAgent: request.headers['user-agent'] ?? null,
+        userArn: null,
+      },
+      path: `/local${url.pathname}`,
+      stage: 'local',
+      requestId: randomUUID(),
+      requestTimeEpoch: now.getTime(),
+      resourceId: 'local',
+      resourcePath: '/{proxy+}',
+    },
+  };
+}

@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ConfigError, type LocalConfig, loadLocalConfig } from '../config';
+import { createJsonLogger, describeError } from '../logger';
+import { systemClock } from '../ports';
+import { startApiGatewayServer } from './api-gateway-server';
+import { startEmbeddedDynamoDb } from './embedded-dynamodb';
+import { createLocalRuntime } from './runtime';
+import { LocalWorker } from './worker';
+
+/** `npm start`: the whole of Hookpost in one process on 127.0.0.1 (SPEC §7). */
+async function main(): Promise<void> {
+  const config = loadLocalConfig();
+  const logger = createJsonLogger(config.logLevel);
+  await mkdir(config.dataDir, { recursive: true });
+  const admin = await resolveAdminKey(config);
+
+  const dynamo = await startEmbeddedDynamoDb(config.dataDir);
+  const runtime = await createLocalRuntime({
+    config,
+    dynamoEndpoint: dynamo.endpoint,
+    adminKey: admin.key,
+    logger,
+  });
+  const recovered = await runtime.queue.recoverLeases();
+  if (recovered > 0) logger.info('took back deliveries left in flight by the previous run', { recovered });
+
+  const worker = new LocalWorker({
+    stream: runtime.stream,
+    queue: runtime.queue,
+    scheduler: runtime.scheduler,
+    fanOut: runtime.handlers.fanOut,
+    delivery: runtime.handlers.delivery,
+    clock: systemClock,
+    logger,
+    // As on AWS: six times the attempt timeout, so no task is handed out twice while in flight.
+    visibilityTimeoutMs: 6 * config.attemptTimeoutMs,
+  });
+  worker.start();
+  const server = await startApiGatewayServer({
+    handler: runtime.handlers.api,
+    port: config.port,
+    afterRequest: () => worker.nudge(),
+  });
+
+  console.log(`Hookpost listening on ${server.url}`);
+  if (admin.source === 'generated') console.log(`Admin key (generated, kept in ${admin.file}): ${admin.key}`);
+  else if (admin.source === 'file') console.log(`Admin key (from ${admin.file}): ${admin.key}`);
+  console.log(quickStart(server.url, admin.source === 'environment' ? '$HOOKPOST_ADMIN_KEY' : admin.key));
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info('stopping', { signal });
+    await server.close();
+    await worker.stop();
+    runtime.close();
+    await dynamo.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+/**
+ * The admin key: from HOOKPOST_ADMIN_KEY, or generated once and kept in the data
+ * directory (readable by this user only) so that a restart does not change it.
+ */
+async function resolveAdminKey(
+  config: LocalConfig,
+): Promise<{ key: string; source: 'environment' | 'file' | 'generated'; file: string }> {
+  const file = join(config.dataDir, 'admin-key');
+  if (config.adminKey !== undefined) return { key: config.adminKey, source: 'environment', file };
+  try {
+    return { key: (await readFile(file, 'utf8')).trim(), source: 'file', file };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  const key = `hpk_admin_${randomBytes(24).toString('base64url')}`;
+  await writeFile(file, `${key}\n`, { mode: 0o600 });
+  return { key, source: 'generated', file };
+}
+
+function quickStart(url: string, key: string): string {
+  return [
+    '',
+    'Quick start:',
+    `  curl -s ${url}/v1/event-types -H "Authorization: Bearer ${key}" -H 'Content-Type: application/json' -d '{"name":"invoice.paid"}'`,
+    `  curl -s ${url}/v1/apps -H "Authorization: Bearer ${key}" -H 'Content-Type: application/json' -d '{"name":"Acme"}'`,
+    '  (then register an endpoint and send a message: see README.md)',
+  ].join('\n');
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) console.error(error.message);
+  else console.error('Hookpost could not start:', describeError(error));
+  process.exit(1);
+});

@@ -1,0 +1,187 @@
+import { createHash } from 'node:crypto';
+import type { DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
+import type { DynamoLocalQueue, ReceivedMessage } from '../adapters/local/local-queue';
+import type { DynamoLocalScheduler } from '../adapters/local/local-scheduler';
+import type { DynamoLocalStream, PendingStreamRecord } from '../adapters/local/local-stream';
+import type { DeliveryHandler } from '../handlers/delivery';
+import type { FanOutHandler } from '../handlers/fanout';
+import { describeError } from '../logger';
+import type { Clock, Logger } from '../ports';
+
+export interface LocalWorkerOptions {
+  readonly stream: DynamoLocalStream;
+  readonly queue: DynamoLocalQueue;
+  readonly scheduler: DynamoLocalScheduler;
+  readonly fanOut: FanOutHandler;
+  readonly delivery: DeliveryHandler;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** How long a received task stays invisible: longer than any attempt can take. */
+  readonly visibilityTimeoutMs: number;
+  /** Batches handed to the delivery handler at once, like Lambda's maximum concurrency. */
+  readonly maxConcurrentBatches?: number;
+  /** When a record failed, how long before it is tried again. */
+  readonly retryBackoffMs?: number;
+}
+
+const STREAM_BATCH = 25;
+const SQS_BATCH = 10;
+const IDLE_POLL_MS = 1000;
+const REGION = 'local';
+const ACCOUNT = '000000000000';
+
+/**
+ * Local mode's stand-in for what AWS runs between the handlers: the DynamoDB stream
+ * trigger (new messages → fan-out handler as stream records), EventBridge Scheduler (due
+ * schedules → delivery queue) and the SQS event source mapping (due tasks → delivery
+ * handler as SQS batches, partial failures handed back). It sleeps until the next due
+ * time, or until nudged after an API request.
+ */
+export class LocalWorker {
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private readonly inFlight = new Set<Promise<void>>();
+  private streamPausedUntil = 0;
+  private readonly maxConcurrentBatches: number;
+  private readonly retryBackoffMs: number;
+
+  constructor(private readonly options: LocalWorkerOptions) {
+    this.maxConcurrentBatches = options.maxConcurrentBatches ?? 4;
+    this.retryBackoffMs = options.retryBackoffMs ?? 1000;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** There may be new work (a message was accepted): look now rather than at the next due time. */
+  nudge(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.nudge();
+    await this.loop;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let busy = false;
+      try {
+        busy = (await this.pumpStream()) || busy;
+        busy = (await this.options.scheduler.fireDue()) > 0 || busy;
+        busy = (await this.pumpQueue()) || busy;
+      } catch (error) {
+        this.options.logger.error('local worker cycle failed', describeError(error));
+      }
+      if (!busy && this.running) await this.sleepUntilWork();
+    }
+  }
+
+  private async sleepUntilWork(): Promise<void> {
+    const now = this.options.clock.now().getTime();
+    const candidates = [now + IDLE_POLL_MS, await this.options.scheduler.nextDueAt()];
+    if (this.inFlight.size < this.maxConcurrentBatches) candidates.push(await this.options.queue.nextDueAt());
+    if (this.streamPausedUntil > now) candidates.push(this.streamPausedUntil);
+    const wakeAt = Math.min(...candidates.filter((time): time is number => time !== undefined));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, Math.max(0, wakeAt - now));
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+    });
+    this.wake = undefined;
+  }
+
+  private async pumpStream(): Promise<boolean> {
+    if (this.options.clock.now().getTime() < this.streamPausedUntil) return false;
+    const records = await this.options.stream.pending(STREAM_BATCH);
+    if (records.length === 0) return false;
+    const response = await this.options.fanOut(streamEvent(records));
+    const failedSequence = response?.batchItemFailures[0]?.itemIdentifier;
+    for (const record of records) {
+      // As Lambda does for streams: everything before the first failure is done, the rest comes again.
+      if (record.sequenceNumber === failedSequence) {
+        this.streamPausedUntil = this.options.clock.now().getTime() + this.retryBackoffMs;
+        break;
+      }
+      await this.options.stream.acknowledge(record);
+    }
+    return failedSequence === undefined;
+  }
+
+  private async pumpQueue(): Promise<boolean> {
+    if (this.inFlight.size >= this.maxConcurrentBatches) return false;
+    const messages = await this.options.queue.receive(SQS_BATCH, this.options.visibilityTimeoutMs);
+    if (messages.length === 0) return false;
+    const batch = this.runBatch(messages).finally(() => {
+      this.inFlight.delete(batch);
+      this.nudge();
+    });
+    this.inFlight.add(batch);
+    return true;
+  }
+
+  private async runBatch(messages: readonly ReceivedMessage[]): Promise<void> {
+    const { queue, logger } = this.options;
+    let failed: ReadonlySet<string>;
+    try {
+      const response = await this.options.delivery(sqsEvent(messages, this.options.clock.now()));
+      failed = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+    } catch (error) {
+      logger.error('delivery handler failed a whole batch', describeError(error));
+      failed = new Set(messages.map((message) => message.messageId));
+    }
+    for (const message of messages) {
+      if (failed.has(message.messageId)) await queue.changeVisibility(message.receipt, this.retryBackoffMs);
+      else await queue.delete(message.receipt);
+    }
+  }
+}
+
+function streamEvent(records: readonly PendingStreamRecord[]): DynamoDBStreamEvent {
+  return {
+    Records: records.map((record) => ({
+      eventID: record.sequenceNumber,
+      eventName: 'INSERT',
+      eventVersion: '1.1',
+      eventSource: 'aws:dynamodb',
+      awsRegion: REGION,
+      eventSourceARN: `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/messages/stream/local`,
+      dynamodb: {
+        Keys: record.keys as never,
+        NewImage: record.newImage as never,
+        SequenceNumber: record.sequenceNumber,
+        StreamViewType: 'NEW_IMAGE',
+      },
+    })),
+  };
+}
+
+function sqsEvent(messages: readonly ReceivedMessage[], now: Date): SQSEvent {
+  return {
+    Records: messages.map((message) => ({
+      messageId: message.messageId,
+      receiptHandle: message.receipt,
+      body: message.body,
+      attributes: {
+        ApproximateReceiveCount: String(message.receiveCount),
+        SentTimestamp: String(now.getTime()),
+        SenderId: ACCOUNT,
+        ApproximateFirstReceiveTimestamp: String(now.getTime()),
+      },
+      messageAttributes: {},
+      md5OfBody: createHash('md5').update(message.body).digest('hex'),
+      eventSource: 'aws:sqs',
+      eventSourceARN: `arn:aws:sqs:${REGION}:${ACCOUNT}:delivery-queue`,
+      awsRegion: REGION,
+    })),
+  };
+}

@@ -1,0 +1,148 @@
+import type {
+  App,
+  Attempt,
+  AttemptError,
+  Delivery,
+  DeliveryStatus,
+  DeliveryTask,
+  Endpoint,
+  EventType,
+  Message,
+} from './core/model';
+import type { OutgoingWebhook } from './core/webhook';
+
+/**
+ * The interfaces the use cases need. Services depend on these only; adapters implement
+ * them (DynamoDB, SQS, Scheduler on AWS; the same DynamoDB store plus durable local queue
+ * and scheduler in local mode). Each port has one contract suite in test/integration that
+ * every adapter of it passes.
+ */
+
+export interface Page<T> {
+  readonly data: readonly T[];
+  readonly nextCursor: string | null;
+}
+
+export interface PageRequest {
+  readonly limit: number;
+  readonly cursor?: string | undefined;
+}
+
+export interface AppStore {
+  /** Throws ConflictError when another app already has the same `uid`. */
+  create(app: App): Promise<void>;
+  get(appId: string): Promise<App | undefined>;
+  list(page: PageRequest): Promise<Page<App>>;
+  /** Throws ConflictError when the new `uid` is taken; NotFoundError when the app is gone. */
+  update(previous: App, next: App): Promise<void>;
+  delete(app: App): Promise<void>;
+}
+
+export interface EventTypeStore {
+  /** Throws ConflictError when the name exists (archived or not). */
+  create(eventType: EventType): Promise<void>;
+  get(name: string): Promise<EventType | undefined>;
+  list(page: PageRequest): Promise<Page<EventType>>;
+  put(eventType: EventType): Promise<void>;
+}
+
+export interface EndpointStore {
+  create(endpoint: Endpoint): Promise<void>;
+  get(appId: string, endpointId: string): Promise<Endpoint | undefined>;
+  list(appId: string, page: PageRequest): Promise<Page<Endpoint>>;
+  /** Every endpoint of the app, for fan-out. */
+  listAll(appId: string): Promise<readonly Endpoint[]>;
+  /** Throws NotFoundError when the endpoint is gone. */
+  update(endpoint: Endpoint): Promise<void>;
+  delete(appId: string, endpointId: string): Promise<boolean>;
+}
+
+export interface MessageListFilter extends PageRequest {
+  readonly eventType?: string | undefined;
+  readonly after?: Date | undefined;
+  readonly before?: Date | undefined;
+}
+
+export interface MessageStore {
+  /**
+   * Stores a new message. With an `eventId`, the first message stored under that id for
+   * the app wins: the answer is that message and `created: false` for every later call.
+   */
+  accept(message: Message): Promise<{ readonly message: Message; readonly created: boolean }>;
+  get(appId: string, msgId: string): Promise<Message | undefined>;
+  /** Newest first. */
+  list(appId: string, filter: MessageListFilter): Promise<Page<Message>>;
+}
+
+export interface AttemptRecord {
+  readonly status: DeliveryStatus;
+  readonly attemptCount: number;
+  readonly nextAttemptAt: string | null;
+  readonly lastAttempt: Attempt;
+}
+
+export interface DeliveryStore {
+  /** Creates the delivery unless it exists; answers whether it was created. */
+  createIfAbsent(delivery: Delivery): Promise<boolean>;
+  get(msgId: string, endpointId: string): Promise<Delivery | undefined>;
+  listForMessage(msgId: string): Promise<readonly Delivery[]>;
+  /** Saves an attempt; saving the same attempt number again replaces the earlier record. */
+  saveAttempt(attempt: Attempt): Promise<void>;
+  /**
+   * Moves the delivery to its state after an attempt, only if it still has
+   * `expectedAttemptCount` attempts (optimistic concurrency between duplicate tasks).
+   * Answers whether this call made the change.
+   */
+  recordAttempt(
+    msgId: string,
+    endpointId: string,
+    expectedAttemptCount: number,
+    record: AttemptRecord,
+  ): Promise<boolean>;
+  /** Ends a pending delivery without an attempt (its endpoint was deleted or disabled). */
+  abandon(msgId: string, endpointId: string, reason: AttemptError): Promise<void>;
+  listAttempts(msgId: string, page: PageRequest): Promise<Page<Attempt>>;
+}
+
+export interface SendOptions {
+  /** Delay before the tasks become visible; adapters round up to what they support. */
+  readonly delayMs?: number;
+}
+
+/** The delivery queue (SQS on AWS): up to 15 minutes of delay. */
+export interface DeliveryQueue {
+  send(tasks: readonly DeliveryTask[], options?: SendOptions): Promise<void>;
+}
+
+/** Puts a task on the delivery queue at a later time (EventBridge Scheduler on AWS). */
+export interface RetryScheduler {
+  /** Idempotent per task: scheduling the same task attempt twice creates one schedule. */
+  schedule(task: DeliveryTask, at: Date): Promise<void>;
+}
+
+export type SendOutcome =
+  | { readonly kind: 'response'; readonly status: number; readonly body: string; readonly durationMs: number }
+  | {
+      readonly kind: 'error';
+      readonly error: AttemptError;
+      readonly detail: string;
+      readonly durationMs: number;
+    };
+
+/** POSTs one signed webhook; never throws for a failure of the receiver. */
+export interface WebhookSender {
+  send(webhook: OutgoingWebhook, options: { readonly timeoutMs: number }): Promise<SendOutcome>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+export interface Logger {
+  debug(message: string, context?: Record<string, unknown>): void;
+  info(message: string, context?: Record<string, unknown>): void;
+  warn(message: string, context?: Record<string, unknown>): void;
+  error(message: string, context?: Record<string, unknown>): void;
+}

@@ -1,0 +1,89 @@
+import { NotFoundError, ValidationError } from '../core/errors';
+import { newId } from '../core/ids';
+import type { Attempt, Delivery, Message } from '../core/model';
+import type { CreateMessageInput, MessageListQuery } from '../core/schemas';
+import type { Clock, DeliveryStore, MessageStore, Page, PageRequest } from '../ports';
+import type { AppService } from './apps';
+import type { EventTypeService } from './event-types';
+
+export interface AcceptedMessage {
+  readonly message: Message;
+  /** False when the `eventId` was seen before and this is the first message, replayed. */
+  readonly created: boolean;
+}
+
+export interface MessageWithDeliveries extends Message {
+  readonly deliveries: readonly Delivery[];
+}
+
+export class MessageService {
+  constructor(
+    private readonly deps: {
+      readonly apps: AppService;
+      readonly eventTypes: EventTypeService;
+      readonly messages: MessageStore;
+      readonly deliveries: DeliveryStore;
+      readonly clock: Clock;
+      /** SPEC §1: when false, messages of types outside the catalogue are accepted too. */
+      readonly requireKnownEventTypes: boolean;
+    },
+  ) {}
+
+  /**
+   * Accepts a message with one conditional write; fan-out follows from the store's change
+   * stream, so nothing between this call and the deliveries can be lost by a crash here.
+   */
+  async accept(appId: string, input: CreateMessageInput): Promise<AcceptedMessage> {
+    await this.deps.apps.get(appId);
+    await this.checkEventType(input.eventType);
+    const now = this.deps.clock.now();
+    return this.deps.messages.accept({
+      id: newId('message', now),
+      appId,
+      eventType: input.eventType,
+      eventId: input.eventId ?? null,
+      payload: input.payload,
+      channels: input.channels ?? null,
+      timestamp: now.toISOString(),
+    });
+  }
+
+  async get(appId: string, msgId: string): Promise<MessageWithDeliveries> {
+    const message = await this.find(appId, msgId);
+    const deliveries = await this.deps.deliveries.listForMessage(msgId);
+    return { ...message, deliveries };
+  }
+
+  async list(appId: string, query: MessageListQuery): Promise<Page<Message>> {
+    await this.deps.apps.get(appId);
+    return this.deps.messages.list(appId, {
+      limit: query.limit,
+      cursor: query.cursor,
+      eventType: query.eventType,
+      after: query.after === undefined ? undefined : new Date(query.after),
+      before: query.before === undefined ? undefined : new Date(query.before),
+    });
+  }
+
+  async listAttempts(appId: string, msgId: string, page: PageRequest): Promise<Page<Attempt>> {
+    await this.find(appId, msgId);
+    return this.deps.deliveries.listAttempts(msgId, page);
+  }
+
+  private async find(appId: string, msgId: string): Promise<Message> {
+    await this.deps.apps.get(appId);
+    const message = await this.deps.messages.get(appId, msgId);
+    if (message === undefined) throw new NotFoundError('Message', msgId);
+    return message;
+  }
+
+  private async checkEventType(name: string): Promise<void> {
+    const eventType = await this.deps.eventTypes.find(name);
+    if (eventType === undefined && this.deps.requireKnownEventTypes) {
+      throw ValidationError.forField('eventType', `The event type ${name} is not in the catalogue.`);
+    }
+    if (eventType?.archived) {
+      throw ValidationError.forField('eventType', `The event type ${name} is archived.`);
+    }
+  }
+}
