@@ -1,0 +1,30 @@
+import java.lang.reflect.Field;
+import org.eclipse.jetty.server.Connector;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import software.amazon.dynamodb.services.local.main.ServerRunner;
+import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
+
+/**
+ * Starts AWS's DynamoDB Local in memory, without telemetry, listening on 127.0.0.1 only.
+ * DynamoDB Local has no option for its bind address (Jetty's default is every interface),
+ * so this replaces the server's connector before it starts. Prints "ready <port>".
+ * Run as a single-file program: java -cp DynamoDBLocal.jar LoopbackDynamoDbLocal.java
+ */
+public class LoopbackDynamoDbLocal {
+  public static void main(String[] args) throws Exception {
+    DynamoDBProxyServer proxy =
+        ServerRunner.createServerFromCommandLineArgs(new String[] {"-inMemory", "-disableTelemetry", "-port", "8000"});
+    Field field = DynamoDBProxyServer.class.getDeclaredField("server");
+    field.setAccessible(true);
+    Server server = (Server) field.get(proxy);
+    ServerConnector loopback = new ServerConnector(server);
+    loopback.setHost("127.0.0.1");
+    loopback.setPort(0);
+    server.setConnectors(new Connector[] {loopback});
+    proxy.safeStart();
+    System.out.println("ready " + loopback.getLocalPort());
+    System.out.flush();
+    proxy.join();
+  }
+}

