@@ -1,4 +1,4 @@
-import { decodeTime, encodeTime, monotonicFactory } from 'ulid';
+import { decodeTime, encodeTime, monotonicFactory, ulid } from 'ulid';
 
 /**
  * Every id carries its type (`app_…`, `ep_…`), so a misplaced id is obvious in logs and
@@ -15,10 +15,20 @@ export const ID_PREFIX = {
 export type IdKind = keyof typeof ID_PREFIX;
 
 const ULID_BODY = /^[0-9A-HJKMNP-TV-Z]{26}$/;
-const nextUlid = monotonicFactory();
+const nextMonotonicUlid = monotonicFactory();
+let latestTime = 0;
 
+/**
+ * Ids made in the same millisecond still sort in creation order (monotonic ULIDs). An id
+ * for an earlier time than the latest one carries that earlier time: the monotonic
+ * factory would stamp it with the latest time instead, and a time-range query would
+ * then miss it.
+ */
 export function newId(kind: IdKind, now: Date): string {
-  return ID_PREFIX[kind] + nextUlid(now.getTime());
+  const time = now.getTime();
+  if (time < latestTime) return ID_PREFIX[kind] + ulid(time);
+  latestTime = time;
+  return ID_PREFIX[kind] + nextMonotonicUlid(time);
 }
 
 export function isId(kind: IdKind, value: string): boolean {

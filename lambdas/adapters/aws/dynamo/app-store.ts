@@ -43,7 +43,7 @@ export class DynamoAppStore implements AppStore {
     return Item === undefined ? undefined : fromItem(Item);
   }
 
-  list(page: PageRequest): Promise<Page<App>> {
+  async list(page: PageRequest): Promise<Page<App>> {
     return queryPage(
       this.doc,
       {

@@ -125,7 +125,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
     }
   }
 
-  listAttempts(msgId: string, page: PageRequest): Promise<Page<Attempt>> {
+  async listAttempts(msgId: string, page: PageRequest): Promise<Page<Attempt>> {
     return queryPage(
       this.doc,
       this.prefixQuery(msgId, 'A#'),

@@ -35,7 +35,7 @@ export class DynamoEndpointStore implements EndpointStore {
     return Item === undefined ? undefined : fromItem(Item);
   }
 
-  list(appId: string, page: PageRequest): Promise<Page<Endpoint>> {
+  async list(appId: string, page: PageRequest): Promise<Page<Endpoint>> {
     return queryPage(
       this.doc,
       this.queryOf(appId),

@@ -40,7 +40,7 @@ export class DynamoEventTypeStore implements EventTypeStore {
     return Item === undefined ? undefined : fromItem(Item);
   }
 
-  list(page: PageRequest): Promise<Page<EventType>> {
+  async list(page: PageRequest): Promise<Page<EventType>> {
     return queryPage(
       this.doc,
       {

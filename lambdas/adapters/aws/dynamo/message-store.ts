@@ -77,7 +77,7 @@ export class DynamoMessageStore implements MessageStore {
     return Item === undefined ? undefined : messageFromItem(Item);
   }
 
-  list(appId: string, filter: MessageListFilter): Promise<Page<Message>> {
+  async list(appId: string, filter: MessageListFilter): Promise<Page<Message>> {
     const lowest =
       filter.after === undefined
         ? 'msg_'

@@ -1,0 +1,157 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoMessageStore, messageFromStreamImage } from '../../lambdas/adapters/aws/dynamo/message-store';
+import { DynamoLocalQueue } from '../../lambdas/adapters/local/local-queue';
+import { DynamoLocalScheduler } from '../../lambdas/adapters/local/local-scheduler';
+import { DynamoLocalStream } from '../../lambdas/adapters/local/local-stream';
+import type { DeliveryTask } from '../../lambdas/core/model';
+import { type DynamoEngine, ENGINES, freshTables } from '../support/dynamodb';
+import { aMessage, ManualClock } from '../support/fixtures';
+
+const task = (attemptNumber: number, endpointId = 'ep_1'): DeliveryTask => ({
+  appId: 'app_1',
+  msgId: 'msg_1',
+  endpointId,
+  attemptNumber,
+  trigger: attemptNumber === 1 ? 'initial' : 'retry',
+});
+const VISIBILITY_MS = 30_000;
+
+/**
+ * The local stand-ins for SQS, EventBridge Scheduler and DynamoDB Streams keep their state
+ * in DynamoDB, so they are checked on both engines, with a clock the test moves.
+ */
+describe.each(ENGINES)('local queue, scheduler and stream on $name', ({ start }) => {
+  let engine: DynamoEngine;
+  let clock: ManualClock;
+  let queue: DynamoLocalQueue;
+  let scheduler: DynamoLocalScheduler;
+  let context: Awaited<ReturnType<typeof freshTables>>;
+
+  beforeAll(async () => {
+    engine = await start();
+  });
+  afterAll(async () => {
+    await engine?.close();
+  });
+  beforeEach(async () => {
+    context = await freshTables(engine.endpoint);
+    clock = new ManualClock();
+    queue = new DynamoLocalQueue({
+      doc: context.doc,
+      tableName: context.tables.localJobs,
+      clock,
+      maxReceiveCount: 3,
+    });
+    scheduler = new DynamoLocalScheduler({
+      doc: context.doc,
+      tableName: context.tables.localJobs,
+      queue,
+      clock,
+    });
+  });
+
+  const bodies = (messages: { body: string }[]) =>
+    messages.map((message) => JSON.parse(message.body) as DeliveryTask);
+
+  describe('queue', () => {
+    it('hands out a sent task, hides it while leased, and forgets it once deleted', async () => {
+      await queue.send([task(1)]);
+      const [received] = await queue.receive(10, VISIBILITY_MS);
+      expect(received && JSON.parse(received.body)).toEqual(task(1));
+      expect(received?.receiveCount).toBe(1);
+      expect(await queue.receive(10, VISIBILITY_MS)).toEqual([]);
+      await queue.delete(received?.receipt ?? '');
+      clock.advance(VISIBILITY_MS + 1);
+      expect(await queue.receive(10, VISIBILITY_MS)).toEqual([]);
+    });
+
+    it('holds a delayed task back until it is due', async () => {
+      await queue.send([task(2)], { delayMs: 5_000 });
+      expect(await queue.receive(10, VISIBILITY_MS)).toEqual([]);
+      expect(await queue.nextDueAt()).toBe(clock.now().getTime() + 5_000);
+      clock.advance(5_000);
+      expect(bodies(await queue.receive(10, VISIBILITY_MS))).toEqual([task(2)]);
+    });
+
+    it('sends batches larger than one write and receives at most what is asked for', async () => {
+      await queue.send(Array.from({ length: 30 }, (_, index) => task(1, `ep_${index}`)));
+      expect(await queue.receive(10, VISIBILITY_MS)).toHaveLength(10);
+      expect(await queue.receive(100, VISIBILITY_MS)).toHaveLength(20);
+    });
+
+    it('hands a task out again when its lease runs out', async () => {
+      await queue.send([task(1)]);
+      const [first] = await queue.receive(10, VISIBILITY_MS);
+      clock.advance(VISIBILITY_MS);
+      const [second] = await queue.receive(10, VISIBILITY_MS);
+      expect(second?.receiveCount).toBe(2);
+      // The first lease is stale: deleting with it does nothing.
+      await queue.delete(first?.receipt ?? '');
+      clock.advance(VISIBILITY_MS);
+      expect(await queue.receive(10, VISIBILITY_MS)).toHaveLength(1);
+    });
+
+    it('makes a task visible again after a chosen delay', async () => {
+      await queue.send([task(1)]);
+      const [received] = await queue.receive(10, VISIBILITY_MS);
+      await queue.changeVisibility(received?.receipt ?? '', 1_000);
+      expect(await queue.receive(10, VISIBILITY_MS)).toEqual([]);
+      clock.advance(1_000);
+      expect(await queue.receive(10, VISIBILITY_MS)).toHaveLength(1);
+    });
+
+    it('moves a task to the dead-letter lane after too many receives', async () => {
+      await queue.send([task(1)]);
+      for (let receive = 0; receive < 3; receive++) {
+        expect(await queue.receive(10, VISIBILITY_MS)).toHaveLength(1);
+        clock.advance(VISIBILITY_MS);
+      }
+      expect(await queue.receive(10, VISIBILITY_MS)).toEqual([]);
+      expect((await queue.deadLetterBodies()).map((body) => JSON.parse(body))).toEqual([task(1)]);
+    });
+
+    it('takes back the leases of a process that died', async () => {
+      await queue.send([task(1)]);
+      await queue.receive(10, VISIBILITY_MS);
+      expect(await queue.recoverLeases()).toBe(1);
+      expect(await queue.receive(10, VISIBILITY_MS)).toHaveLength(1);
+    });
+  });
+
+  describe('scheduler', () => {
+    it('puts a task on the queue when due, once, however often it was scheduled', async () => {
+      const at = new Date(clock.now().getTime() + 1_800_000);
+      await scheduler.schedule(task(4), at);
+      await scheduler.schedule(task(4), at);
+      expect(await scheduler.fireDue()).toBe(0);
+      expect(await scheduler.nextDueAt()).toBe(at.getTime());
+      clock.advance(1_800_000);
+      expect(await scheduler.fireDue()).toBe(1);
+      expect(await scheduler.fireDue()).toBe(0);
+      expect(bodies(await queue.receive(10, VISIBILITY_MS))).toEqual([task(4)]);
+      expect(await scheduler.nextDueAt()).toBeUndefined();
+    });
+  });
+
+  describe('stream', () => {
+    it('yields each new message once, as a NEW_IMAGE record, until acknowledged', async () => {
+      const messages = new DynamoMessageStore(context.doc, context.tables.messages, {
+        retentionDays: 30,
+        emulateStream: true,
+      });
+      const stream = new DynamoLocalStream(context.client, context.tables.messages);
+      const first = aMessage('app_1', { eventId: 'evt-1' });
+      const second = aMessage('app_1');
+      await messages.accept(first);
+      await messages.accept(second);
+      await messages.accept(aMessage('app_1', { eventId: 'evt-1' }));
+
+      const pending = await stream.pending(10);
+      expect(pending.map((record) => messageFromStreamImage(record.newImage))).toEqual([first, second]);
+      expect(pending.every((record) => !('streamPending' in record.newImage))).toBe(true);
+
+      await stream.acknowledge(pending[0] as (typeof pending)[number]);
+      expect((await stream.pending(10)).map((record) => record.sequenceNumber)).toEqual([second.id]);
+    });
+  });
+});

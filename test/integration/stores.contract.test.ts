@@ -1,0 +1,296 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoAppStore } from '../../lambdas/adapters/aws/dynamo/app-store';
+import { DynamoDeliveryStore } from '../../lambdas/adapters/aws/dynamo/delivery-store';
+import { DynamoEndpointStore } from '../../lambdas/adapters/aws/dynamo/endpoint-store';
+import { DynamoEventTypeStore } from '../../lambdas/adapters/aws/dynamo/event-type-store';
+import { DynamoMessageStore } from '../../lambdas/adapters/aws/dynamo/message-store';
+import { ConflictError, MalformedRequestError, NotFoundError } from '../../lambdas/core/errors';
+import type {
+  AppStore,
+  DeliveryStore,
+  EndpointStore,
+  EventTypeStore,
+  MessageStore,
+} from '../../lambdas/ports';
+import { type DynamoEngine, ENGINES, freshTables } from '../support/dynamodb';
+import { aDelivery, aMessage, anApp, anAttempt, anEndpoint, anEventType } from '../support/fixtures';
+
+/**
+ * The store ports' contract, run against every engine the DynamoDB adapter meets: dynalite
+ * (local mode) and AWS's own DynamoDB Local (the closest thing to production here).
+ */
+describe.each(ENGINES)('store contract on $name', ({ start }) => {
+  let engine: DynamoEngine;
+  let apps: AppStore;
+  let eventTypes: EventTypeStore;
+  let endpoints: EndpointStore;
+  let messages: MessageStore;
+  let deliveries: DeliveryStore;
+  let tables: Awaited<ReturnType<typeof freshTables>>;
+
+  beforeAll(async () => {
+    engine = await start();
+  });
+  afterAll(async () => {
+    await engine?.close();
+  });
+  beforeEach(async () => {
+    tables = await freshTables(engine.endpoint);
+    const { doc } = tables;
+    apps = new DynamoAppStore(doc, tables.tables.catalog);
+    eventTypes = new DynamoEventTypeStore(doc, tables.tables.catalog);
+    endpoints = new DynamoEndpointStore(doc, tables.tables.catalog);
+    messages = new DynamoMessageStore(doc, tables.tables.messages, {
+      retentionDays: 30,
+      emulateStream: false,
+    });
+    deliveries = new DynamoDeliveryStore(doc, tables.tables.deliveries, { retentionDays: 30 });
+  });
+
+  describe('AppStore', () => {
+    it('stores and reads an app', async () => {
+      const app = anApp({ metadata: { plan: 'pro' } });
+      await apps.create(app);
+      expect(await apps.get(app.id)).toEqual(app);
+      expect(await apps.get('app_missing')).toBeUndefined();
+    });
+
+    it('keeps uid unique, and frees it on delete and on change', async () => {
+      const first = anApp({ uid: 'customer-1' });
+      await apps.create(first);
+      await expect(apps.create(anApp({ uid: 'customer-1' }))).rejects.toThrow(ConflictError);
+
+      const renamed = { ...first, uid: 'customer-2' };
+      await apps.update(first, renamed);
+      await apps.create(anApp({ uid: 'customer-1' }));
+      await expect(apps.create(anApp({ uid: 'customer-2' }))).rejects.toThrow(ConflictError);
+
+      await apps.delete(renamed);
+      await apps.create(anApp({ uid: 'customer-2' }));
+    });
+
+    it('takes over a uid claimed by a create that died before writing its app', async () => {
+      await tables.doc.send(
+        new PutCommand({
+          TableName: tables.tables.catalog,
+          Item: { pk: 'UID#orphaned', sk: '#UID', appId: 'app_01KAAAAAAAAAAAAAAAAAAAAAAA' },
+        }),
+      );
+      const app = anApp({ uid: 'orphaned' });
+      await apps.create(app);
+      expect(await apps.get(app.id)).toEqual(app);
+    });
+
+    it('refuses to update an app that is gone', async () => {
+      const app = anApp();
+      await expect(apps.update(app, { ...app, name: 'x' })).rejects.toThrow(NotFoundError);
+    });
+
+    it('lists every app once across pages', async () => {
+      const created = [anApp(), anApp(), anApp(), anApp(), anApp()];
+      for (const app of created) await apps.create(app);
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await apps.list({ limit: 2, cursor });
+        expect(page.data.length).toBeLessThanOrEqual(2);
+        seen.push(...page.data.map((app) => app.id));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+      expect(seen).toEqual(created.map((app) => app.id));
+    });
+
+    it.each(['not-base64-json', Buffer.from('{"pk":"x"}').toString('base64url')])(
+      'refuses a cursor that does not belong to the list (%s)',
+      async (cursor) => {
+        await expect(apps.list({ limit: 2, cursor })).rejects.toThrow(MalformedRequestError);
+      },
+    );
+  });
+
+  describe('EventTypeStore', () => {
+    it('creates once, updates, lists by name', async () => {
+      await eventTypes.create(anEventType({ name: 'user.created' }));
+      await eventTypes.create(anEventType({ name: 'invoice.paid' }));
+      await expect(eventTypes.create(anEventType({ name: 'invoice.paid' }))).rejects.toThrow(ConflictError);
+      await eventTypes.put(anEventType({ name: 'invoice.paid', archived: true }));
+      expect((await eventTypes.get('invoice.paid'))?.archived).toBe(true);
+      const page = await eventTypes.list({ limit: 10 });
+      expect(page.data.map((eventType) => eventType.name)).toEqual(['invoice.paid', 'user.created']);
+      expect(page.nextCursor).toBeNull();
+    });
+  });
+
+  describe('EndpointStore', () => {
+    it('keeps endpoints per app', async () => {
+      const app = anApp();
+      const endpoint = anEndpoint(app.id, { headers: { 'X-Tenant': 'acme' }, eventTypes: ['invoice.*'] });
+      await endpoints.create(endpoint);
+      await endpoints.create(anEndpoint(app.id));
+      await endpoints.create(anEndpoint(anApp().id));
+      expect(await endpoints.get(app.id, endpoint.id)).toEqual(endpoint);
+      expect(await endpoints.get('app_other', endpoint.id)).toBeUndefined();
+      expect(await endpoints.listAll(app.id)).toHaveLength(2);
+      const firstPage = await endpoints.list(app.id, { limit: 1 });
+      expect(firstPage.data).toHaveLength(1);
+      const secondPage = await endpoints.list(app.id, {
+        limit: 1,
+        cursor: firstPage.nextCursor ?? undefined,
+      });
+      expect(secondPage.data).toHaveLength(1);
+      expect(secondPage.data[0]?.id).not.toBe(firstPage.data[0]?.id);
+    });
+
+    it('refuses a cursor of another app', async () => {
+      const app = anApp();
+      await endpoints.create(anEndpoint(app.id));
+      await endpoints.create(anEndpoint(app.id));
+      const page = await endpoints.list(app.id, { limit: 1 });
+      await expect(
+        endpoints.list('app_other', { limit: 1, cursor: page.nextCursor ?? undefined }),
+      ).rejects.toThrow(MalformedRequestError);
+    });
+
+    it('updates only what exists and reports deletes', async () => {
+      const endpoint = anEndpoint(anApp().id);
+      await expect(endpoints.update(endpoint)).rejects.toThrow(NotFoundError);
+      await endpoints.create(endpoint);
+      await endpoints.update({ ...endpoint, disabled: true });
+      expect((await endpoints.get(endpoint.appId, endpoint.id))?.disabled).toBe(true);
+      expect(await endpoints.delete(endpoint.appId, endpoint.id)).toBe(true);
+      expect(await endpoints.delete(endpoint.appId, endpoint.id)).toBe(false);
+    });
+  });
+
+  describe('MessageStore', () => {
+    const appId = 'app_01KBBBBBBBBBBBBBBBBBBBBBBB';
+
+    it('accepts and reads a message, only under its own app', async () => {
+      const message = aMessage(appId, { payload: { nested: { list: [1, 'two', null] } }, channels: ['eu'] });
+      expect(await messages.accept(message)).toEqual({ message, created: true });
+      expect(await messages.get(appId, message.id)).toEqual(message);
+      expect(await messages.get('app_other', message.id)).toBeUndefined();
+    });
+
+    it('answers the same eventId with the first message', async () => {
+      const first = aMessage(appId, { eventId: 'order-1' });
+      const second = aMessage(appId, { eventId: 'order-1', payload: { different: true } });
+      expect(await messages.accept(first)).toEqual({ message: first, created: true });
+      expect(await messages.accept(second)).toEqual({ message: first, created: false });
+      expect(await messages.get(appId, second.id)).toBeUndefined();
+      // The same eventId under another app is another message.
+      expect((await messages.accept(aMessage('app_other', { eventId: 'order-1' }))).created).toBe(true);
+    });
+
+    it('completes a message whose create died after claiming its eventId', async () => {
+      const lost = aMessage(appId, { eventId: 'order-9' });
+      await tables.doc.send(
+        new PutCommand({
+          TableName: tables.tables.messages,
+          Item: { pk: appId, sk: 'EVENTID#order-9', kind: 'event-id', message: lost },
+        }),
+      );
+      expect(await messages.accept(aMessage(appId, { eventId: 'order-9' }))).toEqual({
+        message: lost,
+        created: false,
+      });
+      expect(await messages.get(appId, lost.id)).toEqual(lost);
+    });
+
+    it('lists newest first, filtered by time and type, across pages', async () => {
+      const base = Date.parse('2026-11-20T00:00:00.000Z');
+      const stored = [];
+      for (let hour = 0; hour < 6; hour++) {
+        const message = aMessage(
+          appId,
+          { eventType: hour % 2 === 0 ? 'invoice.paid' : 'user.created' },
+          new Date(base + hour * 3_600_000),
+        );
+        await messages.accept(message);
+        stored.push(message);
+      }
+      const all = await messages.list(appId, { limit: 50 });
+      expect(all.data.map((message) => message.id)).toEqual(stored.map((message) => message.id).reverse());
+
+      const windowed = await messages.list(appId, {
+        limit: 50,
+        after: new Date(base + 1 * 3_600_000),
+        before: new Date(base + 4 * 3_600_000),
+      });
+      expect(windowed.data.map((message) => message.id)).toEqual([stored[3]?.id, stored[2]?.id]);
+
+      const invoices: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await messages.list(appId, { limit: 2, eventType: 'invoice.paid', cursor });
+        invoices.push(...page.data.map((message) => message.id));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+      expect(invoices).toEqual([stored[4]?.id, stored[2]?.id, stored[0]?.id]);
+    });
+  });
+
+  describe('DeliveryStore', () => {
+    const message = aMessage('app_01KBBBBBBBBBBBBBBBBBBBBBBB');
+
+    it('creates a delivery once', async () => {
+      const delivery = aDelivery(message, 'ep_1');
+      expect(await deliveries.createIfAbsent(delivery)).toBe(true);
+      expect(await deliveries.createIfAbsent({ ...delivery, attemptCount: 3 })).toBe(false);
+      expect(await deliveries.get(message.id, 'ep_1')).toEqual(delivery);
+    });
+
+    it('records an attempt only from the expected attempt count', async () => {
+      const delivery = aDelivery(message, 'ep_2');
+      await deliveries.createIfAbsent(delivery);
+      const attempt = anAttempt(delivery, 1);
+      const record = {
+        status: 'pending' as const,
+        attemptCount: 1,
+        nextAttemptAt: '2026-11-22T10:00:05.000Z',
+        lastAttempt: attempt,
+      };
+      expect(await deliveries.recordAttempt(message.id, 'ep_2', 0, record)).toBe(true);
+      expect(await deliveries.recordAttempt(message.id, 'ep_2', 0, record)).toBe(false);
+      expect(await deliveries.get(message.id, 'ep_2')).toEqual({ ...delivery, ...record });
+
+      const final = { ...record, status: 'succeeded' as const, attemptCount: 2, nextAttemptAt: null };
+      expect(await deliveries.recordAttempt(message.id, 'ep_2', 1, final)).toBe(true);
+      expect(await deliveries.recordAttempt(message.id, 'ep_2', 2, { ...final, attemptCount: 3 })).toBe(
+        false,
+      );
+    });
+
+    it('abandons only a pending delivery', async () => {
+      const delivery = aDelivery(message, 'ep_3');
+      await deliveries.createIfAbsent(delivery);
+      await deliveries.abandon(message.id, 'ep_3', 'endpoint_gone');
+      expect(await deliveries.get(message.id, 'ep_3')).toMatchObject({
+        status: 'failed',
+        nextAttemptAt: null,
+      });
+      await deliveries.abandon(message.id, 'ep_missing', 'endpoint_gone');
+      expect(await deliveries.get(message.id, 'ep_missing')).toBeUndefined();
+    });
+
+    it('keeps one record per attempt number and lists them all', async () => {
+      const delivery = aDelivery(message, 'ep_4');
+      await deliveries.createIfAbsent(delivery);
+      await deliveries.createIfAbsent(aDelivery(message, 'ep_5'));
+      await deliveries.saveAttempt(anAttempt(delivery, 1));
+      const remade = anAttempt(delivery, 1, { responseStatus: 503 });
+      await deliveries.saveAttempt(remade);
+      await deliveries.saveAttempt(
+        anAttempt(delivery, 2, { outcome: 'succeeded', responseStatus: 200, error: null }),
+      );
+      const page = await deliveries.listAttempts(message.id, { limit: 10 });
+      expect(page.data.map((attempt) => [attempt.attemptNumber, attempt.responseStatus])).toEqual([
+        [1, 503],
+        [2, 200],
+      ]);
+      expect(page.data[0]).toEqual(remade);
+      expect(await deliveries.listForMessage(message.id)).toHaveLength(2);
+    });
+  });
+});

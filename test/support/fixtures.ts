@@ -1,0 +1,114 @@
+import { newId } from '../../lambdas/core/ids';
+import type { App, Attempt, Delivery, Endpoint, EventType, Message } from '../../lambdas/core/model';
+import { generateSecret } from '../../lambdas/core/signing';
+
+/** Builders of valid resources; each test overrides what it is about. */
+
+const iso = (date = new Date()) => date.toISOString();
+
+export function anApp(overrides: Partial<App> = {}): App {
+  const now = new Date();
+  return {
+    id: newId('app', now),
+    name: 'Acme',
+    uid: null,
+    metadata: {},
+    createdAt: iso(now),
+    updatedAt: iso(now),
+    ...overrides,
+  };
+}
+
+export function anEventType(overrides: Partial<EventType> = {}): EventType {
+  return {
+    name: 'invoice.paid',
+    description: 'An invoice was paid.',
+    schema: null,
+    archived: false,
+    createdAt: iso(),
+    updatedAt: iso(),
+    ...overrides,
+  };
+}
+
+export function anEndpoint(appId: string, overrides: Partial<Endpoint> = {}): Endpoint {
+  const now = new Date();
+  return {
+    id: newId('endpoint', now),
+    appId,
+    kind: 'push',
+    url: 'https://hooks.example.com/in',
+    description: '',
+    eventTypes: null,
+    headers: {},
+    disabled: false,
+    rateLimit: null,
+    metadata: {},
+    secrets: { current: generateSecret(), previous: null, previousExpiresAt: null },
+    createdAt: iso(now),
+    updatedAt: iso(now),
+    ...overrides,
+  };
+}
+
+export function aMessage(appId: string, overrides: Partial<Message> = {}, at = new Date()): Message {
+  return {
+    id: newId('message', at),
+    appId,
+    eventType: 'invoice.paid',
+    eventId: null,
+    payload: { invoiceId: 'inv_1' },
+    channels: null,
+    timestamp: iso(at),
+    ...overrides,
+  };
+}
+
+export function aDelivery(message: Message, endpointId: string, overrides: Partial<Delivery> = {}): Delivery {
+  return {
+    msgId: message.id,
+    appId: message.appId,
+    endpointId,
+    eventType: message.eventType,
+    status: 'pending',
+    attemptCount: 0,
+    nextAttemptAt: message.timestamp,
+    lastAttempt: null,
+    createdAt: message.timestamp,
+    ...overrides,
+  };
+}
+
+export function anAttempt(
+  delivery: Delivery,
+  attemptNumber: number,
+  overrides: Partial<Attempt> = {},
+): Attempt {
+  const now = new Date();
+  return {
+    id: newId('attempt', now),
+    msgId: delivery.msgId,
+    appId: delivery.appId,
+    endpointId: delivery.endpointId,
+    attemptNumber,
+    trigger: attemptNumber === 1 ? 'initial' : 'retry',
+    timestamp: iso(now),
+    durationMs: 12,
+    outcome: 'failed',
+    responseStatus: 500,
+    responseBody: 'oops',
+    error: 'http_status',
+    ...overrides,
+  };
+}
+
+/** A clock the test moves by hand. */
+export class ManualClock {
+  constructor(private current = new Date('2026-11-22T10:00:00.000Z')) {}
+  now(): Date {
+    return new Date(this.current);
+  }
+  advance(ms: number): void {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}
