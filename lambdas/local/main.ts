@@ -44,10 +44,12 @@ async function main(): Promise<void> {
     afterRequest: () => worker.nudge(),
   });
 
-  console.log(`Hookpost listening on ${server.url}`);
-  if (admin.source === 'generated') console.log(`Admin key (generated, kept in ${admin.file}): ${admin.key}`);
-  else if (admin.source === 'file') console.log(`Admin key (from ${admin.file}): ${admin.key}`);
-  console.log(quickStart(server.url, admin.source === 'environment' ? '$HOOKPOST_ADMIN_KEY' : admin.key));
+  // One write, so that whoever waits for the listening line has the key line too.
+  const banner = [`Hookpost listening on ${server.url}`];
+  if (admin.source === 'generated') banner.push(`Admin key (generated, kept in ${admin.file}): ${admin.key}`);
+  if (admin.source === 'file') banner.push(`Admin key (from ${admin.file}): ${admin.key}`);
+  banner.push(quickStart(server.url, admin.source === 'environment' ? '$HOOKPOST_ADMIN_KEY' : admin.key));
+  console.log(banner.join('\n'));
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,0 +1,82 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+const repositoryRoot = join(import.meta.dirname, '..', '..');
+const LISTENING = /Hookpost listening on (http:\/\/127\.0\.0\.1:\d+)/;
+
+/** `npm start` as a developer runs it, in its own process group so that a kill reaches every process. */
+export class HookpostProcess {
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly url: string,
+    private readonly output: () => string,
+  ) {}
+
+  static async start(env: Record<string, string>): Promise<HookpostProcess> {
+    const child = spawn('npm', ['start', '--silent'], {
+      cwd: repositoryRoot,
+      env: { ...process.env, PORT: '0', HOOKPOST_LOG_LEVEL: 'warn', ...env },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`npm start did not listen within 60 s:\n${output}`)),
+        60_000,
+      );
+      const check = () => {
+        const match = LISTENING.exec(output);
+        if (match?.[1] !== undefined) {
+          clearTimeout(timer);
+          child.stdout?.off('data', check);
+          resolve(match[1]);
+        }
+      };
+      child.stdout?.on('data', check);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`npm start exited with ${code}:\n${output}`));
+      });
+    });
+    return new HookpostProcess(child, url, () => output);
+  }
+
+  get log(): string {
+    return this.output();
+  }
+
+  /** Sends a signal to the whole process group and waits for npm to exit. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (this.child.exitCode !== null || this.child.pid === undefined) return;
+    const exited = new Promise((resolve) => this.child.once('exit', resolve));
+    process.kill(-this.child.pid, signal);
+    await exited;
+  }
+
+  async request(
+    method: string,
+    path: string,
+    key: string,
+    body?: unknown,
+    // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies field by field
+  ): Promise<{ status: number; body: any; headers: Headers }> {
+    const response = await fetch(`${this.url}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return {
+      status: response.status,
+      body: text === '' ? undefined : JSON.parse(text),
+      headers: response.headers,
+    };
+  }
+}
