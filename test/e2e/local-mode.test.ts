@@ -135,11 +135,14 @@ describe('local mode (npm start)', () => {
       Array(7).fill(500),
     );
 
-    await operator.waitFor(1);
-    const exhausted = operator.requests
-      .map((request) => JSON.parse(request.body))
-      .find((body) => body.type === 'message.attempt.exhausted');
-    expect(exhausted?.data).toMatchObject({ appId, msgId: sent.body.id, eventType: 'invoice.paid' });
+    // The operator hears of the third failure in a row, then of the end of the ladder.
+    await operator.waitFor(2);
+    const notices = operator.requests.map((request) => JSON.parse(request.body));
+    expect(notices.map((notice) => notice.type)).toEqual([
+      'message.attempt.failing',
+      'message.attempt.exhausted',
+    ]);
+    expect(notices[1].data).toMatchObject({ appId, msgId: sent.body.id, eventType: 'invoice.paid' });
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(receiver.requests).toHaveLength(7);
   });
