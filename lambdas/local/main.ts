@@ -9,6 +9,9 @@ import { startEmbeddedDynamoDb } from './embedded-dynamodb';
 import { createLocalRuntime } from './runtime';
 import { LocalWorker } from './worker';
 
+/** How often local mode deletes items past their retention (DynamoDB's TTL does it on AWS). */
+const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
+
 /** `npm start`: the whole of Hookpost in one process on 127.0.0.1 (SPEC §7). */
 async function main(): Promise<void> {
   const config = loadLocalConfig();
@@ -38,6 +41,14 @@ async function main(): Promise<void> {
     visibilityTimeoutMs: 6 * config.attemptTimeoutMs,
   });
   worker.start();
+  const sweep = () =>
+    runtime.sweeper.sweep(new Date()).then(
+      (deleted) => deleted > 0 && logger.info('expired items deleted', { deleted }),
+      (error: unknown) => logger.error('sweeping expired items failed', describeError(error)),
+    );
+  void sweep();
+  const sweeping = setInterval(sweep, SWEEP_INTERVAL_MS);
+  sweeping.unref();
   const server = await startApiGatewayServer({
     handler: runtime.handlers.api,
     port: config.port,
@@ -56,6 +67,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info('stopping', { signal });
+    clearInterval(sweeping);
     await server.close();
     await worker.stop();
     runtime.close();

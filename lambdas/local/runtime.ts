@@ -11,6 +11,7 @@ import { GuardedHttpSender } from '../adapters/http/guarded-http-sender';
 import { DynamoLocalQueue } from '../adapters/local/local-queue';
 import { DynamoLocalScheduler } from '../adapters/local/local-scheduler';
 import { DynamoLocalStream } from '../adapters/local/local-stream';
+import { LocalTtlSweeper } from '../adapters/local/ttl-sweeper';
 import type { RuntimeConfig } from '../config';
 import { hashKey } from '../core/keys';
 import { type ApiHandler, createApiHandler } from '../handlers/api';
@@ -40,6 +41,7 @@ export interface LocalRuntime {
   readonly queue: DynamoLocalQueue;
   readonly scheduler: DynamoLocalScheduler;
   readonly stream: DynamoLocalStream;
+  readonly sweeper: LocalTtlSweeper;
   readonly handlers: {
     readonly api: ApiHandler;
     readonly fanOut: FanOutHandler;
@@ -105,6 +107,10 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     queue,
     scheduler,
     stream: new DynamoLocalStream(client, tables.messages),
+    sweeper: new LocalTtlSweeper(doc, [
+      { name: tables.messages, keys: ['pk', 'sk'] },
+      { name: tables.deliveries, keys: ['pk', 'sk'] },
+    ]),
     handlers: {
       api: createApiHandler({ services, adminKeyHash: hashKey(options.adminKey), logger }),
       fanOut: createFanOutHandler({ fanOut: services.fanOut, logger }),

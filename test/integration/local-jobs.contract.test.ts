@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoDeliveryStore } from '../../lambdas/adapters/aws/dynamo/delivery-store';
 import { DynamoMessageStore, messageFromStreamImage } from '../../lambdas/adapters/aws/dynamo/message-store';
 import { DynamoLocalQueue } from '../../lambdas/adapters/local/local-queue';
 import { DynamoLocalScheduler } from '../../lambdas/adapters/local/local-scheduler';
 import { DynamoLocalStream } from '../../lambdas/adapters/local/local-stream';
+import { LocalTtlSweeper } from '../../lambdas/adapters/local/ttl-sweeper';
 import type { DeliveryTask } from '../../lambdas/core/model';
 import { type DynamoEngine, ENGINES, freshTables } from '../support/dynamodb';
-import { aMessage, ManualClock } from '../support/fixtures';
+import { aDelivery, aMessage, anAttempt, ManualClock } from '../support/fixtures';
 
 const task = (attemptNumber: number, endpointId = 'ep_1'): DeliveryTask => ({
   appId: 'app_1',
@@ -152,6 +154,37 @@ describe.each(ENGINES)('local queue, scheduler and stream on $name', ({ start })
 
       await stream.acknowledge(pending[0] as (typeof pending)[number]);
       expect((await stream.pending(10)).map((record) => record.sequenceNumber)).toEqual([second.id]);
+    });
+  });
+
+  describe('TTL sweeper', () => {
+    it('deletes messages, claims, deliveries and attempts past their retention, and nothing else', async () => {
+      const messages = new DynamoMessageStore(context.doc, context.tables.messages, {
+        retentionDays: 30,
+        emulateStream: false,
+      });
+      const deliveries = new DynamoDeliveryStore(context.doc, context.tables.deliveries, {
+        retentionDays: 30,
+      });
+      const old = aMessage('app_1', { eventId: 'old' }, new Date('2026-01-01T00:00:00Z'));
+      const recent = aMessage('app_1', {}, new Date('2026-11-20T00:00:00Z'));
+      await messages.accept(old);
+      await messages.accept(recent);
+      const oldDelivery = aDelivery(old, 'ep_1');
+      await deliveries.createIfAbsent(oldDelivery);
+      await deliveries.saveAttempt(anAttempt(oldDelivery, 1, { timestamp: old.timestamp }));
+      await deliveries.createIfAbsent(aDelivery(recent, 'ep_1'));
+
+      const sweeper = new LocalTtlSweeper(context.doc, [
+        { name: context.tables.messages, keys: ['pk', 'sk'] },
+        { name: context.tables.deliveries, keys: ['pk', 'sk'] },
+      ]);
+      expect(await sweeper.sweep(new Date('2026-11-22T00:00:00Z'))).toBe(4);
+      expect(await messages.get('app_1', old.id)).toBeUndefined();
+      expect(await messages.get('app_1', recent.id)).toEqual(recent);
+      expect(await deliveries.get(old.id, 'ep_1')).toBeUndefined();
+      expect(await deliveries.get(recent.id, 'ep_1')).toBeDefined();
+      expect((await deliveries.listAttempts(old.id, { limit: 10 })).data).toEqual([]);
     });
   });
 });
