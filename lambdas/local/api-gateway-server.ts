@@ -88,40 +88,63 @@ function readBody(request: http.IncomingMessage): Promise<Buffer | undefined> {
 
 function toProxyEvent(request: http.IncomingMessage, body: Buffer): APIGatewayProxyEvent {
   const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-  const headers: Record<string, string> = {};
-  const multiValueHeaders: Record<string, string[]> = {};
+  const headers: [string, string][] = [];
   for (let index = 0; index < request.rawHeaders.length; index += 2) {
-    const name = request.rawHeaders[index] as string;
-    const value = request.rawHeaders[index + 1] as string;
-    headers[name] = value;
-    multiValueHeaders[name] = [...(multiValueHeaders[name] ?? []), value];
+    headers.push([request.rawHeaders[index] as string, request.rawHeaders[index + 1] as string]);
   }
-  const query: Record<string, string> = {};
-  const multiQuery: Record<string, string[]> = {};
-  for (const [name, value] of url.searchParams) {
-    query[name] = value;
-    multiQuery[name] = [...(multiQuery[name] ?? []), value];
+  return proxyEvent({
+    method: request.method ?? 'GET',
+    path: url.pathname,
+    headers,
+    query: [...url.searchParams],
+    body: body.length === 0 ? null : body.toString('utf8'),
+    sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+    protocol: `HTTP/${request.httpVersion}`,
+  });
+}
+
+/** Groups repeated names the way API Gateway does: last value single-valued, all values multi-valued. */
+function valuesByName(pairs: readonly (readonly [string, string])[]) {
+  const single: Record<string, string> = {};
+  const multi: Record<string, string[]> = {};
+  for (const [name, value] of pairs) {
+    single[name] = value;
+    multi[name] = [...(multi[name] ?? []), value];
   }
-  const hasQuery = url.searchParams.size > 0;
-  const now = new Date();
+  return { single, multi };
+}
+
+/** An API Gateway REST proxy event (`ANY /{proxy+}`) for one request. */
+export function proxyEvent(request: {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: readonly (readonly [string, string])[];
+  readonly query: readonly (readonly [string, string])[];
+  readonly body: string | null;
+  readonly sourceIp: string;
+  readonly protocol?: string;
+}): APIGatewayProxyEvent {
+  const headers = valuesByName(request.headers);
+  const query = valuesByName(request.query);
+  const hasQuery = request.query.length > 0;
   return {
     resource: '/{proxy+}',
-    path: url.pathname,
-    httpMethod: request.method ?? 'GET',
-    headers,
-    multiValueHeaders,
-    queryStringParameters: hasQuery ? query : null,
-    multiValueQueryStringParameters: hasQuery ? multiQuery : null,
-    pathParameters: { proxy: url.pathname.slice(1) },
+    path: request.path,
+    httpMethod: request.method,
+    headers: headers.single,
+    multiValueHeaders: headers.multi,
+    queryStringParameters: hasQuery ? query.single : null,
+    multiValueQueryStringParameters: hasQuery ? query.multi : null,
+    pathParameters: { proxy: request.path.slice(1) },
     stageVariables: null,
-    body: body.length === 0 ? null : body.toString('utf8'),
+    body: request.body,
     isBase64Encoded: false,
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
       authorizer: null,
-      protocol: `HTTP/${request.httpVersion}`,
-      httpMethod: request.method ?? 'GET',
+      protocol: request.protocol ?? 'HTTP/1.1',
+      httpMethod: request.method,
       identity: {
         accessKey: null,
         accountId: null,
@@ -134,15 +157,15 @@ function toProxyEvent(request: http.IncomingMessage, body: Buffer): APIGatewayPr
         cognitoIdentityId: null,
         cognitoIdentityPoolId: null,
         principalOrgId: null,
-        sourceIp: request.socket.remoteAddress ?? '127.0.0.1',
+        sourceIp: request.sourceIp,
         user: null,
-        userAgent: request.headers['user-agent'] ?? null,
+        userAgent: headers.single['User-Agent'] ?? headers.single['user-agent'] ?? null,
         userArn: null,
       },
-      path: `/local${url.pathname}`,
+      path: `/local${request.path}`,
       stage: 'local',
       requestId: randomUUID(),
-      requestTimeEpoch: now.getTime(),
+      requestTimeEpoch: Date.now(),
       resourceId: 'local',
       resourcePath: '/{proxy+}',
     },

@@ -3,11 +3,10 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigError, type LocalConfig, loadLocalConfig } from '../config';
 import { createJsonLogger, describeError } from '../logger';
-import { systemClock } from '../ports';
 import { startApiGatewayServer } from './api-gateway-server';
 import { startEmbeddedDynamoDb } from './embedded-dynamodb';
 import { createLocalRuntime } from './runtime';
-import { LocalWorker } from './worker';
+import { createLocalWorker } from './worker';
 
 /** How often local mode deletes items past their retention (DynamoDB's TTL does it on AWS). */
 const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
@@ -29,17 +28,7 @@ async function main(): Promise<void> {
   const recovered = await runtime.queue.recoverLeases();
   if (recovered > 0) logger.info('took back deliveries left in flight by the previous run', { recovered });
 
-  const worker = new LocalWorker({
-    stream: runtime.stream,
-    queue: runtime.queue,
-    scheduler: runtime.scheduler,
-    fanOut: runtime.handlers.fanOut,
-    delivery: runtime.handlers.delivery,
-    clock: systemClock,
-    logger,
-    // As on AWS: six times the attempt timeout, so no task is handed out twice while in flight.
-    visibilityTimeoutMs: 6 * config.attemptTimeoutMs,
-  });
+  const worker = createLocalWorker(runtime, { logger, attemptTimeoutMs: config.attemptTimeoutMs });
   worker.start();
   const sweep = () =>
     runtime.sweeper.sweep(new Date()).then(

@@ -6,7 +6,8 @@ import type { DynamoLocalStream, PendingStreamRecord } from '../adapters/local/l
 import type { DeliveryHandler } from '../handlers/delivery';
 import type { FanOutHandler } from '../handlers/fanout';
 import { describeError } from '../logger';
-import type { Clock, Logger } from '../ports';
+import { type Clock, type Logger, systemClock } from '../ports';
+import type { LocalRuntime } from './runtime';
 
 export interface LocalWorkerOptions {
   readonly stream: DynamoLocalStream;
@@ -144,6 +145,27 @@ export class LocalWorker {
       else await queue.delete(message.receipt);
     }
   }
+}
+
+/**
+ * The worker for a local runtime. As on AWS, a received task stays invisible for six
+ * times the attempt timeout, so that no task is handed out twice while it is in flight.
+ */
+export function createLocalWorker(
+  runtime: LocalRuntime,
+  options: { readonly logger: Logger; readonly attemptTimeoutMs: number; readonly retryBackoffMs?: number },
+): LocalWorker {
+  return new LocalWorker({
+    stream: runtime.stream,
+    queue: runtime.queue,
+    scheduler: runtime.scheduler,
+    fanOut: runtime.handlers.fanOut,
+    delivery: runtime.handlers.delivery,
+    clock: systemClock,
+    logger: options.logger,
+    visibilityTimeoutMs: 6 * options.attemptTimeoutMs,
+    retryBackoffMs: options.retryBackoffMs,
+  });
 }
 
 function streamEvent(records: readonly PendingStreamRecord[]): DynamoDBStreamEvent {

@@ -1,9 +1,10 @@
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyResult } from 'aws-lambda';
 import { loadRuntimeConfig } from '../../lambdas/config';
+import { proxyEvent } from '../../lambdas/local/api-gateway-server';
 import { createLocalRuntime, type LocalRuntime } from '../../lambdas/local/runtime';
-import { LocalWorker } from '../../lambdas/local/worker';
+import { createLocalWorker, type LocalWorker } from '../../lambdas/local/worker';
 import { createJsonLogger } from '../../lambdas/logger';
-import { systemClock, type WebhookSender } from '../../lambdas/ports';
+import type { WebhookSender } from '../../lambdas/ports';
 import { type DynamoEngine, startDynalite } from './dynamodb';
 
 export const ADMIN_KEY = 'hpk_admin_test_0123456789abcdef';
@@ -33,15 +34,9 @@ export class LocalStack {
       logger,
       sender: options.sender,
     });
-    const worker = new LocalWorker({
-      stream: runtime.stream,
-      queue: runtime.queue,
-      scheduler: runtime.scheduler,
-      fanOut: runtime.handlers.fanOut,
-      delivery: runtime.handlers.delivery,
-      clock: systemClock,
+    const worker = createLocalWorker(runtime, {
       logger,
-      visibilityTimeoutMs: 6 * config.attemptTimeoutMs,
+      attemptTimeoutMs: config.attemptTimeoutMs,
       retryBackoffMs: 50,
     });
     worker.start();
@@ -56,13 +51,16 @@ export class LocalStack {
     // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies field by field
   ): Promise<{ status: number; body: any; headers: Record<string, unknown> }> {
     const key = options.key === undefined ? ADMIN_KEY : options.key;
-    const event = apiGatewayEvent(method, path, {
-      headers: {
-        'Content-Type': 'application/json',
-        ...(key === null ? {} : { Authorization: `Bearer ${key}` }),
-      },
+    const event = proxyEvent({
+      method,
+      path,
+      headers: [
+        ['Content-Type', 'application/json'],
+        ...(key === null ? [] : [['Authorization', `Bearer ${key}`] as const]),
+      ],
+      query: Object.entries(options.query ?? {}),
       body: options.rawBody ?? (options.body === undefined ? null : JSON.stringify(options.body)),
-      query: options.query ?? null,
+      sourceIp: '198.51.100.7',
     });
     const result: APIGatewayProxyResult = await this.runtime.handlers.api(event);
     this.worker.nudge();
@@ -78,59 +76,4 @@ export class LocalStack {
     this.runtime.close();
     await this.engine.close();
   }
-}
-
-/** A REST API proxy event as API Gateway sends it for `ANY /{proxy+}`. */
-export function apiGatewayEvent(
-  method: string,
-  path: string,
-  parts: { headers: Record<string, string>; body: string | null; query: Record<string, string> | null },
-): APIGatewayProxyEvent {
-  return {
-    resource: '/{proxy+}',
-    path,
-    httpMethod: method,
-    headers: parts.headers,
-    multiValueHeaders: Object.fromEntries(
-      Object.entries(parts.headers).map(([name, value]) => [name, [value]]),
-    ),
-    queryStringParameters: parts.query,
-    multiValueQueryStringParameters: parts.query
-      ? Object.fromEntries(Object.entries(parts.query).map(([name, value]) => [name, [value]]))
-      : null,
-    pathParameters: { proxy: path.slice(1) },
-    stageVariables: null,
-    body: parts.body,
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: '123456789012',
-      apiId: 'abcdef1234',
-      authorizer: null,
-      protocol: 'HTTP/1.1',
-      httpMethod: method,
-      identity: {
-        accessKey: null,
-        accountId: null,
-        apiKey: null,
-        apiKeyId: null,
-        caller: null,
-        clientCert: null,
-        cognitoAuthenticationProvider: null,
-        cognitoAuthenticationType: null,
-        cognitoIdentityId: null,
-        cognitoIdentityPoolId: null,
-        principalOrgId: null,
-        sourceIp: '198.51.100.7',
-        user: null,
-        userAgent: 'curl/8.5.0',
-        userArn: null,
-      },
-      path: `/prod${path}`,
-      stage: 'prod',
-      requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
-      requestTimeEpoch: Date.now(),
-      resourceId: 'abc123',
-      resourcePath: '/{proxy+}',
-    },
-  };
 }

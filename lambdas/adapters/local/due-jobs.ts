@@ -1,5 +1,4 @@
 import {
-  BatchWriteCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   PutCommand,
@@ -7,7 +6,7 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { ignoringConditionFailure, isConditionalCheckFailed } from '../aws/dynamo/paging';
+import { batchWriteAll, ignoringConditionFailure, isConditionalCheckFailed } from '../aws/dynamo/paging';
 import { INDEX } from '../aws/dynamo/tables';
 
 /**
@@ -29,8 +28,6 @@ export interface Lease {
   readonly receipt: string;
 }
 
-const BATCH_WRITE_LIMIT = 25;
-
 export class DueJobTable {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -39,26 +36,13 @@ export class DueJobTable {
   ) {}
 
   async putAll(jobs: readonly { id: string; body: string; dueAt: number }[]): Promise<void> {
-    for (let start = 0; start < jobs.length; start += BATCH_WRITE_LIMIT) {
-      let requests = jobs.slice(start, start + BATCH_WRITE_LIMIT).map((job) => ({
-        PutRequest: {
-          Item: {
-            pk: job.id,
-            lane: this.lane,
-            dueAt: job.dueAt,
-            body: job.body,
-            receiveCount: 0,
-            leased: false,
-          },
-        },
-      }));
-      while (requests.length > 0) {
-        const output = await this.doc.send(
-          new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
-        );
-        requests = (output.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
-      }
-    }
+    await batchWriteAll(
+      this.doc,
+      this.tableName,
+      jobs.map((job) => ({
+        PutRequest: { Item: this.newItem(job) },
+      })),
+    );
   }
 
   /** Puts a job unless one with this id exists; answers whether it was created. */
@@ -83,6 +67,10 @@ export class DueJobTable {
       if (isConditionalCheckFailed(error)) return false;
       throw error;
     }
+  }
+
+  private newItem(job: { id: string; body: string; dueAt: number }): Record<string, unknown> {
+    return { pk: job.id, lane: this.lane, dueAt: job.dueAt, body: job.body, receiveCount: 0, leased: false };
   }
 
   async due(now: number, limit: number): Promise<DueJob[]> {

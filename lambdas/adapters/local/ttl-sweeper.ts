@@ -1,7 +1,6 @@
-import { BatchWriteCommand, type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { batchWriteAll } from '../aws/dynamo/paging';
 import { TTL_ATTRIBUTE } from '../aws/dynamo/tables';
-
-const BATCH_WRITE_LIMIT = 25;
 
 /**
  * DynamoDB deletes items whose TTL attribute has passed; dynalite does not. In local mode
@@ -30,17 +29,11 @@ export class LocalTtlSweeper {
           }),
         );
         const keys = output.Items ?? [];
-        for (let start = 0; start < keys.length; start += BATCH_WRITE_LIMIT) {
-          let requests = keys
-            .slice(start, start + BATCH_WRITE_LIMIT)
-            .map((Key) => ({ DeleteRequest: { Key } }));
-          while (requests.length > 0) {
-            const result = await this.doc.send(
-              new BatchWriteCommand({ RequestItems: { [table.name]: requests } }),
-            );
-            requests = (result.UnprocessedItems?.[table.name] ?? []) as typeof requests;
-          }
-        }
+        await batchWriteAll(
+          this.doc,
+          table.name,
+          keys.map((Key) => ({ DeleteRequest: { Key } })),
+        );
         deleted += keys.length;
         startKey = output.LastEvaluatedKey;
       } while (startKey !== undefined);

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { MalformedRequestError } from '../../../core/errors';
 import type { Page } from '../../../ports';
 
@@ -99,5 +99,30 @@ export async function ignoringConditionFailure(write: Promise<unknown>): Promise
     await write;
   } catch (error) {
     if (!isConditionalCheckFailed(error)) throw error;
+  }
+}
+
+const BATCH_WRITE_LIMIT = 25;
+
+type WriteRequest =
+  | { PutRequest: { Item: Record<string, unknown> } }
+  | { DeleteRequest: { Key: Record<string, unknown> } };
+
+/**
+ * Writes any number of puts and deletes in BatchWriteItem calls of 25, sending again what
+ * DynamoDB reports unprocessed (after a short, growing pause: it means throttling).
+ */
+export async function batchWriteAll(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  requests: readonly WriteRequest[],
+): Promise<void> {
+  for (let start = 0; start < requests.length; start += BATCH_WRITE_LIMIT) {
+    let pending = requests.slice(start, start + BATCH_WRITE_LIMIT);
+    for (let round = 0; pending.length > 0; round++) {
+      if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** round)));
+      const output = await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: [...pending] } }));
+      pending = (output.UnprocessedItems?.[tableName] ?? []) as WriteRequest[];
+    }
   }
 }
