@@ -1,0 +1,216 @@
+import { ConflictException, CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoDeliveryStore } from '../../lambdas/adapters/aws/dynamo/delivery-store';
+import { DynamoEndpointStore } from '../../lambdas/adapters/aws/dynamo/endpoint-store';
+import { DynamoMessageStore } from '../../lambdas/adapters/aws/dynamo/message-store';
+import {
+  atExpressionTime,
+  SchedulerRetryScheduler,
+} from '../../lambdas/adapters/aws/scheduler/scheduler-retry-scheduler';
+import { SqsDeliveryQueue } from '../../lambdas/adapters/aws/sqs/sqs-delivery-queue';
+import { GuardedHttpSender } from '../../lambdas/adapters/http/guarded-http-sender';
+import type { DeliveryTask } from '../../lambdas/core/model';
+import { DEFAULT_RETRY_POLICY } from '../../lambdas/core/retry';
+import { createJsonLogger } from '../../lambdas/logger';
+import { DeliveryService } from '../../lambdas/services/delivery';
+import type { OperationalNotifier } from '../../lambdas/services/operational';
+import { type DynamoEngine, freshTables, startDynalite } from '../support/dynamodb';
+import { aDelivery, aMessage, anEndpoint, ManualClock } from '../support/fixtures';
+import { Receiver } from '../support/receiver';
+
+const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/hookpost-delivery';
+const SCHEDULER_OPTIONS = {
+  groupName: 'hookpost-retries',
+  queueArn: 'arn:aws:sqs:eu-west-1:123456789012:hookpost-delivery',
+  roleArn: 'arn:aws:iam::123456789012:role/hookpost-scheduler',
+  deadLetterQueueArn: 'arn:aws:sqs:eu-west-1:123456789012:hookpost-scheduler-dlq',
+};
+const task: DeliveryTask = {
+  appId: 'app_01KAAAAAAAAAAAAAAAAAAAAAAA',
+  msgId: 'msg_01KAAAAAAAAAAAAAAAAAAAAAAA',
+  endpointId: 'ep_01KAAAAAAAAAAAAAAAAAAAAAAA',
+  attemptNumber: 4,
+  trigger: 'retry',
+};
+
+// One request-level stub per SDK client class, reset before every test.
+const sqs = mockClient(SQSClient);
+const scheduler = mockClient(SchedulerClient);
+beforeEach(() => {
+  sqs.reset();
+  scheduler.reset();
+});
+
+describe('SqsDeliveryQueue requests', () => {
+  it('sends in batches of ten with the delay rounded up to whole seconds', async () => {
+    sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    const tasks = Array.from({ length: 23 }, (_, index) => ({ ...task, endpointId: `ep_${index}` }));
+    await new SqsDeliveryQueue(new SQSClient({ region: 'eu-west-1' }), QUEUE_URL).send(tasks, {
+      delayMs: 4_501,
+    });
+    const batches = sqs.commandCalls(SendMessageBatchCommand).map((call) => call.args[0].input);
+    expect(batches.map((batch) => batch.Entries?.length)).toEqual([10, 10, 3]);
+    expect(batches.every((batch) => batch.QueueUrl === QUEUE_URL)).toBe(true);
+    expect(batches.flatMap((batch) => batch.Entries ?? []).every((entry) => entry.DelaySeconds === 5)).toBe(
+      true,
+    );
+    expect(JSON.parse(batches[2]?.Entries?.[2]?.MessageBody ?? '')).toEqual(tasks[22]);
+  });
+
+  it('sends again what SQS failed for its own reasons, and gives up on the caller’s faults', async () => {
+    sqs
+      .on(SendMessageBatchCommand)
+      .resolvesOnce({
+        Successful: [{ Id: '0', MessageId: 'm0', MD5OfMessageBody: '' }],
+        Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }],
+      })
+      .resolves({ Successful: [], Failed: [] });
+    const queue = new SqsDeliveryQueue(new SQSClient({ region: 'eu-west-1' }), QUEUE_URL);
+    await queue.send([task, { ...task, endpointId: 'ep_2' }]);
+    expect(
+      sqs.commandCalls(SendMessageBatchCommand)[1]?.args[0].input.Entries?.map((entry) => entry.Id),
+    ).toEqual(['1']);
+
+    sqs.reset();
+    sqs
+      .on(SendMessageBatchCommand)
+      .resolves({ Failed: [{ Id: '0', Code: 'InvalidParameterValue', SenderFault: true }] });
+    await expect(queue.send([task])).rejects.toThrow('InvalidParameterValue');
+  });
+
+  it('refuses a delay SQS cannot carry', async () => {
+    const queue = new SqsDeliveryQueue(new SQSClient({ region: 'eu-west-1' }), QUEUE_URL);
+    await expect(queue.send([task], { delayMs: 901_000 })).rejects.toThrow(RangeError);
+  });
+});
+
+describe('SchedulerRetryScheduler requests', () => {
+  it('creates a one-time UTC schedule that puts the task on the queue and deletes itself', async () => {
+    scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:schedule' });
+    await new SchedulerRetryScheduler(
+      new SchedulerClient({ region: 'eu-west-1' }),
+      SCHEDULER_OPTIONS,
+    ).schedule(task, new Date('2026-11-22T12:30:00.250Z'));
+    expect(scheduler.commandCalls(CreateScheduleCommand)[0]?.args[0].input).toEqual({
+      Name: 'msg_01KAAAAAAAAAAAAAAAAAAAAAAA-ep_01KAAAAAAAAAAAAAAAAAAAAAAA-4',
+      GroupName: 'hookpost-retries',
+      ScheduleExpression: 'at(2026-11-22T12:30:01)',
+      ScheduleExpressionTimezone: 'UTC',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      ActionAfterCompletion: 'DELETE',
+      Description: expect.stringContaining('Attempt 4'),
+      Target: {
+        Arn: SCHEDULER_OPTIONS.queueArn,
+        RoleArn: SCHEDULER_OPTIONS.roleArn,
+        Input: JSON.stringify(task),
+        DeadLetterConfig: { Arn: SCHEDULER_OPTIONS.deadLetterQueueArn },
+        RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+      },
+    });
+  });
+
+  it('treats an existing schedule of the same name as done', async () => {
+    scheduler.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'exists', Message: 'exists', $metadata: {} }));
+    const retryScheduler = new SchedulerRetryScheduler(
+      new SchedulerClient({ region: 'eu-west-1' }),
+      SCHEDULER_OPTIONS,
+    );
+    await expect(retryScheduler.schedule(task, new Date())).resolves.toBeUndefined();
+  });
+
+  it.each([
+    ['2026-11-22T12:30:00.000Z', '2026-11-22T12:30:00'],
+    ['2026-11-22T12:30:00.001Z', '2026-11-22T12:30:01'],
+    ['2026-12-31T23:59:59.500Z', '2027-01-01T00:00:00'],
+  ])('writes %s as at(%s)', (iso, expected) => {
+    expect(atExpressionTime(new Date(iso))).toBe(expected);
+  });
+});
+
+/**
+ * The delivery service on the AWS adapters (SDK clients stubbed at the request level):
+ * after a failed attempt, the 5 s and 5 min rungs become SQS delays and the 30 min rung
+ * a schedule.
+ */
+describe('retry transport on AWS', () => {
+  let engine: DynamoEngine;
+  let receiver: Receiver;
+  let service: DeliveryService;
+  let clock: ManualClock;
+  const message = aMessage('app_01KAAAAAAAAAAAAAAAAAAAAAAA');
+
+  beforeAll(async () => {
+    engine = await startDynalite();
+    receiver = await Receiver.start();
+    receiver.reply = () => ({ status: 500 });
+  });
+  afterAll(async () => {
+    await receiver.close();
+    await engine.close();
+  });
+  beforeEach(async () => {
+    sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:schedule' });
+    const { doc, tables } = await freshTables(engine.endpoint);
+    clock = new ManualClock();
+    const endpoint = anEndpoint(message.appId, { url: `${receiver.url}/hook` });
+    const messages = new DynamoMessageStore(doc, tables.messages, {
+      retentionDays: 30,
+      emulateStream: false,
+    });
+    const endpoints = new DynamoEndpointStore(doc, tables.catalog);
+    const deliveries = new DynamoDeliveryStore(doc, tables.deliveries, { retentionDays: 30 });
+    await messages.accept(message);
+    await endpoints.create(endpoint);
+    await deliveries.createIfAbsent(aDelivery(message, endpoint.id));
+    const notifier = {
+      attemptFailing: async () => {},
+      attemptExhausted: async () => {},
+    } as unknown as OperationalNotifier;
+    service = new DeliveryService({
+      messages,
+      endpoints,
+      deliveries,
+      queue: new SqsDeliveryQueue(new SQSClient({ region: 'eu-west-1' }), QUEUE_URL),
+      scheduler: new SchedulerRetryScheduler(new SchedulerClient({ region: 'eu-west-1' }), SCHEDULER_OPTIONS),
+      sender: new GuardedHttpSender({ allowLoopback: true }),
+      notifier,
+      clock,
+      random: () => 0.5,
+      logger: createJsonLogger('error'),
+      settings: { retry: DEFAULT_RETRY_POLICY, attemptTimeoutMs: 5_000, userAgent: 'Hookpost/test' },
+    });
+    base = { appId: message.appId, msgId: message.id, endpointId: endpoint.id };
+  });
+  let base: Pick<DeliveryTask, 'appId' | 'msgId' | 'endpointId'>;
+
+  it('puts the 5 s and 5 min retries on SQS delays and the 30 min one on a schedule', async () => {
+    for (const attemptNumber of [1, 2, 3]) {
+      expect(
+        await service.deliver({ ...base, attemptNumber, trigger: attemptNumber === 1 ? 'initial' : 'retry' }),
+      ).toBe('retry_scheduled');
+    }
+    const delays = sqs
+      .commandCalls(SendMessageBatchCommand)
+      .map((call) => [
+        JSON.parse(call.args[0].input.Entries?.[0]?.MessageBody ?? '').attemptNumber,
+        call.args[0].input.Entries?.[0]?.DelaySeconds,
+      ]);
+    expect(delays).toEqual([
+      [2, 5],
+      [3, 300],
+    ]);
+    const schedules = scheduler.commandCalls(CreateScheduleCommand).map((call) => call.args[0].input);
+    expect(schedules).toHaveLength(1);
+    expect(schedules[0]?.ScheduleExpression).toBe(
+      `at(${atExpressionTime(new Date(clock.now().getTime() + 1_800_000))})`,
+    );
+    expect(JSON.parse(schedules[0]?.Target?.Input ?? '')).toMatchObject({
+      attemptNumber: 4,
+      trigger: 'retry',
+    });
+    expect(receiver.requests).toHaveLength(3);
+  });
+});
