@@ -112,7 +112,9 @@ describe('SchedulerRetryScheduler requests', () => {
   });
 
   it('treats an existing schedule of the same name as done', async () => {
-    scheduler.on(CreateScheduleCommand).rejects(new ConflictException({ message: 'exists', Message: 'exists', $metadata: {} }));
+    scheduler
+      .on(CreateScheduleCommand)
+      .rejects(new ConflictException({ message: 'exists', Message: 'exists', $metadata: {} }));
     const retryScheduler = new SchedulerRetryScheduler(
       new SchedulerClient({ region: 'eu-west-1' }),
       SCHEDULER_OPTIONS,
