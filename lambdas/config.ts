@@ -39,6 +39,20 @@ const localEnv = z.object({
   HOOKPOST_DATA_DIR: z.string().min(1).default('.hookpost'),
 });
 
+const awsEnv = z.object({
+  HOOKPOST_CATALOG_TABLE: z.string().min(3),
+  HOOKPOST_MESSAGES_TABLE: z.string().min(3),
+  HOOKPOST_DELIVERIES_TABLE: z.string().min(3),
+  HOOKPOST_DELIVERY_QUEUE_URL: z.url(),
+  HOOKPOST_DELIVERY_QUEUE_ARN: z.string().startsWith('arn:'),
+  /** EventBridge Scheduler group, role and dead-letter queue of the long retries. */
+  HOOKPOST_SCHEDULE_GROUP: z.string().min(1),
+  HOOKPOST_SCHEDULER_ROLE_ARN: z.string().startsWith('arn:'),
+  HOOKPOST_SCHEDULER_DLQ_ARN: z.string().startsWith('arn:'),
+  /** The Secrets Manager secret holding the admin key. */
+  HOOKPOST_ADMIN_KEY_SECRET_ARN: z.string().startsWith('arn:'),
+});
+
 export type LogLevel = z.infer<typeof runtimeEnv>['HOOKPOST_LOG_LEVEL'];
 
 export interface RuntimeConfig {
@@ -55,6 +69,18 @@ export interface LocalConfig extends RuntimeConfig {
   readonly port: number;
   readonly adminKey: string | undefined;
   readonly dataDir: string;
+}
+
+/** What the Lambda functions read from the environment the CDK stack gives them. */
+export interface AwsConfig extends RuntimeConfig {
+  readonly tables: { readonly catalog: string; readonly messages: string; readonly deliveries: string };
+  readonly deliveryQueue: { readonly url: string; readonly arn: string };
+  readonly retrySchedules: {
+    readonly groupName: string;
+    readonly roleArn: string;
+    readonly deadLetterQueueArn: string;
+  };
+  readonly adminKeySecretArn: string;
 }
 
 export class ConfigError extends Error {
@@ -92,5 +118,24 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     port: settings.PORT,
     adminKey: settings.HOOKPOST_ADMIN_KEY,
     dataDir: settings.HOOKPOST_DATA_DIR,
+  };
+}
+
+export function loadAwsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
+  const settings = parseEnv(awsEnv, env);
+  return {
+    ...loadRuntimeConfig(env),
+    tables: {
+      catalog: settings.HOOKPOST_CATALOG_TABLE,
+      messages: settings.HOOKPOST_MESSAGES_TABLE,
+      deliveries: settings.HOOKPOST_DELIVERIES_TABLE,
+    },
+    deliveryQueue: { url: settings.HOOKPOST_DELIVERY_QUEUE_URL, arn: settings.HOOKPOST_DELIVERY_QUEUE_ARN },
+    retrySchedules: {
+      groupName: settings.HOOKPOST_SCHEDULE_GROUP,
+      roleArn: settings.HOOKPOST_SCHEDULER_ROLE_ARN,
+      deadLetterQueueArn: settings.HOOKPOST_SCHEDULER_DLQ_ARN,
+    },
+    adminKeySecretArn: settings.HOOKPOST_ADMIN_KEY_SECRET_ARN,
   };
 }

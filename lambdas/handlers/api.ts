@@ -3,18 +3,38 @@ import { MalformedRequestError, PayloadTooLargeError, UnauthorizedError } from '
 import { bearerKey, keyMatches } from '../core/keys';
 import type { Logger } from '../ports';
 import type { Services } from '../services';
+import { ADMIN_PRINCIPAL } from './authorizer';
 import { errorResponse } from './http/errors';
 import { Router } from './http/router';
 import { apiRoutes } from './http/routes';
-import type { ApiResponse, Route } from './http/types';
+import type { ApiResponse } from './http/types';
 
 /** SPEC §2: a request body over 256 KiB is refused with 413. */
 export const MAX_BODY_BYTES = 256 * 1024;
 
+/** Decides whether a request to a non-public route may go on; throws UnauthorizedError if not. */
+export type Authenticator = (event: APIGatewayProxyEvent) => void;
+
+/** Local mode: the handler checks the bearer key itself against the admin key's hash. */
+export function bearerKeyAuthenticator(adminKeyHash: Buffer): Authenticator {
+  return (event) => {
+    const key = bearerKey(headerValue(event, 'authorization'));
+    if (key === undefined || !keyMatches(key, adminKeyHash)) throw new UnauthorizedError();
+  };
+}
+
+/**
+ * On AWS the Lambda authorizer has checked the key before the request got here; the
+ * handler still refuses anything the authorizer did not pass, in case a route is ever
+ * deployed without it.
+ */
+export const lambdaAuthorizerAuthenticator: Authenticator = (event) => {
+  if (event.requestContext.authorizer?.principalId !== ADMIN_PRINCIPAL) throw new UnauthorizedError();
+};
+
 export interface ApiHandlerDeps {
   readonly services: Services;
-  /** SHA-256 of the admin key. */
-  readonly adminKeyHash: Buffer;
+  readonly authenticate: Authenticator;
   readonly logger: Logger;
 }
 
@@ -27,7 +47,7 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
     let response: ApiResponse;
     try {
       const { route, params } = router.match(event.httpMethod, event.path);
-      authorize(route, event, deps.adminKeyHash);
+      if (route.access !== 'public') deps.authenticate(event);
       response = await route.handle({
         params,
         query: event.queryStringParameters ?? {},
@@ -38,12 +58,6 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
     }
     return toProxyResult(response);
   };
-}
-
-function authorize(route: Route, event: APIGatewayProxyEvent, adminKeyHash: Buffer): void {
-  if (route.access === 'public') return;
-  const key = bearerKey(headerValue(event, 'authorization'));
-  if (key === undefined || !keyMatches(key, adminKeyHash)) throw new UnauthorizedError();
 }
 
 function headerValue(event: APIGatewayProxyEvent, name: string): string | undefined {

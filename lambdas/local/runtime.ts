@@ -14,7 +14,7 @@ import { DynamoLocalStream } from '../adapters/local/local-stream';
 import { LocalTtlSweeper } from '../adapters/local/ttl-sweeper';
 import type { RuntimeConfig } from '../config';
 import { hashKey } from '../core/keys';
-import { type ApiHandler, createApiHandler } from '../handlers/api';
+import { type ApiHandler, bearerKeyAuthenticator, createApiHandler } from '../handlers/api';
 import { createDeliveryHandler, type DeliveryHandler } from '../handlers/delivery';
 import { createFanOutHandler, type FanOutHandler } from '../handlers/fanout';
 import { type Clock, type Logger, systemClock, type WebhookSender } from '../ports';
@@ -112,7 +112,11 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
       { name: tables.deliveries, keys: ['pk', 'sk'] },
     ]),
     handlers: {
-      api: createApiHandler({ services, adminKeyHash: hashKey(options.adminKey), logger }),
+      api: createApiHandler({
+        services,
+        authenticate: bearerKeyAuthenticator(hashKey(options.adminKey)),
+        logger,
+      }),
       fanOut: createFanOutHandler({ fanOut: services.fanOut, logger }),
       delivery: createDeliveryHandler({ delivery: services.delivery, logger }),
     },
