@@ -143,12 +143,14 @@ export class DeliveryService {
       this.deps.logger.warn('another worker recorded this attempt first', { ...task });
       return 'duplicate';
     }
+    // The dashboard's delivery metrics are read off this line (lib/observability.ts).
     this.deps.logger.info('attempt made', {
       ...task,
       outcome: attempt.outcome,
       responseStatus: attempt.responseStatus,
       error: attempt.error,
       durationMs: attempt.durationMs,
+      sinceAcceptedMs: this.deps.clock.now().getTime() - Date.parse(message.timestamp),
       result,
     });
     return result;

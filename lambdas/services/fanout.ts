@@ -46,7 +46,8 @@ export class FanOutService {
       });
     }
     if (tasks.length > 0) await this.deps.queue.send(tasks);
-    this.deps.logger.debug('fanned out', { msgId: message.id, deliveries: tasks.length });
+    // One line per accepted message: the dashboard's ingest rate (lib/observability.ts).
+    this.deps.logger.info('fanned out', { msgId: message.id, deliveries: tasks.length });
     return { deliveries: tasks.length };
   }
 }

@@ -1,0 +1,97 @@
+import { Fn, Stack, Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as cr from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+
+export interface EgressNetworkProps {
+  /** Availability zones with a NAT gateway: the number of egress IPs. @default 2 */
+  readonly azCount?: number;
+  /**
+   * Elastic IP allocation ids to put on the NAT gateways, one per AZ, so that the egress
+   * IPs survive a redeploy or a new stack. @default new Elastic IPs owned by the stack
+   */
+  readonly eipAllocationIds?: readonly string[];
+  readonly logRetention: logs.RetentionDays;
+}
+
+/**
+ * The network the delivery function sends from: private subnets whose traffic leaves
+ * through one NAT gateway per AZ, each with an Elastic IP. Those addresses are the fixed
+ * egress IPs receivers allow-list. Flow logs record every connection.
+ */
+export class EgressNetwork extends Construct {
+  readonly vpc: ec2.Vpc;
+  /** The public IPs deliveries come from. */
+  readonly egressIps: string[];
+
+  constructor(scope: Construct, id: string, props: EgressNetworkProps) {
+    super(scope, id);
+    const azCount = props.azCount ?? 2;
+    if (!Number.isInteger(azCount) || azCount < 1 || azCount > 6) {
+      throw new Error(`egress AZ count must be a whole number from 1 to 6, not ${azCount}`);
+    }
+    if (props.eipAllocationIds !== undefined && props.eipAllocationIds.length !== azCount) {
+      throw new Error(
+        `${azCount} egress AZs need ${azCount} EIP allocation ids, not ${props.eipAllocationIds.length}`,
+      );
+    }
+    const flowLogs = new logs.LogGroup(this, 'FlowLogs', { retention: props.logRetention });
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      availabilityZones: availabilityZones(this, azCount),
+      natGateways: azCount,
+      natGatewayProvider: ec2.NatProvider.gateway(
+        props.eipAllocationIds === undefined ? {} : { eipAllocationIds: [...props.eipAllocationIds] },
+      ),
+      subnetConfiguration: [
+        { name: 'public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'egress', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
+      ],
+      flowLogs: {
+        all: {
+          destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogs),
+          trafficType: ec2.FlowLogTrafficType.ALL,
+        },
+      },
+    });
+    this.egressIps =
+      props.eipAllocationIds === undefined
+        ? this.ownedEips()
+        : this.describeAddresses(props.eipAllocationIds);
+  }
+
+  private ownedEips(): string[] {
+    return this.vpc.publicSubnets.map((subnet) => {
+      const eip = subnet.node.tryFindChild('EIP');
+      if (!(eip instanceof ec2.CfnEIP)) throw new Error(`No Elastic IP in ${subnet.node.path}`);
+      return eip.attrPublicIp;
+    });
+  }
+
+  /** Brought-in EIPs are not in the template: ask EC2 for their addresses at deploy time. */
+  private describeAddresses(allocationIds: readonly string[]): string[] {
+    const lookup = new cr.AwsCustomResource(this, 'EgressAddresses', {
+      onUpdate: {
+        service: 'EC2',
+        action: 'describeAddresses',
+        parameters: { AllocationIds: [...allocationIds] },
+        physicalResourceId: cr.PhysicalResourceId.of(allocationIds.join(',')),
+        outputPaths: allocationIds.map((_, index) => `Addresses.${index}.PublicIp`),
+      },
+      // DescribeAddresses has no resource-level permissions.
+      policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: cr.AwsCustomResourcePolicy.ANY_RESOURCE }),
+      installLatestAwsSdk: false,
+    });
+    return allocationIds.map((_, index) => lookup.getResponseField(`Addresses.${index}.PublicIp`));
+  }
+}
+
+/**
+ * The AZs to use. An environment-agnostic stack knows only two concrete AZs, so more are
+ * taken from the region's list at deploy time.
+ */
+function availabilityZones(scope: Construct, count: number): string[] {
+  const stack = Stack.of(scope);
+  if (!Token.isUnresolved(stack.region)) return stack.availabilityZones.slice(0, count);
+  return Array.from({ length: count }, (_, index) => Fn.select(index, Fn.getAzs()));
+}

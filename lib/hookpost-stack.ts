@@ -1,0 +1,30 @@
+import { CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { WebhookService, type WebhookServiceProps } from './webhook-service';
+
+export interface HookpostStackProps extends StackProps {
+  readonly service?: WebhookServiceProps;
+}
+
+/** A stack holding one WebhookService, with the outputs an operator needs first. */
+export class HookpostStack extends Stack {
+  readonly service: WebhookService;
+
+  constructor(scope: Construct, id: string, props: HookpostStackProps = {}) {
+    super(scope, id, props);
+    this.service = new WebhookService(this, 'Hookpost', props.service);
+    new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the REST API', value: this.service.apiUrl });
+    new CfnOutput(this, 'EgressIps', {
+      description: 'The IPs webhooks come from: receivers allow-list these',
+      value: Fn.join(',', this.service.egressIps),
+    });
+    new CfnOutput(this, 'AdminKeySecretArn', {
+      description: 'Secrets Manager secret holding the admin key',
+      value: this.service.adminKey.secretArn,
+    });
+    new CfnOutput(this, 'DashboardName', {
+      description: 'CloudWatch dashboard',
+      value: this.service.observability.dashboard.dashboardName,
+    });
+  }
+}
