@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ConfigError, type LocalConfig, loadLocalConfig } from '../config';
 import { createJsonLogger, describeError } from '../logger';
 import { startApiGatewayServer } from './api-gateway-server';
+import { DataDirInUseError, lockDataDir } from './data-dir-lock';
 import { startEmbeddedDynamoDb } from './embedded-dynamodb';
 import { createLocalRuntime } from './runtime';
 import { createLocalWorker } from './worker';
@@ -16,6 +17,7 @@ async function main(): Promise<void> {
   const config = loadLocalConfig();
   const logger = createJsonLogger(config.logLevel);
   await mkdir(config.dataDir, { recursive: true });
+  const lock = await lockDataDir(config.dataDir);
   const admin = await resolveAdminKey(config);
 
   const dynamo = await startEmbeddedDynamoDb(config.dataDir);
@@ -30,14 +32,16 @@ async function main(): Promise<void> {
 
   const worker = createLocalWorker(runtime, { logger, attemptTimeoutMs: config.attemptTimeoutMs });
   worker.start();
-  const sweep = () =>
-    runtime.sweeper.sweep(new Date()).then(
+  let sweeping: Promise<unknown> = Promise.resolve();
+  const sweep = () => {
+    sweeping = runtime.sweeper.sweep(new Date()).then(
       (deleted) => deleted > 0 && logger.info('expired items deleted', { deleted }),
       (error: unknown) => logger.error('sweeping expired items failed', describeError(error)),
     );
-  void sweep();
-  const sweeping = setInterval(sweep, SWEEP_INTERVAL_MS);
-  sweeping.unref();
+  };
+  sweep();
+  const sweepTimer = setInterval(sweep, SWEEP_INTERVAL_MS);
+  sweepTimer.unref();
   const server = await startApiGatewayServer({
     handler: runtime.handlers.api,
     port: config.port,
@@ -56,11 +60,13 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info('stopping', { signal });
-    clearInterval(sweeping);
+    clearInterval(sweepTimer);
     await server.close();
     await worker.stop();
+    await sweeping;
     runtime.close();
     await dynamo.close();
+    await lock.release();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
@@ -97,7 +103,7 @@ function quickStart(url: string, key: string): string {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) console.error(error.message);
+  if (error instanceof ConfigError || error instanceof DataDirInUseError) console.error(error.message);
   else console.error('Hookpost could not start:', describeError(error));
   process.exit(1);
 });

@@ -219,4 +219,11 @@ describe('local mode (npm start)', () => {
     expect(hookpost.log).toContain(key);
     expect((await hookpost.request('GET', '/v1/apps', key ?? '')).status).toBe(200);
   });
+
+  it('refuses to share a data directory with a running Hookpost, and says so', async () => {
+    await start();
+    await expect(HookpostProcess.start({ HOOKPOST_DATA_DIR: dataDir })).rejects.toThrow(
+      /Another Hookpost \(pid \d+\) is using/,
+    );
+  });
 });

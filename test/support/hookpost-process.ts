@@ -52,12 +52,25 @@ export class HookpostProcess {
     return this.output();
   }
 
-  /** Sends a signal to the whole process group and waits for npm to exit. */
+  /** Sends a signal to the whole process group and waits until every process in it is gone. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    if (this.child.exitCode !== null || this.child.pid === undefined) return;
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    process.kill(-this.child.pid, signal);
-    await exited;
+    const group = this.child.pid;
+    if (group === undefined) return;
+    try {
+      process.kill(-group, signal);
+    } catch {
+      return; // already gone
+    }
+    // npm exits before the node process it started; the data directory is free only when all are gone.
+    for (let waited = 0; waited < 30_000; waited += 50) {
+      try {
+        process.kill(-group, 0);
+      } catch {
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`Process group ${group} did not exit within 30 s.`);
   }
 
   async request(
