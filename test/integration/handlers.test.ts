@@ -1,3 +1,4 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type {
   APIGatewayTokenAuthorizerEvent,
@@ -6,8 +7,10 @@ import type {
   SQSEvent,
   SQSRecord,
 } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDeliveryStore } from '../../lambdas/adapters/aws/dynamo/delivery-store';
+import { AdminKeySecret } from '../../lambdas/adapters/aws/secrets/admin-key-secret';
 import { hashKey } from '../../lambdas/core/keys';
 import { createApiHandler, lambdaAuthorizerAuthenticator } from '../../lambdas/handlers/api';
 import { createAuthorizerHandler, wholeApiArn } from '../../lambdas/handlers/authorizer';
@@ -55,6 +58,41 @@ describe('authorizer handler', () => {
     expect(wholeApiArn('arn:aws:execute-api:us-east-1:1:api/stage/GET/')).toBe(
       'arn:aws:execute-api:us-east-1:1:api/stage/*',
     );
+  });
+});
+
+describe('admin key from Secrets Manager', () => {
+  const secrets = mockClient(SecretsManagerClient);
+  const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:hookpost-admin-key-AbCdEf';
+
+  it('is read once per container and kept only as a hash', async () => {
+    secrets.reset();
+    secrets
+      .on(GetSecretValueCommand, { SecretId: ARN })
+      .resolves({ SecretString: 'hpk_admin_right_key_0123456789' });
+    const adminKey = new AdminKeySecret(new SecretsManagerClient({ region: 'eu-west-1' }), ARN);
+    const handler = createAuthorizerHandler({ adminKeyHash: () => adminKey.keyHash() });
+    const event = {
+      type: 'TOKEN' as const,
+      methodArn: METHOD_ARN,
+      authorizationToken: 'Bearer hpk_admin_right_key_0123456789',
+    };
+    await handler(event);
+    await handler(event);
+    await expect(handler({ ...event, authorizationToken: 'Bearer nope' })).rejects.toThrow('Unauthorized');
+    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    expect(await adminKey.keyHash()).toEqual(hashKey('hpk_admin_right_key_0123456789'));
+  });
+
+  it('tries again after a failed read instead of failing forever', async () => {
+    secrets.reset();
+    secrets
+      .on(GetSecretValueCommand)
+      .rejectsOnce(new Error('throttled'))
+      .resolves({ SecretString: 'hpk_admin_right_key_0123456789' });
+    const adminKey = new AdminKeySecret(new SecretsManagerClient({ region: 'eu-west-1' }), ARN);
+    await expect(adminKey.keyHash()).rejects.toThrow('throttled');
+    await expect(adminKey.keyHash()).resolves.toEqual(hashKey('hpk_admin_right_key_0123456789'));
   });
 });
 
