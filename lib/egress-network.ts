@@ -54,6 +54,8 @@ export class EgressNetwork extends Construct {
         },
       },
     });
+    // DynamoDB traffic stays inside AWS through a free gateway endpoint instead of paying NAT per gigabyte.
+    this.vpc.addGatewayEndpoint('DynamoDb', { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB });
     this.egressIps =
       props.eipAllocationIds === undefined
         ? this.ownedEips()

@@ -53,6 +53,13 @@ describe('egress network', () => {
     );
   });
 
+  it('reaches DynamoDB through a gateway endpoint, not the NAT gateways', () => {
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'Gateway',
+      ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.dynamodb']] },
+    });
+  });
+
   it('logs every flow', () => {
     template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'ALL', ResourceType: 'VPC' });
   });
