@@ -1,11 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoAppStore } from '../adapters/aws/dynamo/app-store';
 import { createDocumentClient } from '../adapters/aws/dynamo/client';
-import { DynamoDeliveryStore } from '../adapters/aws/dynamo/delivery-store';
-import { DynamoEndpointStore } from '../adapters/aws/dynamo/endpoint-store';
-import { DynamoEventTypeStore } from '../adapters/aws/dynamo/event-type-store';
-import { DynamoMessageStore } from '../adapters/aws/dynamo/message-store';
+import { createDynamoStores } from '../adapters/aws/dynamo/stores';
 import { ensureTables, type TableNames, tableNamesWithPrefix } from '../adapters/aws/dynamo/tables';
 import { GuardedHttpSender } from '../adapters/http/guarded-http-sender';
 import { DynamoLocalQueue } from '../adapters/local/local-queue';
@@ -76,14 +72,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   const sender = options.sender ?? new GuardedHttpSender({ allowLoopback: true });
   const services = createServices(
     {
-      apps: new DynamoAppStore(doc, tables.catalog),
-      eventTypes: new DynamoEventTypeStore(doc, tables.catalog),
-      endpoints: new DynamoEndpointStore(doc, tables.catalog),
-      messages: new DynamoMessageStore(doc, tables.messages, {
-        retentionDays: config.retentionDays,
-        emulateStream: true,
-      }),
-      deliveries: new DynamoDeliveryStore(doc, tables.deliveries, { retentionDays: config.retentionDays }),
+      ...createDynamoStores(doc, tables, { retentionDays: config.retentionDays, emulateStream: true }),
       queue,
       scheduler,
       sender,

@@ -7,15 +7,9 @@ import { DynamoLocalStream } from '../../lambdas/adapters/local/local-stream';
 import { LocalTtlSweeper } from '../../lambdas/adapters/local/ttl-sweeper';
 import type { DeliveryTask } from '../../lambdas/core/model';
 import { type DynamoEngine, ENGINES, freshTables } from '../support/dynamodb';
-import { aDelivery, aMessage, anAttempt, ManualClock } from '../support/fixtures';
+import { aDelivery, aMessage, anAttempt, aTask, ManualClock } from '../support/fixtures';
 
-const task = (attemptNumber: number, endpointId = 'ep_1'): DeliveryTask => ({
-  appId: 'app_1',
-  msgId: 'msg_1',
-  endpointId,
-  attemptNumber,
-  trigger: attemptNumber === 1 ? 'initial' : 'retry',
-});
+const task = aTask;
 const VISIBILITY_MS = 30_000;
 
 /**

@@ -1,15 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReceivedMessage } from '../../lambdas/adapters/local/local-queue';
 import type { DeliveryTask } from '../../lambdas/core/model';
+import { aTask } from '../support/fixtures';
 import { fauxqsBackend, localQueueBackend, type QueueBackend, type QueueHarness } from '../support/queues';
 
-const task = (attemptNumber: number, endpointId = 'ep_1'): DeliveryTask => ({
-  appId: 'app_1',
-  msgId: 'msg_1',
-  endpointId,
-  attemptNumber,
-  trigger: attemptNumber === 1 ? 'initial' : 'retry',
-});
+const task = aTask;
 const LEASE_MS = 1_000;
 const LONG_LEASE_MS = 30_000;
 const tasksOf = (messages: readonly ReceivedMessage[]) =>

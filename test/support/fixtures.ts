@@ -1,5 +1,13 @@
 import { newId } from '../../lambdas/core/ids';
-import type { App, Attempt, Delivery, Endpoint, EventType, Message } from '../../lambdas/core/model';
+import type {
+  App,
+  Attempt,
+  Delivery,
+  DeliveryTask,
+  Endpoint,
+  EventType,
+  Message,
+} from '../../lambdas/core/model';
 import { generateSecret } from '../../lambdas/core/signing';
 
 /** Builders of valid resources; each test overrides what it is about. */
@@ -99,6 +107,16 @@ export function anAttempt(
     responseBody: 'oops',
     error: 'http_status',
     ...overrides,
+  };
+}
+
+export function aTask(attemptNumber: number, endpointId = 'ep_1'): DeliveryTask {
+  return {
+    appId: 'app_1',
+    msgId: 'msg_1',
+    endpointId,
+    attemptNumber,
+    trigger: attemptNumber === 1 ? 'initial' : 'retry',
   };
 }
 

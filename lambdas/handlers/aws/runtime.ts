@@ -1,12 +1,8 @@
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoAppStore } from '../../adapters/aws/dynamo/app-store';
 import { createDocumentClient } from '../../adapters/aws/dynamo/client';
-import { DynamoDeliveryStore } from '../../adapters/aws/dynamo/delivery-store';
-import { DynamoEndpointStore } from '../../adapters/aws/dynamo/endpoint-store';
-import { DynamoEventTypeStore } from '../../adapters/aws/dynamo/event-type-store';
-import { DynamoMessageStore } from '../../adapters/aws/dynamo/message-store';
+import { createDynamoStores } from '../../adapters/aws/dynamo/stores';
 import { SchedulerRetryScheduler } from '../../adapters/aws/scheduler/scheduler-retry-scheduler';
 import { AdminKeySecret } from '../../adapters/aws/secrets/admin-key-secret';
 import { SqsDeliveryQueue } from '../../adapters/aws/sqs/sqs-delivery-queue';
@@ -33,15 +29,9 @@ export function createAwsRuntime(config: AwsConfig): AwsRuntime {
   const queue = new SqsDeliveryQueue(new SQSClient({}), config.deliveryQueue.url);
   const services = createServices(
     {
-      apps: new DynamoAppStore(doc, config.tables.catalog),
-      eventTypes: new DynamoEventTypeStore(doc, config.tables.catalog),
-      endpoints: new DynamoEndpointStore(doc, config.tables.catalog),
-      messages: new DynamoMessageStore(doc, config.tables.messages, {
+      ...createDynamoStores(doc, config.tables, {
         retentionDays: config.retentionDays,
         emulateStream: false,
-      }),
-      deliveries: new DynamoDeliveryStore(doc, config.tables.deliveries, {
-        retentionDays: config.retentionDays,
       }),
       queue,
       scheduler: new SchedulerRetryScheduler(new SchedulerClient({}), {

@@ -1,0 +1,31 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { AppStore, DeliveryStore, EndpointStore, EventTypeStore, MessageStore } from '../../../ports';
+import { DynamoAppStore } from './app-store';
+import { DynamoDeliveryStore } from './delivery-store';
+import { DynamoEndpointStore } from './endpoint-store';
+import { DynamoEventTypeStore } from './event-type-store';
+import { DynamoMessageStore } from './message-store';
+import type { TableNames } from './tables';
+
+export interface DynamoStores {
+  readonly apps: AppStore;
+  readonly eventTypes: EventTypeStore;
+  readonly endpoints: EndpointStore;
+  readonly messages: MessageStore;
+  readonly deliveries: DeliveryStore;
+}
+
+/** Every store over one document client, as both local mode and AWS use them. */
+export function createDynamoStores(
+  doc: DynamoDBDocumentClient,
+  tables: Pick<TableNames, 'catalog' | 'messages' | 'deliveries'>,
+  options: { readonly retentionDays: number; readonly emulateStream: boolean },
+): DynamoStores {
+  return {
+    apps: new DynamoAppStore(doc, tables.catalog),
+    eventTypes: new DynamoEventTypeStore(doc, tables.catalog),
+    endpoints: new DynamoEndpointStore(doc, tables.catalog),
+    messages: new DynamoMessageStore(doc, tables.messages, options),
+    deliveries: new DynamoDeliveryStore(doc, tables.deliveries, { retentionDays: options.retentionDays }),
+  };
+}
