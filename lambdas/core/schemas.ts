@@ -54,6 +54,17 @@ const customHeaders = z
   )
   .refine((value) => Object.keys(value).length <= 20, 'At most 20 custom headers.');
 
+/** JSON.parse turns 1e400 into Infinity, which JSON cannot carry back out: refuse it. */
+function onlyFiniteNumbers(value: unknown): boolean {
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every(onlyFiniteNumbers);
+  if (typeof value === 'object' && value !== null) return Object.values(value).every(onlyFiniteNumbers);
+  return true;
+}
+const jsonObject = z
+  .record(z.string(), z.unknown())
+  .refine(onlyFiniteNumbers, 'Numbers must be finite (JSON cannot carry Infinity).');
+
 const secret = z.string().refine(isValidSecret, 'A secret is whsec_ followed by base64 of 24 to 64 bytes.');
 
 export const createAppSchema = z.strictObject({
@@ -75,13 +86,13 @@ export type UpdateAppInput = z.infer<typeof updateAppSchema>;
 export const createEventTypeSchema = z.strictObject({
   name: eventTypeName,
   description: text(1024).optional(),
-  schema: z.record(z.string(), z.unknown()).nullish(),
+  schema: jsonObject.nullish(),
 });
 export type CreateEventTypeInput = z.infer<typeof createEventTypeSchema>;
 
 export const updateEventTypeSchema = z.strictObject({
   description: text(1024).optional(),
-  schema: z.record(z.string(), z.unknown()).nullish(),
+  schema: jsonObject.nullish(),
   archived: z.boolean().optional(),
 });
 export type UpdateEventTypeInput = z.infer<typeof updateEventTypeSchema>;
@@ -112,7 +123,7 @@ export type RotateSecretInput = z.infer<typeof rotateSecretSchema>;
 export const createMessageSchema = z.strictObject({
   eventType: eventTypeName,
   eventId: z.string().min(1).max(256).nullish(),
-  payload: z.record(z.string(), z.unknown()),
+  payload: jsonObject,
   channels: z.array(z.string().min(1).max(128)).max(10).nullish(),
 });
 export type CreateMessageInput = z.infer<typeof createMessageSchema>;

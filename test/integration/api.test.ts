@@ -193,6 +193,13 @@ describe('REST API handler', () => {
       expectError(await send(big), 413, 'payload_too_large');
     });
 
+    it('refuses a number JSON cannot carry with 422, not a store error', async () => {
+      const response = await stack.call('POST', `/v1/apps/${appId}/messages`, {
+        rawBody: '{"eventType":"invoice.paid","payload":{"huge":1e400}}',
+      });
+      expectError(response, 422, 'validation_failed');
+    });
+
     it.each([{ eventType: 'invoice.paid' }, { eventType: 'invoice.paid', payload: 'text' }, { payload: {} }])(
       'refuses %j with 422',
       async (body) => {

@@ -10,6 +10,7 @@ import type {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoDeliveryStore } from '../../lambdas/adapters/aws/dynamo/delivery-store';
+import { messageAttributes } from '../../lambdas/adapters/aws/dynamo/message-store';
 import { AdminKeySecret } from '../../lambdas/adapters/aws/secrets/admin-key-secret';
 import { hashKey } from '../../lambdas/core/keys';
 import { createApiHandler, lambdaAuthorizerAuthenticator } from '../../lambdas/handlers/api';
@@ -165,9 +166,21 @@ describe('API handler behind the authorizer', () => {
     });
     const event: DynamoDBStreamEvent = {
       Records: [
-        record('INSERT', { pk: appId, sk: 'EVENTID#order-1', kind: 'event-id', message }, '100'),
-        record('INSERT', { pk: appId, sk: message.id, kind: 'message', ...message }, '200'),
-        record('MODIFY', { pk: appId, sk: message.id, kind: 'message', ...message }, '300'),
+        record(
+          'INSERT',
+          { pk: appId, sk: 'EVENTID#order-1', kind: 'event-id', message: messageAttributes(message) },
+          '100',
+        ),
+        record(
+          'INSERT',
+          { pk: appId, sk: message.id, kind: 'message', ...messageAttributes(message) },
+          '200',
+        ),
+        record(
+          'MODIFY',
+          { pk: appId, sk: message.id, kind: 'message', ...messageAttributes(message) },
+          '300',
+        ),
       ],
     };
     const handler = createFanOutHandler({ fanOut: stack.runtime.services.fanOut, logger });

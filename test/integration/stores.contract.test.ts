@@ -4,7 +4,7 @@ import { DynamoAppStore } from '../../lambdas/adapters/aws/dynamo/app-store';
 import { DynamoDeliveryStore } from '../../lambdas/adapters/aws/dynamo/delivery-store';
 import { DynamoEndpointStore } from '../../lambdas/adapters/aws/dynamo/endpoint-store';
 import { DynamoEventTypeStore } from '../../lambdas/adapters/aws/dynamo/event-type-store';
-import { DynamoMessageStore } from '../../lambdas/adapters/aws/dynamo/message-store';
+import { DynamoMessageStore, messageAttributes } from '../../lambdas/adapters/aws/dynamo/message-store';
 import { ConflictError, MalformedRequestError, NotFoundError } from '../../lambdas/core/errors';
 import type {
   AppStore,
@@ -167,7 +167,13 @@ describe.each(ENGINES)('store contract on $name', ({ start }) => {
     const appId = 'app_01KBBBBBBBBBBBBBBBBBBBBBBB';
 
     it('accepts and reads a message, only under its own app', async () => {
-      const message = aMessage(appId, { payload: { nested: { list: [1, 'two', null] } }, channels: ['eu'] });
+      const deep = Array.from({ length: 40 }).reduce<Record<string, unknown>>((inner) => ({ inner }), {
+        end: true,
+      });
+      const message = aMessage(appId, {
+        payload: { nested: { list: [1, 'two', null] }, '': 'empty key', deep, big: 2 ** 60 },
+        channels: ['eu'],
+      });
       expect(await messages.accept(message)).toEqual({ message, created: true });
       expect(await messages.get(appId, message.id)).toEqual(message);
       expect(await messages.get('app_other', message.id)).toBeUndefined();
@@ -188,7 +194,7 @@ describe.each(ENGINES)('store contract on $name', ({ start }) => {
       await tables.doc.send(
         new PutCommand({
           TableName: tables.tables.messages,
-          Item: { pk: appId, sk: 'EVENTID#order-9', kind: 'event-id', message: lost },
+          Item: { pk: appId, sk: 'EVENTID#order-9', kind: 'event-id', message: messageAttributes(lost) },
         }),
       );
       expect(await messages.accept(aMessage(appId, { eventId: 'order-9' }))).toEqual({

@@ -63,15 +63,23 @@ export class DynamoEventTypeStore implements EventTypeStore {
   }
 }
 
+/** The JSON Schema is kept as JSON text, so that any schema is stored as given. */
 function toItem(eventType: EventType): Record<string, unknown> {
-  return { ...key(eventType.name), kindPk: EVT_KIND, kindSk: eventType.name, ...eventType };
+  const { schema, ...rest } = eventType;
+  return {
+    ...key(eventType.name),
+    kindPk: EVT_KIND,
+    kindSk: eventType.name,
+    ...rest,
+    schemaJson: schema === null ? null : JSON.stringify(schema),
+  };
 }
 
 function fromItem(item: Record<string, unknown>): EventType {
   return {
     name: item.name as string,
     description: (item.description as string | undefined) ?? '',
-    schema: (item.schema as EventType['schema'] | undefined) ?? null,
+    schema: typeof item.schemaJson === 'string' ? (JSON.parse(item.schemaJson) as EventType['schema']) : null,
     archived: item.archived === true,
     createdAt: item.createdAt as string,
     updatedAt: item.updatedAt as string,

@@ -11,6 +11,8 @@ import { decodeCursor, isConditionalCheckFailed, queryPage } from './paging';
  * lists newest first and `after`/`before` become a key range).
  * - message:        pk appId, sk msgId, kind `message`
  * - eventId claim:  pk appId, sk `EVENTID#{eventId}`, kind `event-id`, holding the message
+ * The payload is kept as JSON text (`payloadJson`): any JSON object the API accepts is
+ * stored as sent, whatever DynamoDB's rules for maps (empty keys, nesting depth, numbers).
  * The table's stream (INSERT, NEW_IMAGE) drives fan-out; claims are filtered out there.
  */
 const KIND_MESSAGE = 'message';
@@ -56,7 +58,7 @@ export class DynamoMessageStore implements MessageStore {
             pk: message.appId,
             sk: claimSk(message.eventId),
             kind: KIND_EVENT_ID,
-            message,
+            message: messageAttributes(message),
             expiresAt: this.expiryOf(message),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -115,7 +117,7 @@ export class DynamoMessageStore implements MessageStore {
             pk: message.appId,
             sk: message.id,
             kind: KIND_MESSAGE,
-            ...message,
+            ...messageAttributes(message),
             expiresAt: this.expiryOf(message),
             ...(this.options.emulateStream ? { [STREAM_PENDING_ATTRIBUTE]: STREAM_PENDING_VALUE } : {}),
           },
@@ -151,13 +153,19 @@ function claimSk(eventId: string): string {
   return `EVENTID#${eventId}`;
 }
 
+/** The attributes of a message in its item (and in an eventId claim). */
+export function messageAttributes(message: Message): Record<string, unknown> {
+  const { payload, ...rest } = message;
+  return { ...rest, payloadJson: JSON.stringify(payload) };
+}
+
 export function messageFromItem(item: Record<string, unknown>): Message {
   return {
     id: item.id as string,
     appId: item.appId as string,
     eventType: item.eventType as string,
     eventId: (item.eventId as string | null | undefined) ?? null,
-    payload: (item.payload as Message['payload'] | undefined) ?? {},
+    payload: JSON.parse(item.payloadJson as string) as Message['payload'],
     channels: (item.channels as string[] | null | undefined) ?? null,
     timestamp: item.timestamp as string,
   };

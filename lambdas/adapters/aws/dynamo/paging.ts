@@ -32,9 +32,10 @@ export function decodeCursor(
     typeof key === 'object' &&
     key !== null &&
     Object.keys(key).length === keyNames.length &&
+    // Every paginated key of Hookpost's tables is a string of at most DynamoDB's 1 KiB sort-key size.
     keyNames.every((name) => {
       const value = (key as Key)[name];
-      return typeof value === 'string' || typeof value === 'number';
+      return typeof value === 'string' && value.length > 0 && value.length <= 1024;
     }) &&
     Object.entries(expected).every(([name, value]) => (key as Key)[name] === value);
   if (!valid) throw new MalformedRequestError('The cursor does not belong to this list.');
