@@ -234,6 +234,18 @@ describe.each(ENGINES)('store contract on $name', ({ start }) => {
         cursor = page.nextCursor ?? undefined;
       } while (cursor !== undefined);
       expect(invoices).toEqual([stored[4]?.id, stored[2]?.id, stored[0]?.id]);
+
+      // A window that holds nothing, and a cursor reused outside its window, are the caller's to fix.
+      expect(
+        await messages.list(appId, { limit: 5, after: new Date(base + 5e6), before: new Date(base) }),
+      ).toEqual({
+        data: [],
+        nextCursor: null,
+      });
+      const page = await messages.list(appId, { limit: 1 });
+      await expect(
+        messages.list(appId, { limit: 1, before: new Date(base + 1), cursor: page.nextCursor ?? undefined }),
+      ).rejects.toThrow(MalformedRequestError);
     });
   });
 

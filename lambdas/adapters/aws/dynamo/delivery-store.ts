@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Attempt, AttemptError, Delivery } from '../../../core/model';
 import type { AttemptRecord, DeliveryStore, Page, PageRequest } from '../../../ports';
-import { decodeCursor, isConditionalCheckFailed, queryAll, queryPage } from './paging';
+import { decodeCursor, isConditionalCheckFailed, prefixRange, queryAll, queryPage } from './paging';
 
 /**
  * Deliveries and attempts, partitioned by message (a message's whole story in one query).
@@ -11,8 +11,9 @@ import { decodeCursor, isConditionalCheckFailed, queryAll, queryPage } from './p
  */
 const KEYS = ['pk', 'sk'];
 const deliveryKey = (msgId: string, endpointId: string) => ({ pk: msgId, sk: `D#${endpointId}` });
+const ATTEMPT_PREFIX = 'A#';
 const attemptSk = (attempt: Pick<Attempt, 'endpointId' | 'attemptNumber'>) =>
-  `A#${attempt.endpointId}#${String(attempt.attemptNumber).padStart(3, '0')}`;
+  `${ATTEMPT_PREFIX}${attempt.endpointId}#${String(attempt.attemptNumber).padStart(3, '0')}`;
 
 export class DynamoDeliveryStore implements DeliveryStore {
   constructor(
@@ -128,8 +129,12 @@ export class DynamoDeliveryStore implements DeliveryStore {
   async listAttempts(msgId: string, page: PageRequest): Promise<Page<Attempt>> {
     return queryPage(
       this.doc,
-      this.prefixQuery(msgId, 'A#'),
-      { limit: page.limit, startKey: decodeCursor(page.cursor, { pk: msgId }, KEYS), keyNames: KEYS },
+      this.prefixQuery(msgId, ATTEMPT_PREFIX),
+      {
+        limit: page.limit,
+        startKey: decodeCursor(page.cursor, { pk: msgId }, KEYS, prefixRange('sk', ATTEMPT_PREFIX)),
+        keyNames: KEYS,
+      },
       attemptFromItem,
     );
   }

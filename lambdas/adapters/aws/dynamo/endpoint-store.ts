@@ -2,7 +2,7 @@ import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } fr
 import { NotFoundError } from '../../../core/errors';
 import type { Endpoint } from '../../../core/model';
 import type { EndpointStore, Page, PageRequest } from '../../../ports';
-import { decodeCursor, isConditionalCheckFailed, queryAll, queryPage } from './paging';
+import { decodeCursor, isConditionalCheckFailed, prefixRange, queryAll, queryPage } from './paging';
 
 /**
  * Endpoints in the catalog table, in their app's partition: pk `APP#{appId}`, sk
@@ -10,7 +10,11 @@ import { decodeCursor, isConditionalCheckFailed, queryAll, queryPage } from './p
  */
 const KEYS = ['pk', 'sk'];
 const partition = (appId: string) => `APP#${appId}`;
-const key = (appId: string, endpointId: string) => ({ pk: partition(appId), sk: `EP#${endpointId}` });
+const ENDPOINT_PREFIX = 'EP#';
+const key = (appId: string, endpointId: string) => ({
+  pk: partition(appId),
+  sk: `${ENDPOINT_PREFIX}${endpointId}`,
+});
 
 export class DynamoEndpointStore implements EndpointStore {
   constructor(
@@ -41,7 +45,12 @@ export class DynamoEndpointStore implements EndpointStore {
       this.queryOf(appId),
       {
         limit: page.limit,
-        startKey: decodeCursor(page.cursor, { pk: partition(appId) }, KEYS),
+        startKey: decodeCursor(
+          page.cursor,
+          { pk: partition(appId) },
+          KEYS,
+          prefixRange('sk', ENDPOINT_PREFIX),
+        ),
         keyNames: KEYS,
       },
       fromItem,
@@ -78,7 +87,7 @@ export class DynamoEndpointStore implements EndpointStore {
     return {
       TableName: this.tableName,
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-      ExpressionAttributeValues: { ':pk': partition(appId), ':prefix': 'EP#' },
+      ExpressionAttributeValues: { ':pk': partition(appId), ':prefix': ENDPOINT_PREFIX },
       ConsistentRead: true,
     };
   }

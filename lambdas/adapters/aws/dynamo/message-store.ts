@@ -88,6 +88,9 @@ export class DynamoMessageStore implements MessageStore {
       filter.before === undefined
         ? 'msg_~'
         : idBoundsAt('message', new Date(filter.before.getTime() - 1)).highest;
+    // An empty window (after ≥ before) is an empty list; DynamoDB would refuse the inverted range.
+    if (lowest > highest) return { data: [], nextCursor: null };
+    const startKey = decodeCursor(filter.cursor, { pk: appId }, KEYS, { name: 'sk', lowest, highest });
     return queryPage(
       this.doc,
       {
@@ -103,7 +106,7 @@ export class DynamoMessageStore implements MessageStore {
         ScanIndexForward: false,
         ConsistentRead: true,
       },
-      { limit: filter.limit, startKey: decodeCursor(filter.cursor, { pk: appId }, KEYS), keyNames: KEYS },
+      { limit: filter.limit, startKey, keyNames: KEYS },
       messageFromItem,
     );
   }

@@ -13,13 +13,14 @@ export function encodeCursor(key: Key): string {
 
 /**
  * Decodes a cursor and checks that it continues this very query: a key from another
- * partition or with other attributes would make DynamoDB refuse the request, and a bad
- * cursor is the caller's mistake (400), never a 500.
+ * partition, with other attributes, or outside the query's sort-key range would make
+ * DynamoDB refuse the request, and a bad cursor is the caller's mistake (400), never a 500.
  */
 export function decodeCursor(
   cursor: string | undefined,
   expected: Readonly<Record<string, string>>,
   keyNames: readonly string[],
+  within?: { readonly name: string; readonly lowest: string; readonly highest: string },
 ): Key | undefined {
   if (cursor === undefined) return undefined;
   let key: unknown;
@@ -37,9 +38,19 @@ export function decodeCursor(
       const value = (key as Key)[name];
       return typeof value === 'string' && value.length > 0 && value.length <= 1024;
     }) &&
-    Object.entries(expected).every(([name, value]) => (key as Key)[name] === value);
+    Object.entries(expected).every(([name, value]) => (key as Key)[name] === value) &&
+    (within === undefined || isBetween((key as Key)[within.name] as string, within.lowest, within.highest));
   if (!valid) throw new MalformedRequestError('The cursor does not belong to this list.');
   return key as Key;
+}
+
+function isBetween(value: string, lowest: string, highest: string): boolean {
+  return value >= lowest && value <= highest;
+}
+
+/** The sort-key range of `begins_with(sk, prefix)`, for checking a cursor against it. */
+export function prefixRange(name: string, prefix: string) {
+  return { name, lowest: prefix, highest: `${prefix}\uffff` };
 }
 
 const MAX_QUERIES_PER_PAGE = 8;
