@@ -42,6 +42,8 @@ export class LocalWorker {
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
+  /** Set by a nudge that came while the worker was awake, so that it does not go to sleep on it. */
+  private nudged = false;
   private readonly inFlight = new Set<Promise<void>>();
   private streamPausedUntil = 0;
   private readonly maxConcurrentBatches: number;
@@ -60,6 +62,7 @@ export class LocalWorker {
 
   /** There may be new work (a message was accepted): look now rather than at the next due time. */
   nudge(): void {
+    this.nudged = true;
     this.wake?.();
   }
 
@@ -85,11 +88,16 @@ export class LocalWorker {
   }
 
   private async sleepUntilWork(): Promise<void> {
+    if (this.nudged) {
+      this.nudged = false;
+      return;
+    }
     const now = this.options.clock.now().getTime();
     const candidates = [now + IDLE_POLL_MS, await this.options.scheduler.nextDueAt()];
     if (this.inFlight.size < this.maxConcurrentBatches) candidates.push(await this.options.queue.nextDueAt());
     if (this.streamPausedUntil > now) candidates.push(this.streamPausedUntil);
     const wakeAt = Math.min(...candidates.filter((time): time is number => time !== undefined));
+    if (this.nudged) return; // nudged while the due times were read
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, Math.max(0, wakeAt - now));
       function done() {
@@ -99,6 +107,7 @@ export class LocalWorker {
       this.wake = done;
     });
     this.wake = undefined;
+    this.nudged = false;
   }
 
   private async pumpStream(): Promise<boolean> {
