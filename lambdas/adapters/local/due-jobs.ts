@@ -22,6 +22,12 @@ export interface DueJob {
   readonly receiveCount: number;
 }
 
+export interface NewJob {
+  readonly id: string;
+  readonly body: string;
+  readonly dueAt: number;
+}
+
 export interface Lease {
   readonly job: DueJob;
   /** Identifies this lease: a later lease of the same job makes it stale. */
@@ -35,7 +41,7 @@ export class DueJobTable {
     private readonly lane: string,
   ) {}
 
-  async putAll(jobs: readonly { id: string; body: string; dueAt: number }[]): Promise<void> {
+  async putAll(jobs: readonly NewJob[]): Promise<void> {
     await batchWriteAll(
       this.doc,
       this.tableName,
@@ -46,19 +52,12 @@ export class DueJobTable {
   }
 
   /** Puts a job unless one with this id exists; answers whether it was created. */
-  async putIfAbsent(job: { id: string; body: string; dueAt: number }): Promise<boolean> {
+  async putIfAbsent(job: NewJob): Promise<boolean> {
     try {
       await this.doc.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: {
-            pk: job.id,
-            lane: this.lane,
-            dueAt: job.dueAt,
-            body: job.body,
-            receiveCount: 0,
-            leased: false,
-          },
+          Item: this.newItem(job),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -69,7 +68,7 @@ export class DueJobTable {
     }
   }
 
-  private newItem(job: { id: string; body: string; dueAt: number }): Record<string, unknown> {
+  private newItem(job: NewJob): Record<string, unknown> {
     return { pk: job.id, lane: this.lane, dueAt: job.dueAt, body: job.body, receiveCount: 0, leased: false };
   }
 
