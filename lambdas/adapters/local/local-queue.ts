@@ -29,7 +29,7 @@ export interface LocalQueueOptions {
 }
 
 const LANE = 'delivery-queue';
-export const DEAD_LETTER_LANE = 'delivery-dlq';
+const DEAD_LETTER_LANE = 'delivery-dlq';
 
 /**
  * The delivery queue of local mode, durable in the local-jobs table so that a restart,
