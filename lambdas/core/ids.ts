@@ -1,4 +1,4 @@
-import { decodeTime, encodeTime, monotonicFactory, ulid } from 'ulid';
+import { decodeTime, encodeTime, monotonicFactory } from 'ulid';
 
 /**
  * Every id carries its type (`app_…`, `ep_…`), so a misplaced id is obvious in logs and
@@ -15,20 +15,22 @@ export const ID_PREFIX = {
 export type IdKind = keyof typeof ID_PREFIX;
 
 const ULID_BODY = /^[0-9A-HJKMNP-TV-Z]{26}$/;
-const nextMonotonicUlid = monotonicFactory();
-let latestTime = 0;
+let currentTime = Number.NaN;
+let nextInCurrentTime = monotonicFactory();
 
 /**
- * Ids made in the same millisecond still sort in creation order (monotonic ULIDs). An id
- * for an earlier time than the latest one carries that earlier time: the monotonic
- * factory would stamp it with the latest time instead, and a time-range query would
- * then miss it.
+ * Ids made in the same millisecond sort in creation order (monotonic ULIDs), and every id
+ * carries the time it was made for. One monotonic factory serves one millisecond: reused
+ * across times, it would stamp an earlier time with the latest one it saw, and a
+ * time-range query would then miss the id.
  */
 export function newId(kind: IdKind, now: Date): string {
   const time = now.getTime();
-  if (time < latestTime) return ID_PREFIX[kind] + ulid(time);
-  latestTime = time;
-  return ID_PREFIX[kind] + nextMonotonicUlid(time);
+  if (time !== currentTime) {
+    currentTime = time;
+    nextInCurrentTime = monotonicFactory();
+  }
+  return ID_PREFIX[kind] + nextInCurrentTime(time);
 }
 
 export function isId(kind: IdKind, value: string): boolean {

@@ -19,6 +19,15 @@ describe('ids', () => {
     expect([...ids].sort()).toEqual(ids);
   });
 
+  it('stay in order within a millisecond earlier than one already used, and carry that time', () => {
+    const later = new Date('2026-11-22T10:00:00.500Z');
+    const earlier = new Date('2026-11-22T10:00:00.100Z');
+    newId('message', later);
+    const ids = Array.from({ length: 50 }, () => newId('message', earlier));
+    expect([...ids].sort()).toEqual(ids);
+    expect(ids.every((id) => timeOfId(id).getTime() === earlier.getTime())).toBe(true);
+  });
+
   it('encode their time', () => {
     const now = new Date('2026-11-22T10:00:00.123Z');
     expect(timeOfId(newId('message', now))).toEqual(now);
