@@ -7,7 +7,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { loadRuntimeConfig } from '../lambdas/config';
+import { loadLocalConfig } from '../lambdas/config';
 import { proxyEvent } from '../lambdas/local/api-gateway-server';
 import { startEmbeddedDynamoDb } from '../lambdas/local/embedded-dynamodb';
 import { createLocalRuntime } from '../lambdas/local/runtime';
@@ -39,7 +39,7 @@ await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
 const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
 
 const dynamo = await startEmbeddedDynamoDb(undefined);
-const config = loadRuntimeConfig({ HOOKPOST_LOG_LEVEL: 'error' });
+const config = loadLocalConfig({ HOOKPOST_LOG_LEVEL: 'error' });
 const logger = createJsonLogger(config.logLevel);
 const runtime = await createLocalRuntime({
   config,

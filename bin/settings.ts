@@ -1,12 +1,21 @@
 import { Duration } from 'aws-cdk-lib';
 import type { Node } from 'constructs';
-import type { LogLevel, WebhookServiceProps } from '../lib/webhook-service';
+import { LOG_LEVELS, type LogLevel } from '../lambdas/contract/settings';
+import type { WebhookServiceProps } from '../lib/webhook-service';
+
+export interface DeploymentSettings {
+  /** The stack's name: a second deployment in the same account and region needs another one. */
+  readonly stackName: string;
+  readonly service: WebhookServiceProps;
+}
+
+const DEFAULT_STACK_NAME = 'Hookpost';
 
 /**
  * The deployment's settings, read once from CDK context (`cdk deploy -c hookpost:egressAzCount=3`
  * or cdk.json) and validated here. Anything unset keeps the construct's documented default.
  */
-export function settingsFromContext(node: Node): WebhookServiceProps {
+export function settingsFromContext(node: Node): DeploymentSettings {
   const read = (key: string): unknown => node.tryGetContext(`hookpost:${key}`);
   const text = (key: string): string | undefined => {
     const value = read(key);
@@ -29,15 +38,28 @@ export function settingsFromContext(node: Node): WebhookServiceProps {
     return items.map((item) => item.trim()).filter((item) => item !== '');
   };
 
+  const flag = (key: string): boolean | undefined => {
+    const value = text(key);
+    if (value === undefined) return undefined;
+    if (value !== 'true' && value !== 'false')
+      throw new Error(`hookpost:${key} must be true or false, not ${value}`);
+    return value === 'true';
+  };
+
+  const stackName = text('stackName') ?? DEFAULT_STACK_NAME;
+  if (!/^[A-Za-z][A-Za-z0-9-]{0,127}$/.test(stackName)) {
+    throw new Error(
+      `hookpost:stackName must be a CloudFormation stack name (a letter, then letters, digits, -), not ${stackName}`,
+    );
+  }
   const logLevel = text('logLevel');
-  if (logLevel !== undefined && !['debug', 'info', 'warn', 'error'].includes(logLevel)) {
+  if (logLevel !== undefined && !(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new Error(`hookpost:logLevel must be debug, info, warn or error, not ${logLevel}`);
   }
-  const requireKnown = text('requireKnownEventTypes');
   const ladder = list('retryLadderSeconds');
   const timeout = wholeNumber('attemptTimeoutSeconds');
   const retention = wholeNumber('retentionDays');
-  return {
+  const service: WebhookServiceProps = {
     egressAzCount: wholeNumber('egressAzCount'),
     eipAllocationIds: list('eipAllocationIds'),
     retryLadder: ladder?.map((seconds) => {
@@ -49,7 +71,9 @@ export function settingsFromContext(node: Node): WebhookServiceProps {
     retention: retention === undefined ? undefined : Duration.days(retention),
     alarmEmail: text('alarmEmail'),
     logLevel: logLevel as LogLevel | undefined,
-    requireKnownEventTypes: requireKnown === undefined ? undefined : requireKnown === 'true',
+    requireKnownEventTypes: flag('requireKnownEventTypes'),
     maxDeliveryConcurrency: wholeNumber('maxDeliveryConcurrency'),
+    apiGatewayCloudWatchRole: flag('apiGatewayCloudWatchRole'),
   };
+  return { stackName, service };
 }

@@ -1,34 +1,111 @@
 import { z } from 'zod';
 import packageJson from '../package.json' with { type: 'json' };
-import { DEFAULT_RETRY_LADDER_SECONDS, type RetryPolicy } from './core/retry';
+import {
+  ATTEMPT_TIMEOUT_LIMITS_MS,
+  type FunctionName,
+  LOG_LEVELS,
+  type LogLevel,
+  RETRY_JITTER_RATIO,
+  retryLadderProblems,
+  SETTING_DEFAULTS,
+  SETTINGS,
+  type SettingName,
+  type SettingsOf,
+  type SettingValue,
+  settingNamesOf,
+} from './contract/settings';
+import type { RetryPolicy } from './core/retry';
 
 /**
- * Every setting of the Lambda side, read once from the environment and validated here;
- * the defaults below are the documented ones. Nothing else reads `process.env`.
+ * Every setting of the Lambda side, read once from the environment and validated here.
+ * A deployed function reads exactly the settings `lambdas/contract/settings.ts` lists for
+ * it, all of them set by the stack: a missing one stops the function at once. Local mode
+ * reads the tunable ones with their documented defaults, and a few of its own below.
+ * Nothing else reads `process.env`.
  */
 
-const positiveNumber = z.coerce.number().positive();
+export type { LogLevel };
+
+export const USER_AGENT = `Hookpost/${packageJson.version}`;
+
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
+const arn = z.string().startsWith('arn:');
+const tableName = z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'a DynamoDB table name');
 const secondsList = z
   .string()
   .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'a comma-separated list of whole seconds')
   .transform((value) => value.split(',').map((part) => Number(part.trim())));
 
-const runtimeEnv = z.object({
-  /** Prefix of the DynamoDB table names (`{prefix}-catalog`, `{prefix}-messages`, …). */
-  HOOKPOST_TABLE_PREFIX: z.string().min(3).default('hookpost'),
-  /** The retry ladder in seconds; after the last rung fails the delivery is given up. */
-  HOOKPOST_RETRY_LADDER: secondsList.prefault(DEFAULT_RETRY_LADDER_SECONDS.join(',')),
-  /** Multiplies every retry delay (local mode: 0.001 runs the ladder in about a minute). */
-  HOOKPOST_TIME_SCALE: positiveNumber.default(1),
-  /** How long one attempt may take, connection and response included. */
-  HOOKPOST_ATTEMPT_TIMEOUT_MS: positiveNumber.default(30_000),
-  /** Messages and attempts expire after this many days. */
-  HOOKPOST_RETENTION_DAYS: positiveNumber.default(30),
-  /** Refuse messages whose event type is not in the catalogue (422). */
-  HOOKPOST_REQUIRE_KNOWN_EVENT_TYPES: flag.default(true),
-  HOOKPOST_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-});
+const decoders: Decoders = {
+  catalogTable: tableName,
+  messagesTable: tableName,
+  deliveriesTable: tableName,
+  deliveryQueueUrl: z.url(),
+  deliveryQueueArn: arn,
+  retryScheduleGroup: z.string().regex(/^[0-9a-zA-Z_.-]{1,64}$/, 'an EventBridge Scheduler group name'),
+  schedulerRoleArn: arn,
+  schedulerDeadLetterQueueArn: arn,
+  adminKeySecretArn: arn,
+  metricNamespace: z.string().regex(/^[0-9a-zA-Z_.#:/-]{1,255}$/, 'a CloudWatch namespace'),
+  retryLadderSeconds: secondsList,
+  attemptTimeoutMs: z.coerce
+    .number()
+    .int()
+    .min(ATTEMPT_TIMEOUT_LIMITS_MS.min)
+    .max(ATTEMPT_TIMEOUT_LIMITS_MS.max),
+  retentionDays: z.coerce.number().int().min(1),
+  requireKnownEventTypes: flag,
+  logLevel: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]]),
+};
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+type Values = Partial<Record<SettingName, unknown>>;
+
+type Decoders = { readonly [Name in SettingName]: z.ZodType<SettingValue<Name>> };
+
+function readSettings(
+  names: readonly SettingName[],
+  env: NodeJS.ProcessEnv,
+  defaults: Values,
+  decoding: Decoders = decoders,
+): Values {
+  const values: Values = {};
+  const problems: string[] = [];
+  for (const name of names) {
+    const variable = SETTINGS[name].env;
+    const raw = env[variable];
+    if (raw === undefined) {
+      if (defaults[name] === undefined) problems.push(`${variable}: not set`);
+      else values[name] = defaults[name];
+      continue;
+    }
+    const result = decoding[name].safeParse(raw);
+    if (result.success) values[name] = result.data;
+    else problems.push(`${variable}: ${result.error.issues.map((issue) => issue.message).join(', ')}`);
+  }
+  const ladder = values.retryLadderSeconds as readonly number[] | undefined;
+  const retention = values.retentionDays as number | undefined;
+  if (ladder !== undefined && retention !== undefined)
+    problems.push(...retryLadderProblems(ladder, retention));
+  if (problems.length > 0) throw new ConfigError(`Invalid settings: ${problems.join('; ')}`);
+  return values;
+}
+
+/** The settings of one deployed function, as its stack set them. */
+export function loadFunctionConfig<Function extends FunctionName>(
+  fn: Function,
+  env: NodeJS.ProcessEnv = process.env,
+): SettingsOf<Function> {
+  return readSettings(settingNamesOf(fn), env, {}) as SettingsOf<Function>;
+}
+
+/** The retry policy a deployed function follows: the ladder its stack gave it, at full speed. */
+export function retryPolicyOf(ladderSeconds: readonly number[], timeScale = 1): RetryPolicy {
+  return { ladderSeconds, jitterRatio: RETRY_JITTER_RATIO, timeScale };
+}
 
 const localEnv = z.object({
   /** API port on 127.0.0.1; 0 picks a free one. */
@@ -37,105 +114,48 @@ const localEnv = z.object({
   HOOKPOST_ADMIN_KEY: z.string().min(16).optional(),
   /** Where local mode keeps its data. */
   HOOKPOST_DATA_DIR: z.string().min(1).default('.hookpost'),
+  /** Prefix of the table names (`{prefix}-catalog`, `{prefix}-messages`, …). */
+  HOOKPOST_TABLE_PREFIX: z.string().min(3).default('hookpost'),
+  /** Multiplies every retry delay (0.001 runs the ladder in about a minute). */
+  HOOKPOST_TIME_SCALE: z.coerce.number().positive().default(1),
 });
 
-const awsEnv = z.object({
-  HOOKPOST_CATALOG_TABLE: z.string().min(3),
-  HOOKPOST_MESSAGES_TABLE: z.string().min(3),
-  HOOKPOST_DELIVERIES_TABLE: z.string().min(3),
-  HOOKPOST_DELIVERY_QUEUE_URL: z.url(),
-  HOOKPOST_DELIVERY_QUEUE_ARN: z.string().startsWith('arn:'),
-  /** EventBridge Scheduler group, role and dead-letter queue of the long retries. */
-  HOOKPOST_SCHEDULE_GROUP: z.string().min(1),
-  HOOKPOST_SCHEDULER_ROLE_ARN: z.string().startsWith('arn:'),
-  HOOKPOST_SCHEDULER_DLQ_ARN: z.string().startsWith('arn:'),
-  /** The Secrets Manager secret holding the admin key. */
-  HOOKPOST_ADMIN_KEY_SECRET_ARN: z.string().startsWith('arn:'),
-});
-
-export type LogLevel = z.infer<typeof runtimeEnv>['HOOKPOST_LOG_LEVEL'];
-
-export interface RuntimeConfig {
+/** What local mode runs with: every tunable setting of a deployment, plus its own. */
+export interface LocalConfig {
+  readonly port: number;
+  readonly adminKey: string | undefined;
+  readonly dataDir: string;
   readonly tablePrefix: string;
   readonly retry: RetryPolicy;
   readonly attemptTimeoutMs: number;
   readonly retentionDays: number;
   readonly requireKnownEventTypes: boolean;
   readonly logLevel: LogLevel;
-  readonly userAgent: string;
-}
-
-export interface LocalConfig extends RuntimeConfig {
-  readonly port: number;
-  readonly adminKey: string | undefined;
-  readonly dataDir: string;
-}
-
-/** What the Lambda functions read from the environment the CDK stack gives them. */
-export interface AwsConfig extends RuntimeConfig {
-  readonly tables: { readonly catalog: string; readonly messages: string; readonly deliveries: string };
-  readonly deliveryQueue: { readonly url: string; readonly arn: string };
-  readonly retrySchedules: {
-    readonly groupName: string;
-    readonly roleArn: string;
-    readonly deadLetterQueueArn: string;
-  };
-  readonly adminKeySecretArn: string;
-}
-
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
-
-function parseEnv<Schema extends z.ZodType>(schema: Schema, env: NodeJS.ProcessEnv): z.output<Schema> {
-  const result = schema.safeParse(env);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-  throw new ConfigError(`Invalid settings: ${problems.join('; ')}`);
-}
-
-export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
-  const settings = parseEnv(runtimeEnv, env);
-  return {
-    tablePrefix: settings.HOOKPOST_TABLE_PREFIX,
-    retry: {
-      ladderSeconds: settings.HOOKPOST_RETRY_LADDER,
-      jitterRatio: 0.1,
-      timeScale: settings.HOOKPOST_TIME_SCALE,
-    },
-    attemptTimeoutMs: settings.HOOKPOST_ATTEMPT_TIMEOUT_MS,
-    retentionDays: settings.HOOKPOST_RETENTION_DAYS,
-    requireKnownEventTypes: settings.HOOKPOST_REQUIRE_KNOWN_EVENT_TYPES,
-    logLevel: settings.HOOKPOST_LOG_LEVEL,
-    userAgent: `Hookpost/${packageJson.version}`,
-  };
 }
 
 export function loadLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConfig {
-  const settings = parseEnv(localEnv, env);
+  const parsed = localEnv.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid settings: ${problems.join('; ')}`);
+  }
+  const local = parsed.data;
+  const tunable = readSettings(
+    ['retryLadderSeconds', 'attemptTimeoutMs', 'retentionDays', 'requireKnownEventTypes', 'logLevel'],
+    env,
+    SETTING_DEFAULTS,
+    // Local mode takes attempt timeouts under a second too (a deployment's must fill a Lambda timeout).
+    { ...decoders, attemptTimeoutMs: z.coerce.number().int().positive().max(ATTEMPT_TIMEOUT_LIMITS_MS.max) },
+  );
   return {
-    ...loadRuntimeConfig(env),
-    port: settings.PORT,
-    adminKey: settings.HOOKPOST_ADMIN_KEY,
-    dataDir: settings.HOOKPOST_DATA_DIR,
-  };
-}
-
-export function loadAwsConfig(env: NodeJS.ProcessEnv = process.env): AwsConfig {
-  const settings = parseEnv(awsEnv, env);
-  return {
-    ...loadRuntimeConfig(env),
-    tables: {
-      catalog: settings.HOOKPOST_CATALOG_TABLE,
-      messages: settings.HOOKPOST_MESSAGES_TABLE,
-      deliveries: settings.HOOKPOST_DELIVERIES_TABLE,
-    },
-    deliveryQueue: { url: settings.HOOKPOST_DELIVERY_QUEUE_URL, arn: settings.HOOKPOST_DELIVERY_QUEUE_ARN },
-    retrySchedules: {
-      groupName: settings.HOOKPOST_SCHEDULE_GROUP,
-      roleArn: settings.HOOKPOST_SCHEDULER_ROLE_ARN,
-      deadLetterQueueArn: settings.HOOKPOST_SCHEDULER_DLQ_ARN,
-    },
-    adminKeySecretArn: settings.HOOKPOST_ADMIN_KEY_SECRET_ARN,
+    port: local.PORT,
+    adminKey: local.HOOKPOST_ADMIN_KEY,
+    dataDir: local.HOOKPOST_DATA_DIR,
+    tablePrefix: local.HOOKPOST_TABLE_PREFIX,
+    retry: retryPolicyOf(tunable.retryLadderSeconds as readonly number[], local.HOOKPOST_TIME_SCALE),
+    attemptTimeoutMs: tunable.attemptTimeoutMs as number,
+    retentionDays: tunable.retentionDays as number,
+    requireKnownEventTypes: tunable.requireKnownEventTypes as boolean,
+    logLevel: tunable.logLevel as LogLevel,
   };
 }

@@ -2,6 +2,7 @@ import type {
   App,
   Attempt,
   AttemptError,
+  AttemptResult,
   Delivery,
   DeliveryStatus,
   DeliveryTask,
@@ -132,6 +133,31 @@ export type SendOutcome =
 /** POSTs one signed webhook; never throws for a failure of the receiver. */
 export interface WebhookSender {
   send(webhook: OutgoingWebhook, options: { readonly timeoutMs: number }): Promise<SendOutcome>;
+}
+
+/** One attempt, made and recorded, as the dashboards and alarms count it. */
+export interface AttemptReport {
+  readonly appId: string;
+  readonly msgId: string;
+  readonly endpointId: string;
+  readonly attemptNumber: number;
+  readonly trigger: Attempt['trigger'];
+  readonly outcome: Attempt['outcome'];
+  readonly result: AttemptResult;
+  readonly responseStatus: number | null;
+  readonly error: AttemptError | null;
+  readonly durationMs: number;
+  /** From acceptance of the message to the end of this attempt. */
+  readonly sinceAcceptedMs: number;
+}
+
+/**
+ * What the pipeline reports as it runs: CloudWatch metrics on AWS (Embedded Metric
+ * Format), log lines in local mode. Reports carry ids and outcomes, never payloads.
+ */
+export interface PipelineMetrics {
+  fannedOut(report: { readonly appId: string; readonly msgId: string; readonly deliveries: number }): void;
+  attemptMade(report: AttemptReport): void;
 }
 
 export interface Clock {

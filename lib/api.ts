@@ -1,126 +1,99 @@
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
-import type * as logs from 'aws-cdk-lib/aws-logs';
-import * as awslogs from 'aws-cdk-lib/aws-logs';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { AUTHORIZER_CACHE_SECONDS } from '../lambdas/contract/auth';
+import { ROUTE_IDS, ROUTES } from '../lambdas/contract/routes';
+import type { LogLevel } from '../lambdas/contract/settings';
 import { HookpostFunction } from './hookpost-function';
 import type { Storage } from './storage';
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
-
-interface ApiRoute {
-  readonly method: Method;
-  readonly path: string;
-  /** Public routes skip the authorizer. */
-  readonly public?: boolean;
-  /** Routes whose body must be a JSON object; API Gateway refuses anything else before Lambda runs. */
-  readonly jsonBody?: boolean;
-}
-
-/** Every route of the product specification (§2). The API function's router answers each. */
-export const API_ROUTES: readonly ApiRoute[] = [
-  { method: 'GET', path: '/v1/health', public: true },
-  { method: 'GET', path: '/v1/openapi.json', public: true },
-  { method: 'GET', path: '/v1/egress-ips' },
-  { method: 'POST', path: '/v1/apps', jsonBody: true },
-  { method: 'GET', path: '/v1/apps' },
-  { method: 'GET', path: '/v1/apps/{appId}' },
-  { method: 'PATCH', path: '/v1/apps/{appId}', jsonBody: true },
-  { method: 'DELETE', path: '/v1/apps/{appId}' },
-  { method: 'POST', path: '/v1/apps/{appId}/keys' },
-  { method: 'DELETE', path: '/v1/apps/{appId}/keys/{keyId}' },
-  { method: 'POST', path: '/v1/event-types', jsonBody: true },
-  { method: 'GET', path: '/v1/event-types' },
-  { method: 'GET', path: '/v1/event-types/{name}' },
-  { method: 'PATCH', path: '/v1/event-types/{name}', jsonBody: true },
-  { method: 'DELETE', path: '/v1/event-types/{name}' },
-  { method: 'POST', path: '/v1/apps/{appId}/endpoints', jsonBody: true },
-  { method: 'GET', path: '/v1/apps/{appId}/endpoints' },
-  { method: 'GET', path: '/v1/apps/{appId}/endpoints/{endpointId}' },
-  { method: 'PATCH', path: '/v1/apps/{appId}/endpoints/{endpointId}', jsonBody: true },
-  { method: 'DELETE', path: '/v1/apps/{appId}/endpoints/{endpointId}' },
-  { method: 'GET', path: '/v1/apps/{appId}/endpoints/{endpointId}/secret' },
-  { method: 'POST', path: '/v1/apps/{appId}/endpoints/{endpointId}/secret/rotate' },
-  { method: 'POST', path: '/v1/apps/{appId}/endpoints/{endpointId}/test' },
-  { method: 'POST', path: '/v1/apps/{appId}/endpoints/{endpointId}/recover', jsonBody: true },
-  { method: 'GET', path: '/v1/apps/{appId}/endpoints/{endpointId}/attempts' },
-  { method: 'GET', path: '/v1/apps/{appId}/endpoints/{endpointId}/stats' },
-  { method: 'POST', path: '/v1/apps/{appId}/endpoints/{endpointId}/notifications/receive' },
-  { method: 'DELETE', path: '/v1/apps/{appId}/endpoints/{endpointId}/notifications/{receiptId}' },
-  { method: 'POST', path: '/v1/apps/{appId}/messages', jsonBody: true },
-  { method: 'GET', path: '/v1/apps/{appId}/messages' },
-  { method: 'POST', path: '/v1/apps/{appId}/messages/batch', jsonBody: true },
-  { method: 'GET', path: '/v1/apps/{appId}/messages/{msgId}' },
-  { method: 'GET', path: '/v1/apps/{appId}/messages/{msgId}/attempts' },
-  { method: 'POST', path: '/v1/apps/{appId}/messages/{msgId}/endpoints/{endpointId}/resend' },
-];
-
 export interface ApiProps {
+  /** The REST API's name, unique in the account and region (its metrics are found by it). */
+  readonly name: string;
   readonly storage: Storage;
-  readonly deliveryQueue: sqs.IQueue;
   readonly adminKey: secretsmanager.ISecret;
   /** Steady requests per second the stage accepts. */
   readonly throttlingRateLimit: number;
   /** Requests the stage accepts in a burst. */
   readonly throttlingBurstLimit: number;
   readonly logRetention: logs.RetentionDays;
-  readonly environment: Readonly<Record<string, string>>;
+  readonly retentionDays: number;
+  readonly requireKnownEventTypes: boolean;
+  readonly logLevel: LogLevel;
+  /**
+   * Whether this stack sets the role API Gateway writes CloudWatch logs with. There is one
+   * such setting per account and region, shared by every API there: a stack that sets it
+   * replaces whatever another stack set. The role it creates is kept after `cdk destroy`,
+   * so that other APIs go on logging.
+   */
+  readonly manageAccountCloudWatchRole: boolean;
 }
 
 /** The SPEC §2 error envelope for the answers API Gateway gives itself, before Lambda runs. */
 const envelope = (code: string, message: string) => `{"error":{"code":"${code}","message":${message}}}`;
 
 /**
- * The REST API: every route to the API function through the proxy integration, a TOKEN
- * authorizer on all but the public routes, body validation, stage throttling, access
- * logs, and API Gateway's own errors in Hookpost's error envelope.
+ * The REST API: every route of `lambdas/contract/routes.ts` to the API function through
+ * the proxy integration, a TOKEN authorizer on all but the public routes, body
+ * validation, stage throttling, access logs, and API Gateway's own errors in Hookpost's
+ * error envelope.
+ *
+ * Explicit resources, generated from the route table, rather than one `{proxy+}` route:
+ * API Gateway itself then refuses an unknown route, a body that is not a JSON object and a
+ * missing key, without running (or billing) any function, and a route is public only by
+ * being declared so. The price used to be one Lambda permission per method, which
+ * outgrows Lambda's 20 KB resource-policy limit; with `scopePermissionToMethod: false`
+ * the API function has one permission for this API (any stage, method and path of it).
  */
 export class Api extends Construct {
   readonly restApi: apigateway.RestApi;
   readonly apiFunction: HookpostFunction;
   readonly authorizerFunction: HookpostFunction;
-  readonly accessLogs: awslogs.LogGroup;
+  readonly accessLogs: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
+    const { catalogTable, messagesTable, deliveriesTable } = props.storage;
     this.apiFunction = new HookpostFunction(this, 'Handler', {
       entry: 'api',
       description: 'Hookpost: the REST API.',
-      environment: props.environment,
       timeout: Duration.seconds(29),
       logRetention: props.logRetention,
     });
-    const { catalogTable, messagesTable, deliveriesTable } = props.storage;
-    for (const table of [catalogTable, messagesTable, deliveriesTable])
-      this.apiFunction.grantTable(table, 'readWrite');
-    // Manual resends and recovery put tasks on the delivery queue.
-    props.deliveryQueue.grantSendMessages(this.apiFunction.function);
+    this.apiFunction.useTable('catalogTable', catalogTable, 'readWrite');
+    this.apiFunction.useTable('messagesTable', messagesTable, 'readWrite');
+    this.apiFunction.useTable('deliveriesTable', deliveriesTable, 'read');
+    this.apiFunction.setting('retentionDays', props.retentionDays);
+    this.apiFunction.setting('requireKnownEventTypes', props.requireKnownEventTypes);
+    this.apiFunction.setting('logLevel', props.logLevel);
 
     this.authorizerFunction = new HookpostFunction(this, 'Authorizer', {
       entry: 'authorizer',
       description: 'Hookpost: checks bearer keys for API Gateway.',
-      environment: props.environment,
       timeout: Duration.seconds(10),
       memorySize: 256,
       logRetention: props.logRetention,
     });
-    props.adminKey.grantRead(this.authorizerFunction.function);
+    this.authorizerFunction.readsSecret('adminKeySecretArn', props.adminKey);
     const authorizer = new apigateway.TokenAuthorizer(this, 'KeyAuthorizer', {
       handler: this.authorizerFunction.function,
       identitySource: apigateway.IdentitySource.header('Authorization'),
-      resultsCacheTtl: Duration.minutes(5),
+      // Together with the authorizer's own cache of the admin key, a rotated key is refused within 60 s.
+      resultsCacheTtl: Duration.seconds(AUTHORIZER_CACHE_SECONDS),
     });
 
-    this.accessLogs = new awslogs.LogGroup(this, 'AccessLogs', {
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.restApi = new apigateway.RestApi(this, 'RestApi', {
+      // The deployment's own name: two deployments never share an API name, nor its metrics and alarms.
+      restApiName: props.name,
       description: 'Hookpost webhook API',
-      cloudWatchRole: true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.DESTROY,
+      cloudWatchRole: props.manageAccountCloudWatchRole,
+      cloudWatchRoleRemovalPolicy: props.manageAccountCloudWatchRole ? RemovalPolicy.RETAIN : undefined,
       endpointTypes: [apigateway.EndpointType.REGIONAL],
       deployOptions: {
         stageName: 'prod',
@@ -143,11 +116,13 @@ export class Api extends Construct {
       id: 'AwsSolutions::AwsSolutions-APIG3',
       reason: 'WAF is left to the operator (it costs per rule); throttling and the authorizer guard the API.',
     });
-    Validations.of(this.restApi).acknowledge({
-      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
-      reason:
-        "API Gateway's account role for writing execution logs; AWS maintains the policy for exactly that.",
-    });
+    if (props.manageAccountCloudWatchRole) {
+      Validations.of(this.restApi).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+        reason:
+          "API Gateway's account role for writing execution logs; AWS maintains the policy for exactly that.",
+      });
+    }
 
     const validator = this.restApi.addRequestValidator('Validator', {
       validateRequestBody: true,
@@ -157,17 +132,20 @@ export class Api extends Construct {
       contentType: 'application/json',
       schema: { schema: apigateway.JsonSchemaVersion.DRAFT4, type: apigateway.JsonSchemaType.OBJECT },
     });
-    const integration = new apigateway.LambdaIntegration(this.apiFunction.function, { proxy: true });
-    for (const route of API_ROUTES) {
+    const integration = new apigateway.LambdaIntegration(this.apiFunction.function, {
+      proxy: true,
+      scopePermissionToMethod: false,
+    });
+    for (const routeId of ROUTE_IDS) {
+      const route = ROUTES[routeId];
+      const isPublic = route.access === 'public';
       const method = this.restApi.root.resourceForPath(route.path).addMethod(route.method, integration, {
-        authorizer: route.public ? undefined : authorizer,
-        authorizationType: route.public
-          ? apigateway.AuthorizationType.NONE
-          : apigateway.AuthorizationType.CUSTOM,
+        authorizer: isPublic ? undefined : authorizer,
+        authorizationType: isPublic ? apigateway.AuthorizationType.NONE : apigateway.AuthorizationType.CUSTOM,
         requestValidator: validator,
-        requestModels: route.jsonBody ? { 'application/json': jsonObject } : undefined,
+        requestModels: route.body === 'required' ? { 'application/json': jsonObject } : undefined,
       });
-      if (route.public) {
+      if (isPublic) {
         Validations.of(method).acknowledge({
           id: 'AwsSolutions::AwsSolutions-APIG4',
           reason: 'Public by design (SPEC §2): liveness checks and the API description need no key.',

@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -7,6 +7,15 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import {
+  DELIVERY_BATCH_SIZE,
+  DELIVERY_QUEUE_MAX_RECEIVE_COUNT,
+  deliveryFunctionTimeoutMs,
+  deliveryVisibilityTimeoutMs,
+  FAN_OUT_BATCH_SIZE,
+} from '../lambdas/contract/queues';
+import type { LogLevel } from '../lambdas/contract/settings';
+import { FAN_OUT_STREAM_FILTER } from '../lambdas/contract/tables';
 import { HookpostFunction } from './hookpost-function';
 import type { Storage } from './storage';
 
@@ -15,15 +24,15 @@ export interface DeliveryProps {
   readonly vpc: ec2.IVpc;
   /** How long one attempt may take. */
   readonly attemptTimeout: Duration;
+  readonly retryLadderSeconds: readonly number[];
+  readonly retentionDays: number;
+  readonly logLevel: LogLevel;
+  /** The CloudWatch namespace the functions emit their metrics in. */
+  readonly metricNamespace: string;
   /** Concurrent delivery batches at most (the event source mapping's maximum concurrency). */
   readonly maxConcurrency: number;
   readonly logRetention: logs.RetentionDays;
-  /** Settings every function reads (see lambdas/config.ts). */
-  readonly environment: Readonly<Record<string, string>>;
 }
-
-/** How often SQS hands a task out before it goes to the dead-letter queue. */
-const MAX_RECEIVE_COUNT = 5;
 
 /**
  * The delivery pipeline: the SQS delivery queue and its dead-letter queue, the
@@ -40,12 +49,10 @@ export class Delivery extends Construct {
   readonly schedulerDeadLetterQueue: sqs.Queue;
   readonly fanOutFunction: HookpostFunction;
   readonly deliveryFunction: HookpostFunction;
-  /** The settings the functions need to reach the queue and the scheduler. */
-  readonly environment: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: DeliveryProps) {
     super(scope, id);
-    const functionTimeout = props.attemptTimeout.plus(Duration.seconds(30));
+    const attemptTimeoutMs = props.attemptTimeout.toMilliseconds();
     const secureQueue = { encryption: sqs.QueueEncryption.SQS_MANAGED, enforceSSL: true };
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
@@ -54,10 +61,9 @@ export class Delivery extends Construct {
     });
     this.queue = new sqs.Queue(this, 'Queue', {
       ...secureQueue,
-      // AWS's advice for Lambda consumers: six times the function timeout.
-      visibilityTimeout: Duration.seconds(functionTimeout.toSeconds() * 6),
+      visibilityTimeout: Duration.millis(deliveryVisibilityTimeoutMs(attemptTimeoutMs)),
       retentionPeriod: Duration.days(4),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: DELIVERY_QUEUE_MAX_RECEIVE_COUNT },
     });
     this.fanOutDeadLetterQueue = new sqs.Queue(this, 'FanOutDeadLetterQueue', {
       ...secureQueue,
@@ -76,7 +82,11 @@ export class Delivery extends Construct {
       id: 'AwsSolutions::AwsSolutions-SQS3',
       reason: 'It is a dead-letter queue: where EventBridge Scheduler puts retries it could not deliver.',
     });
-    this.scheduleGroup = new scheduler.ScheduleGroup(this, 'RetrySchedules');
+    // Its name comes from this construct's path, so it is unique to the stack; it goes with the stack,
+    // so that a later deploy of the same stack does not collide with a group left behind.
+    this.scheduleGroup = new scheduler.ScheduleGroup(this, 'RetrySchedules', {
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
       description: 'Lets EventBridge Scheduler put due retries on the delivery queue, and nothing else.',
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
@@ -91,27 +101,21 @@ export class Delivery extends Construct {
       }),
     );
 
-    this.environment = {
-      HOOKPOST_DELIVERY_QUEUE_URL: this.queue.queueUrl,
-      HOOKPOST_DELIVERY_QUEUE_ARN: this.queue.queueArn,
-      HOOKPOST_SCHEDULE_GROUP: this.scheduleGroup.scheduleGroupName,
-      HOOKPOST_SCHEDULER_ROLE_ARN: this.schedulerRole.roleArn,
-      HOOKPOST_SCHEDULER_DLQ_ARN: this.schedulerDeadLetterQueue.queueArn,
-    };
-    const environment = { ...props.environment, ...this.environment };
     const { catalogTable, messagesTable, deliveriesTable } = props.storage;
 
     this.fanOutFunction = new HookpostFunction(this, 'FanOut', {
-      entry: 'fanout',
+      entry: 'fanOut',
       description: 'Hookpost: turns each new message into deliveries on the delivery queue.',
-      environment,
       timeout: Duration.minutes(1),
       logRetention: props.logRetention,
     });
     const fanOut = this.fanOutFunction.function;
-    this.fanOutFunction.grantTable(catalogTable, 'read');
-    this.fanOutFunction.grantTable(deliveriesTable, 'readWrite');
-    this.queue.grantSendMessages(fanOut);
+    this.fanOutFunction.useTable('catalogTable', catalogTable, 'read');
+    this.fanOutFunction.useTable('deliveriesTable', deliveriesTable, 'readWrite');
+    this.fanOutFunction.sendsTo(this.queue);
+    this.fanOutFunction.setting('retentionDays', props.retentionDays);
+    this.fanOutFunction.setting('metricNamespace', props.metricNamespace);
+    this.fanOutFunction.setting('logLevel', props.logLevel);
     Validations.of(fanOut).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       reason: 'dynamodb:ListStreams, granted for the stream event source, has no resource-level permissions.',
@@ -119,37 +123,40 @@ export class Delivery extends Construct {
     fanOut.addEventSource(
       new DynamoEventSource(messagesTable, {
         startingPosition: lambda.StartingPosition.TRIM_HORIZON,
-        batchSize: 100,
+        batchSize: FAN_OUT_BATCH_SIZE,
         maxBatchingWindow: Duration.seconds(0),
         bisectBatchOnError: true,
         retryAttempts: 20,
         reportBatchItemFailures: true,
         onFailure: new SqsDlq(this.fanOutDeadLetterQueue),
         // Only new messages: eventId claims and later changes are not fanned out.
-        filters: [
-          lambda.FilterCriteria.filter({
-            eventName: lambda.FilterRule.isEqual('INSERT'),
-            dynamodb: { NewImage: { kind: { S: lambda.FilterRule.isEqual('message') } } },
-          }),
-        ],
+        filters: [lambda.FilterCriteria.filter(FAN_OUT_STREAM_FILTER)],
       }),
     );
 
     this.deliveryFunction = new HookpostFunction(this, 'Deliver', {
       entry: 'delivery',
       description: 'Hookpost: signs and POSTs webhooks from the fixed egress IPs, and schedules retries.',
-      environment,
-      timeout: functionTimeout,
+      timeout: Duration.millis(deliveryFunctionTimeoutMs(attemptTimeoutMs)),
       logRetention: props.logRetention,
       vpc: props.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
     });
     const deliver = this.deliveryFunction.function;
-    this.deliveryFunction.grantTable(catalogTable, 'read');
+    this.deliveryFunction.useTable('catalogTable', catalogTable, 'read');
     // Operational webhooks are messages the delivery function accepts itself.
-    this.deliveryFunction.grantTable(messagesTable, 'readWrite');
-    this.deliveryFunction.grantTable(deliveriesTable, 'readWrite');
-    this.queue.grantSendMessages(deliver);
+    this.deliveryFunction.useTable('messagesTable', messagesTable, 'readWrite');
+    this.deliveryFunction.useTable('deliveriesTable', deliveriesTable, 'readWrite');
+    this.deliveryFunction.sendsTo(this.queue);
+    this.deliveryFunction.setting('deliveryQueueArn', this.queue.queueArn);
+    this.deliveryFunction.setting('retryScheduleGroup', this.scheduleGroup.scheduleGroupName);
+    this.deliveryFunction.setting('schedulerRoleArn', this.schedulerRole.roleArn);
+    this.deliveryFunction.setting('schedulerDeadLetterQueueArn', this.schedulerDeadLetterQueue.queueArn);
+    this.deliveryFunction.setting('retryLadderSeconds', props.retryLadderSeconds);
+    this.deliveryFunction.setting('attemptTimeoutMs', attemptTimeoutMs);
+    this.deliveryFunction.setting('retentionDays', props.retentionDays);
+    this.deliveryFunction.setting('metricNamespace', props.metricNamespace);
+    this.deliveryFunction.setting('logLevel', props.logLevel);
     this.scheduleGroup.grantWriteSchedules(deliver);
     Validations.of(deliver).acknowledge({
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${Stack.of(this).resolve(this.scheduleGroup.scheduleGroupName)}/*]`,
@@ -158,7 +165,7 @@ export class Delivery extends Construct {
     this.schedulerRole.grantPassRole(deliver.grantPrincipal);
     deliver.addEventSource(
       new SqsEventSource(this.queue, {
-        batchSize: 10,
+        batchSize: DELIVERY_BATCH_SIZE,
         reportBatchItemFailures: true,
         maxConcurrency: props.maxConcurrency,
       }),

@@ -1,4 +1,4 @@
-import { Fn, Stack, Token } from 'aws-cdk-lib';
+import { Fn, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as cr from 'aws-cdk-lib/custom-resources';
@@ -84,16 +84,43 @@ export class EgressNetwork extends Construct {
       policy: cr.AwsCustomResourcePolicy.fromSdkCalls({ resources: cr.AwsCustomResourcePolicy.ANY_RESOURCE }),
       installLatestAwsSdk: false,
     });
+    Validations.of(lookup).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      reason: 'ec2:DescribeAddresses has no resource-level permissions; the look-up only reads addresses.',
+    });
+    // The look-up runs in a Lambda function CDK shares across the stack; it only writes its own logs.
+    const providerId = `AWS${cr.AwsCustomResource.PROVIDER_FUNCTION_UUID.replaceAll('-', '')}`;
+    const provider = Stack.of(this).node.tryFindChild(providerId);
+    if (provider !== undefined) {
+      Validations.of(provider).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: "The custom resource provider's basic execution role only lets it write its own logs.",
+      });
+    }
     return allocationIds.map((_, index) => lookup.getResponseField(`Addresses.${index}.PublicIp`));
   }
 }
 
 /**
- * The AZs to use. An environment-agnostic stack knows only two concrete AZs, so more are
- * taken from the region's list at deploy time.
+ * The AZs to use. When the stack's account and region are known, the region's zones are
+ * looked up at synth, and a count the region cannot offer fails right there with a clear
+ * message. An environment-agnostic stack (the default) knows the region only at deploy
+ * time: it takes the first `count` zones of `Fn::GetAZs`, which fails at deploy in a
+ * region with fewer (README, "Deploying to AWS").
  */
 function availabilityZones(scope: Construct, count: number): string[] {
   const stack = Stack.of(scope);
-  if (!Token.isUnresolved(stack.region)) return stack.availabilityZones.slice(0, count);
-  return Array.from({ length: count }, (_, index) => Fn.select(index, Fn.getAzs()));
+  if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region)) {
+    return Array.from({ length: count }, (_, index) => Fn.select(index, Fn.getAzs()));
+  }
+  const zones = stack.availabilityZones;
+  // Before the CLI has looked the zones up, CDK answers with placeholders: check on the real answer only.
+  const lookedUp = !zones.some((zone) => zone.startsWith('dummy'));
+  if (lookedUp && zones.length < count) {
+    throw new Error(
+      `${stack.region} offers ${zones.length} availability zones to account ${stack.account} (${zones.join(', ')}), ` +
+        `so it cannot have ${count} egress AZs: set hookpost:egressAzCount to ${zones.length} or less.`,
+    );
+  }
+  return zones.slice(0, count);
 }

@@ -6,16 +6,52 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import {
+  encodeSetting,
+  type FunctionName,
+  type SettingName,
+  type SettingValue,
+  settingNamesOf,
+} from '../lambdas/contract/settings';
 
 /** The Lambda entry points; lib/ knows lambdas/ only by these paths, for bundling. */
 const ENTRY_DIR = fileURLToPath(new URL('../lambdas/handlers/aws/', import.meta.url));
-export type HookpostEntry = 'api' | 'authorizer' | 'fanout' | 'delivery';
+const ENTRY_FILES: Readonly<Record<FunctionName, string>> = {
+  api: 'api.ts',
+  authorizer: 'authorizer.ts',
+  fanOut: 'fanout.ts',
+  delivery: 'delivery.ts',
+};
+
+/** The esbuild options of every function, also used by the tests that inspect a bundle's module graph. */
+export const BUNDLING = {
+  forceDockerBundling: false,
+  format: OutputFormat.ESM,
+  target: 'node22',
+  minify: true,
+  sourceMap: true,
+  // The SDK is bundled too: the versions the tests ran against are the ones deployed.
+  externalModules: [],
+  mainFields: ['module', 'main'],
+  banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+};
+
+/** The template metadata key that names a function's entry point. */
+export const FUNCTION_METADATA_KEY = 'hookpost:function';
+
+export function entryPath(fn: FunctionName): string {
+  return join(ENTRY_DIR, ENTRY_FILES[fn]);
+}
+
+/** Settings whose value is a table's name, and the tables they name. */
+type TableSetting = 'catalogTable' | 'messagesTable' | 'deliveriesTable';
 
 export interface HookpostFunctionProps {
-  readonly entry: HookpostEntry;
+  readonly entry: FunctionName;
   readonly description: string;
-  readonly environment: Readonly<Record<string, string>>;
   readonly timeout: Duration;
   readonly memorySize?: number;
   readonly logRetention: logs.RetentionDays;
@@ -25,45 +61,44 @@ export interface HookpostFunctionProps {
 
 /**
  * One Hookpost function as every one is built: Node.js 24 on arm64 (the code targets
- * Node.js 22 and later), bundled by the local
- * esbuild (never Docker) into a minified ES module with source maps, and an explicit log
- * group with a retention, so that no log lives forever.
+ * Node.js 22 and later), bundled by the local esbuild (never Docker) into a minified ES
+ * module with source maps, and an explicit log group with a retention, so that no log
+ * lives forever.
+ *
+ * Its environment holds exactly the settings `lambdas/contract/settings.ts` lists for its
+ * entry, each set by the call that also grants what the setting gives access to
+ * (`useTable`, `sendsTo`, `readsSecret`); a setting missing or out of place fails the synth.
  */
 export class HookpostFunction extends Construct {
   readonly function: NodejsFunction;
   readonly logGroup: logs.LogGroup;
+  readonly entry: FunctionName;
+  private readonly settings = new Set<SettingName>();
 
   constructor(scope: Construct, id: string, props: HookpostFunctionProps) {
     super(scope, id);
+    this.entry = props.entry;
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     this.function = new NodejsFunction(this, 'Function', {
-      entry: join(ENTRY_DIR, `${props.entry}.ts`),
+      entry: entryPath(props.entry),
       handler: 'handler',
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout,
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      environment: { NODE_OPTIONS: '--enable-source-maps' },
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
-      bundling: {
-        forceDockerBundling: false,
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        // The SDK is bundled too: the versions the tests ran against are the ones deployed.
-        externalModules: [],
-        mainFields: ['module', 'main'],
-        banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
-      },
+      bundling: BUNDLING,
     });
+    // Says which entry point this function runs, for whoever reads the template (the deployed test tier).
+    (this.function.node.defaultChild as lambda.CfnFunction).addMetadata(FUNCTION_METADATA_KEY, props.entry);
     Validations.of(this.function).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       reason:
@@ -76,10 +111,22 @@ export class HookpostFunction extends Construct {
           'A function in a VPC needs to manage its network interfaces; AWS maintains the policy for exactly that.',
       });
     }
+    this.node.addValidation({ validate: () => this.settingProblems() });
   }
 
-  /** Grants access to a table and its indexes, acknowledging the `index/*` wildcard that comes with it. */
-  grantTable(table: dynamodb.Table, access: 'read' | 'readWrite'): void {
+  /** Sets one setting the contract lists for this function; any other fails the synth at once. */
+  setting<Name extends SettingName>(name: Name, value: SettingValue<Name>): void {
+    if (!settingNamesOf(this.entry).includes(name)) {
+      throw new Error(`The contract does not list ${name} among the settings of the ${this.entry} function.`);
+    }
+    const [variable, encoded] = encodeSetting(name, value);
+    this.function.addEnvironment(variable, encoded);
+    this.settings.add(name);
+  }
+
+  /** Names a table in the function's settings and grants access to it and its indexes. */
+  useTable(name: TableSetting, table: dynamodb.Table, access: 'read' | 'readWrite'): void {
+    this.setting(name, table.tableName);
     if (access === 'read') table.grantReadData(this.function);
     else table.grantReadWriteData(this.function);
     const logicalId = Stack.of(this).getLogicalId(table.node.defaultChild as CfnElement);
@@ -87,5 +134,24 @@ export class HookpostFunction extends Construct {
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/index/*]`,
       reason: "The wildcard covers this table's own secondary indexes, which its queries use.",
     });
+  }
+
+  /** Names the delivery queue in the function's settings and lets it send there, and nothing else. */
+  sendsTo(queue: sqs.IQueue): void {
+    this.setting('deliveryQueueUrl', queue.queueUrl);
+    queue.grantSendMessages(this.function);
+  }
+
+  /** Names a secret in the function's settings and lets it read that secret. */
+  readsSecret(name: 'adminKeySecretArn', secret: secretsmanager.ISecret): void {
+    this.setting(name, secret.secretArn);
+    secret.grantRead(this.function);
+  }
+
+  private settingProblems(): string[] {
+    const missing = settingNamesOf(this.entry).filter((name) => !this.settings.has(name));
+    return missing.map(
+      (name) => `The ${this.entry} function is missing its setting ${name} (lambdas/contract/settings.ts).`,
+    );
   }
 }

@@ -12,7 +12,8 @@ export class HookpostStack extends Stack {
 
   constructor(scope: Construct, id: string, props: HookpostStackProps = {}) {
     super(scope, id, props);
-    this.service = new WebhookService(this, 'Hookpost', props.service);
+    // One service per stack: the stack's name is unique in its account and region, and names the deployment.
+    this.service = new WebhookService(this, 'Hookpost', { name: this.stackName, ...props.service });
     new CfnOutput(this, 'ApiUrl', { description: 'Base URL of the REST API', value: this.service.apiUrl });
     new CfnOutput(this, 'EgressIps', {
       description: 'The IPs webhooks come from: receivers allow-list these',

@@ -1,21 +1,21 @@
-import { Duration } from 'aws-cdk-lib';
+import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { METRICS, type MetricId } from '../lambdas/contract/metrics';
 import type { HookpostFunction } from './hookpost-function';
 
 export interface ObservabilityProps {
+  /** Where the functions emit their metrics (Embedded Metric Format). */
+  readonly metricNamespace: string;
   readonly restApi: apigateway.RestApi;
   readonly functions: Readonly<Record<string, HookpostFunction>>;
-  /** The function whose log lines (`attempt made`) give the delivery metrics. */
-  readonly deliveryFunction: HookpostFunction;
-  readonly fanOutFunction: HookpostFunction;
   readonly deliveryQueue: sqs.IQueue;
   /** Dead-letter queues that must stay empty. */
   readonly deadLetterQueues: Readonly<Record<string, sqs.IQueue>>;
@@ -25,65 +25,80 @@ export interface ObservabilityProps {
   readonly alarmEmail?: string;
 }
 
-const NAMESPACE = 'Hookpost';
-
 /**
  * What operators look at: one dashboard (ingest, deliveries, latency, retries, queues,
  * functions, API) and alarms on what needs a human (dead letters, a queue falling behind,
  * function errors, API 5xx), sent to an SNS topic with an optional e-mail subscription.
- * Delivery metrics come from the delivery function's JSON log lines through metric filters.
+ * The pipeline's metrics are the ones the functions emit themselves (lambdas/contract/metrics.ts).
  */
 export class Observability extends Construct {
   readonly dashboard: cloudwatch.Dashboard;
   readonly alarms: cloudwatch.Alarm[] = [];
   readonly alarmTopic: sns.Topic;
+  readonly alarmTopicKey: kms.Key;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
+    // A key of our own: the AWS-managed SNS key's policy cannot admit CloudWatch, so no alarm could publish.
+    this.alarmTopicKey = new kms.Key(this, 'AlarmTopicKey', {
+      description: 'Hookpost: encrypts the alarm topic; CloudWatch alarms may use it to publish there.',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    this.alarmTopicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublishToTheAlarmTopic',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+      }),
+    );
     this.alarmTopic = new sns.Topic(this, 'AlarmTopic', {
       displayName: 'Hookpost alarms',
-      masterKey: kms.Alias.fromAliasName(this, 'SnsKey', 'alias/aws/sns'),
+      masterKey: this.alarmTopicKey,
       enforceSSL: true,
     });
+    // The topic has a policy of its own (TLS only), so CloudWatch is named in it too, for this account's alarms.
+    const stack = Stack.of(this);
+    this.alarmTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['sns:Publish'],
+        resources: [this.alarmTopic.topicArn],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'cloudwatch',
+              resource: 'alarm',
+              resourceName: '*',
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          },
+        },
+      }),
+    );
     if (props.alarmEmail !== undefined) {
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     }
 
-    const deliveryLogs = props.deliveryFunction.logGroup;
-    const attemptMetric = (metricName: string, result: string) =>
-      this.logMetric(
-        deliveryLogs,
-        metricName,
-        `{ $.message = "attempt made" && $.result = "${result}" }`,
-        '1',
-      );
-    const succeeded = attemptMetric('DeliveriesSucceeded', 'succeeded');
-    const retries = attemptMetric('RetriesScheduled', 'retry_scheduled');
-    const exhausted = attemptMetric('MessagesExhausted', 'exhausted');
-    const failedAttempts = this.logMetric(
-      deliveryLogs,
-      'AttemptsFailed',
-      '{ $.message = "attempt made" && $.outcome = "failed" }',
-      '1',
-    );
-    const attemptLatency = this.logMetric(
-      deliveryLogs,
-      'AttemptLatency',
-      '{ $.message = "attempt made" }',
-      '$.durationMs',
-    );
-    const endToEnd = this.logMetric(
-      deliveryLogs,
-      'EndToEndLatency',
-      '{ $.message = "attempt made" && $.result = "succeeded" }',
-      '$.sinceAcceptedMs',
-    );
-    const ingest = this.logMetric(
-      props.fanOutFunction.logGroup,
-      'MessagesFannedOut',
-      '{ $.message = "fanned out" }',
-      '1',
-    );
+    const metric = (id: MetricId, statistic = 'Sum', label?: string) =>
+      new cloudwatch.Metric({
+        namespace: props.metricNamespace,
+        metricName: METRICS[id].name,
+        statistic,
+        period: Duration.minutes(1),
+        label,
+      });
+    const ingest = metric('messagesFannedOut');
+    const succeeded = metric('deliveriesSucceeded');
+    const failedAttempts = metric('attemptsFailed');
+    const exhausted = metric('messagesExhausted');
+    const retries = metric('retriesScheduled');
+    const attemptLatency = (statistic: string) => metric('attemptDuration', statistic, statistic);
+    const endToEnd = (statistic: string) => metric('endToEndLatency', statistic, statistic);
 
     const api = props.restApi;
     const queueAge = props.deliveryQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1) });
@@ -96,14 +111,8 @@ export class Observability extends Construct {
           graph('Retries scheduled / min', [retries]),
         ],
         [
-          graph('Attempt latency (ms)', [
-            attemptLatency.with({ statistic: 'p50', label: 'p50' }),
-            attemptLatency.with({ statistic: 'p99', label: 'p99' }),
-          ]),
-          graph('Accepted → delivered (ms)', [
-            endToEnd.with({ statistic: 'p50', label: 'p50' }),
-            endToEnd.with({ statistic: 'p99', label: 'p99' }),
-          ]),
+          graph('Attempt latency (ms)', [attemptLatency('p50'), attemptLatency('p99')]),
+          graph('Accepted → delivered (ms)', [endToEnd('p50'), endToEnd('p99')]),
           graph('Delivery queue', [props.deliveryQueue.metricApproximateNumberOfMessagesVisible(), queueAge]),
         ],
         [
@@ -173,22 +182,6 @@ export class Observability extends Construct {
       metric: api.metricServerError({ period: Duration.minutes(5) }),
       threshold: 0,
     });
-  }
-
-  private logMetric(
-    logGroup: logs.ILogGroup,
-    metricName: string,
-    pattern: string,
-    metricValue: string,
-  ): cloudwatch.Metric {
-    const filter = new logs.MetricFilter(this, metricName, {
-      logGroup,
-      metricNamespace: NAMESPACE,
-      metricName,
-      filterPattern: logs.FilterPattern.literal(pattern),
-      metricValue,
-    });
-    return filter.metric({ statistic: 'Sum', period: Duration.minutes(1) });
   }
 
   private alarm(

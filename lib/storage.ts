@@ -1,6 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { TABLES, type TableDefinition, TTL_ATTRIBUTE } from '../lambdas/contract/tables';
 
 export interface StorageProps {
   /**
@@ -11,9 +12,11 @@ export interface StorageProps {
 }
 
 /**
- * Hookpost's DynamoDB tables (key design in README, "Tables"): on demand, point-in-time
- * recovery, encrypted, expiring items through `expiresAt`. The messages table's stream
- * (NEW_IMAGE) is the outbox that drives fan-out.
+ * Hookpost's DynamoDB tables, as `lambdas/contract/tables.ts` defines them (key design in
+ * README, "Tables"): on demand, point-in-time recovery, encrypted, expiring items through
+ * `expiresAt`. The messages table's stream (NEW_IMAGE) is the outbox that drives fan-out.
+ * The tables' names are left to CloudFormation, so a retained table never blocks a later
+ * deployment of the same stack.
  */
 export class Storage extends Construct {
   readonly catalogTable: dynamodb.Table;
@@ -22,25 +25,31 @@ export class Storage extends Construct {
 
   constructor(scope: Construct, id: string, props: StorageProps = {}) {
     super(scope, id);
-    const common = {
-      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'sk', type: dynamodb.AttributeType.STRING },
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    this.catalogTable = this.table('Catalog', TABLES.catalog, removalPolicy);
+    this.messagesTable = this.table('Messages', TABLES.messages, removalPolicy);
+    this.deliveriesTable = this.table('Deliveries', TABLES.deliveries, removalPolicy);
+  }
+
+  private table(id: string, definition: TableDefinition, removalPolicy: RemovalPolicy): dynamodb.Table {
+    const stringKey = (name: string) => ({ name, type: dynamodb.AttributeType.STRING });
+    const table = new dynamodb.Table(this, id, {
+      partitionKey: stringKey(definition.partitionKey),
+      sortKey: stringKey(definition.sortKey),
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.AWS_MANAGED,
-      timeToLiveAttribute: 'expiresAt',
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
-    };
-    this.catalogTable = new dynamodb.Table(this, 'Catalog', common);
-    this.catalogTable.addGlobalSecondaryIndex({
-      indexName: 'byKind',
-      partitionKey: { name: 'kindPk', type: dynamodb.AttributeType.STRING },
-      sortKey: { name: 'kindSk', type: dynamodb.AttributeType.STRING },
+      timeToLiveAttribute: TTL_ATTRIBUTE,
+      removalPolicy,
+      stream: definition.stream === 'NEW_IMAGE' ? dynamodb.StreamViewType.NEW_IMAGE : undefined,
     });
-    this.messagesTable = new dynamodb.Table(this, 'Messages', {
-      ...common,
-      stream: dynamodb.StreamViewType.NEW_IMAGE,
-    });
-    this.deliveriesTable = new dynamodb.Table(this, 'Deliveries', common);
+    for (const [indexName, index] of Object.entries(definition.indexes)) {
+      table.addGlobalSecondaryIndex({
+        indexName,
+        partitionKey: stringKey(index.partitionKey),
+        sortKey: stringKey(index.sortKey),
+      });
+    }
+    return table;
   }
 }

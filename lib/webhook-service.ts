@@ -1,16 +1,28 @@
-import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Names, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import {
+  ATTEMPT_TIMEOUT_LIMITS_MS,
+  type LogLevel,
+  retryLadderProblems,
+  SETTING_DEFAULTS,
+} from '../lambdas/contract/settings';
 import { Api } from './api';
 import { Delivery } from './delivery';
 import { EgressNetwork } from './egress-network';
 import { Observability } from './observability';
 import { Storage } from './storage';
 
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+export type { LogLevel };
 
 export interface WebhookServiceProps {
+  /**
+   * A name for this deployment, unique in its account and region: the REST API is called
+   * so, and the metrics live in the CloudWatch namespace `Hookpost/<name>`.
+   * @default derived from the construct's path (HookpostStack passes its stack name)
+   */
+  readonly name?: string;
   /** Availability zones with a NAT gateway and Elastic IP: the number of egress IPs. @default 2 */
   readonly egressAzCount?: number;
   /** Your own Elastic IP allocation ids, one per egress AZ, so the IPs survive a redeploy. @default new EIPs */
@@ -37,22 +49,16 @@ export interface WebhookServiceProps {
   readonly logRetention?: logs.RetentionDays;
   /** What happens to the tables when the stack is deleted. @default RemovalPolicy.RETAIN */
   readonly tableRemovalPolicy?: RemovalPolicy;
+  /**
+   * Set API Gateway's CloudWatch logging role for the whole account and region. API
+   * Gateway needs one to write this API's access and execution logs, and there is only one
+   * per region, shared by every API: turn this on where none is set yet (see README,
+   * "Deploying to AWS"). The role is kept after `cdk destroy`, so that other APIs go on
+   * logging. @default false: the region's existing role is used
+   */
+  readonly apiGatewayCloudWatchRole?: boolean;
 }
 
-export const DEFAULT_RETRY_LADDER: readonly Duration[] = [
-  Duration.seconds(5),
-  Duration.minutes(5),
-  Duration.minutes(30),
-  Duration.hours(2),
-  Duration.hours(5),
-  Duration.hours(10),
-];
-
-/**
- * Hookpost as one construct, to deploy on its own (HookpostStack) or inside your own
- * stack. It only wires the parts: storage, egress network, delivery pipeline, API and
- * observability; each is a construct of its own.
- */
 export class WebhookService extends Construct {
   readonly storage: Storage;
   readonly network: EgressNetwork;
@@ -67,15 +73,25 @@ export class WebhookService extends Construct {
 
   constructor(scope: Construct, id: string, props: WebhookServiceProps = {}) {
     super(scope, id);
-    const attemptTimeout = props.attemptTimeout ?? Duration.seconds(30);
-    if (attemptTimeout.toSeconds() < 1 || attemptTimeout.toSeconds() > 300) {
+    const name = props.name ?? Names.uniqueResourceName(this, { maxLength: 64, separator: '-' });
+    if (!/^[A-Za-z0-9_.-]{1,128}$/.test(name)) {
+      throw new Error(`name must be 1 to 128 letters, digits, '.', '_' or '-', not ${name}`);
+    }
+    const attemptTimeoutMs = props.attemptTimeout?.toMilliseconds() ?? SETTING_DEFAULTS.attemptTimeoutMs;
+    if (
+      attemptTimeoutMs < ATTEMPT_TIMEOUT_LIMITS_MS.min ||
+      attemptTimeoutMs > ATTEMPT_TIMEOUT_LIMITS_MS.max
+    ) {
       throw new Error('attemptTimeout must be between 1 second and 5 minutes');
     }
-    const ladder = (props.retryLadder ?? DEFAULT_RETRY_LADDER).map((delay) => delay.toSeconds());
-    if (ladder.length === 0 || ladder.some((seconds) => !Number.isInteger(seconds) || seconds < 1)) {
-      throw new Error('retryLadder needs at least one delay, each a whole number of seconds');
-    }
+    const retryLadderSeconds =
+      props.retryLadder?.map((delay) => delay.toSeconds()) ?? SETTING_DEFAULTS.retryLadderSeconds;
+    const retentionDays = props.retention?.toDays() ?? SETTING_DEFAULTS.retentionDays;
+    const ladderProblems = retryLadderProblems(retryLadderSeconds, retentionDays);
+    if (ladderProblems.length > 0) throw new Error(`retryLadder: ${ladderProblems.join('; ')}`);
+    const logLevel = props.logLevel ?? SETTING_DEFAULTS.logLevel;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const metricNamespace = `Hookpost/${name}`;
 
     this.storage = new Storage(this, 'Storage', { removalPolicy: props.tableRemovalPolicy });
     this.network = new EgressNetwork(this, 'Egress', {
@@ -93,36 +109,31 @@ export class WebhookService extends Construct {
         'Rotating the admin key would lock out every integrator using it; operators rotate it deliberately.',
     });
 
-    // What every function reads (lambdas/config.ts documents each).
-    const environment: Record<string, string> = {
-      HOOKPOST_CATALOG_TABLE: this.storage.catalogTable.tableName,
-      HOOKPOST_MESSAGES_TABLE: this.storage.messagesTable.tableName,
-      HOOKPOST_DELIVERIES_TABLE: this.storage.deliveriesTable.tableName,
-      HOOKPOST_RETRY_LADDER: ladder.join(','),
-      HOOKPOST_ATTEMPT_TIMEOUT_MS: String(attemptTimeout.toMilliseconds()),
-      HOOKPOST_RETENTION_DAYS: String((props.retention ?? Duration.days(30)).toDays()),
-      HOOKPOST_REQUIRE_KNOWN_EVENT_TYPES: String(props.requireKnownEventTypes ?? true),
-      HOOKPOST_LOG_LEVEL: props.logLevel ?? 'info',
-      HOOKPOST_ADMIN_KEY_SECRET_ARN: this.adminKey.secretArn,
-    };
     this.delivery = new Delivery(this, 'Delivery', {
       storage: this.storage,
       vpc: this.network.vpc,
-      attemptTimeout,
+      attemptTimeout: Duration.millis(attemptTimeoutMs),
+      retryLadderSeconds,
+      retentionDays,
+      logLevel,
+      metricNamespace,
       maxConcurrency: props.maxDeliveryConcurrency ?? 50,
       logRetention,
-      environment,
     });
     this.api = new Api(this, 'Api', {
+      name,
       storage: this.storage,
-      deliveryQueue: this.delivery.queue,
       adminKey: this.adminKey,
       throttlingRateLimit: props.apiRateLimit ?? 100,
       throttlingBurstLimit: props.apiBurstLimit ?? 200,
       logRetention,
-      environment: { ...environment, ...this.delivery.environment },
+      retentionDays,
+      requireKnownEventTypes: props.requireKnownEventTypes ?? SETTING_DEFAULTS.requireKnownEventTypes,
+      logLevel,
+      manageAccountCloudWatchRole: props.apiGatewayCloudWatchRole ?? false,
     });
     this.observability = new Observability(this, 'Observability', {
+      metricNamespace,
       restApi: this.api.restApi,
       functions: {
         Api: this.api.apiFunction,
@@ -130,8 +141,6 @@ export class WebhookService extends Construct {
         FanOut: this.delivery.fanOutFunction,
         Delivery: this.delivery.deliveryFunction,
       },
-      deliveryFunction: this.delivery.deliveryFunction,
-      fanOutFunction: this.delivery.fanOutFunction,
       deliveryQueue: this.delivery.queue,
       deadLetterQueues: {
         DeliveryDlq: this.delivery.deadLetterQueue,

@@ -63,6 +63,9 @@ export type DeliveryStatus = 'pending' | 'succeeded' | 'failed';
 export type AttemptTrigger = 'initial' | 'retry' | 'manual' | 'recover';
 export type AttemptOutcome = 'succeeded' | 'failed';
 
+/** What a recorded attempt led to: done, another rung, or the delivery given up. */
+export type AttemptResult = 'succeeded' | 'retry_scheduled' | 'exhausted';
+
 /** Why an attempt failed without (or besides) an HTTP status. */
 export type AttemptError =
   | 'timeout'

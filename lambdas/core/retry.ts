@@ -1,9 +1,10 @@
+import { MAX_QUEUE_DELAY_MS } from '../contract/queues';
+import { RETRY_JITTER_RATIO, SETTING_DEFAULTS } from '../contract/settings';
+
 /**
  * The retry ladder as data. Attempt 1 is the initial delivery; after attempt n fails,
  * attempt n+1 is due after `ladderSeconds[n-1]`. A ladder of 6 rungs means 7 attempts.
  */
-
-export const DEFAULT_RETRY_LADDER_SECONDS: readonly number[] = [5, 300, 1_800, 7_200, 18_000, 36_000];
 
 export interface RetryPolicy {
   readonly ladderSeconds: readonly number[];
@@ -14,8 +15,8 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  ladderSeconds: DEFAULT_RETRY_LADDER_SECONDS,
-  jitterRatio: 0.1,
+  ladderSeconds: SETTING_DEFAULTS.retryLadderSeconds,
+  jitterRatio: RETRY_JITTER_RATIO,
   timeScale: 1,
 };
 
@@ -23,18 +24,25 @@ export function maxAttempts(policy: RetryPolicy): number {
   return policy.ladderSeconds.length + 1;
 }
 
+/** Which service carries a retry until it is due: the delivery queue's own delay, or a one-time schedule. */
+export type RetryTransport = 'queue' | 'scheduler';
+
 export interface RetryPlan {
   /** The attempt number the retry will make. */
   readonly attemptNumber: number;
-  /** The rung as configured, before scaling and jitter: decides which transport carries the retry. */
-  readonly nominalDelayMs: number;
-  /** How long to wait, scaled and jittered. */
+  /** How long to wait, jittered and scaled. */
   readonly delayMs: number;
+  readonly transport: RetryTransport;
 }
 
 /**
  * What follows a failed attempt: the next rung, or `undefined` when the ladder is exhausted.
  * `random` is a number in [0, 1) supplied by the caller, which keeps this function pure.
+ *
+ * The transport is chosen by the delay actually waited, jitter included: a 15-minute rung
+ * jittered up to 16.5 minutes does not fit in an SQS delay. With a time scale (local mode)
+ * the retry takes the path the full-speed delay would take, and the queue is only chosen
+ * when it can also hold the scaled delay.
  */
 export function planRetry(
   policy: RetryPolicy,
@@ -43,21 +51,13 @@ export function planRetry(
 ): RetryPlan | undefined {
   const rungSeconds = policy.ladderSeconds[failedAttemptNumber - 1];
   if (rungSeconds === undefined) return undefined;
-  const nominalDelayMs = rungSeconds * 1000;
-  const jitter = 1 + policy.jitterRatio * (2 * random - 1);
+  const fullSpeedDelayMs = rungSeconds * 1000 * (1 + policy.jitterRatio * (2 * random - 1));
+  const delayMs = Math.round(fullSpeedDelayMs * policy.timeScale);
   return {
     attemptNumber: failedAttemptNumber + 1,
-    nominalDelayMs,
-    delayMs: Math.round(nominalDelayMs * policy.timeScale * jitter),
+    delayMs,
+    transport: Math.max(fullSpeedDelayMs, delayMs) <= MAX_QUEUE_DELAY_MS ? 'queue' : 'scheduler',
   };
-}
-
-/** SQS delays stop at 15 minutes; EventBridge Scheduler fires anywhere within a minute. */
-export const MAX_QUEUE_DELAY_MS = 15 * 60 * 1000;
-
-/** Short rungs ride on queue delays; long ones on one-time schedules. */
-export function retryTransport(plan: RetryPlan): 'queue' | 'scheduler' {
-  return plan.nominalDelayMs <= MAX_QUEUE_DELAY_MS ? 'queue' : 'scheduler';
 }
 
 /**

@@ -22,6 +22,12 @@ export interface EndpointUrlPolicy extends AddressPolicy {
   readonly allowHttp: boolean;
 }
 
+/** A deployment: `https` only, to public addresses only. */
+export const DEPLOYED_URL_POLICY: EndpointUrlPolicy = { allowHttp: false, allowLoopback: false };
+
+/** Local mode: `http` too, and loopback, so that a developer can receive on localhost. */
+export const LOCAL_URL_POLICY: EndpointUrlPolicy = { allowHttp: true, allowLoopback: true };
+
 const MAX_URL_LENGTH = 2048;
 
 export function classifyAddress(address: string): AddressClass {

@@ -1,16 +1,14 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { ADMIN_PRINCIPAL } from '../contract/auth';
+import { MAX_REQUEST_BODY_BYTES } from '../contract/routes';
 import { MalformedRequestError, PayloadTooLargeError, UnauthorizedError } from '../core/errors';
 import { bearerKey, keyMatches } from '../core/keys';
 import type { Logger } from '../ports';
-import type { Services } from '../services';
-import { ADMIN_PRINCIPAL } from './authorizer';
+import type { ApiServices } from '../services';
 import { errorResponse } from './http/errors';
 import { Router } from './http/router';
 import { apiRoutes } from './http/routes';
 import type { ApiResponse } from './http/types';
-
-/** SPEC §2: a request body over 256 KiB is refused with 413. */
-export const MAX_BODY_BYTES = 256 * 1024;
 
 /** Decides whether a request to a non-public route may go on; throws UnauthorizedError if not. */
 export type Authenticator = (event: APIGatewayProxyEvent) => void;
@@ -33,7 +31,7 @@ export const lambdaAuthorizerAuthenticator: Authenticator = (event) => {
 };
 
 export interface ApiHandlerDeps {
-  readonly services: Services;
+  readonly services: ApiServices;
   readonly authenticate: Authenticator;
   readonly logger: Logger;
 }
@@ -51,7 +49,7 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
       response = await route.handle({
         params,
         query: event.queryStringParameters ?? {},
-        body: route.readsBody ? readJsonBody(event) : {},
+        body: route.body === 'none' ? {} : readJsonBody(event),
       });
     } catch (error) {
       response = errorResponse(error, deps.logger);
@@ -68,9 +66,9 @@ function headerValue(event: APIGatewayProxyEvent, name: string): string | undefi
 function readJsonBody(event: APIGatewayProxyEvent): unknown {
   if (event.body === null || event.body === '') return {};
   const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
-  if (raw.length > MAX_BODY_BYTES) {
+  if (raw.length > MAX_REQUEST_BODY_BYTES) {
     throw new PayloadTooLargeError(
-      `The request body is ${raw.length} bytes; at most ${MAX_BODY_BYTES} are accepted.`,
+      `The request body is ${raw.length} bytes; at most ${MAX_REQUEST_BODY_BYTES} are accepted.`,
     );
   }
   try {

@@ -1,8 +1,6 @@
 import type { APIGatewayAuthorizerResult, APIGatewayTokenAuthorizerEvent } from 'aws-lambda';
+import { ADMIN_PRINCIPAL } from '../contract/auth';
 import { bearerKey, keyMatches } from '../core/keys';
-
-/** The principal an accepted admin key acts as; the API handler trusts it from the authorizer context. */
-export const ADMIN_PRINCIPAL = 'admin';
 
 export type AuthorizerHandler = (
   event: APIGatewayTokenAuthorizerEvent,

@@ -1,6 +1,6 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
-import { messageFromStreamImage } from '../adapters/aws/dynamo/message-store';
+import type { StreamImageDecoder } from '../adapters/dynamo/message-stream';
 import { describeError } from '../logger';
 import type { Logger } from '../ports';
 import type { FanOutService } from '../services/fanout';
@@ -14,6 +14,8 @@ export type FanOutHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatc
  */
 export function createFanOutHandler(deps: {
   readonly fanOut: FanOutService;
+  /** Reads the message out of a record's NEW_IMAGE (undefined for other items). */
+  readonly decode: StreamImageDecoder;
   readonly logger: Logger;
 }): FanOutHandler {
   return async (event) => {
@@ -21,7 +23,7 @@ export function createFanOutHandler(deps: {
       const image = record.dynamodb?.NewImage;
       if (record.eventName !== 'INSERT' || image === undefined) return;
       // aws-lambda's stream types mirror the SDK's AttributeValue map.
-      const message = messageFromStreamImage(image as Record<string, AttributeValue>);
+      const message = deps.decode(image as Record<string, AttributeValue>);
       if (message !== undefined) await deps.fanOut.fanOut(message);
     });
     const results = await Promise.allSettled(work);

@@ -1,26 +1,35 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient } from '../adapters/aws/dynamo/client';
-import { createDynamoStores } from '../adapters/aws/dynamo/stores';
-import { ensureTables, type TableNames, tableNamesWithPrefix } from '../adapters/aws/dynamo/tables';
+import { createDocumentClient } from '../adapters/dynamo/client';
+import { messageFromStreamImage } from '../adapters/dynamo/message-stream';
+import { createDynamoStores } from '../adapters/dynamo/stores';
 import { GuardedHttpSender } from '../adapters/http/guarded-http-sender';
 import { DynamoLocalQueue } from '../adapters/local/local-queue';
 import { DynamoLocalScheduler } from '../adapters/local/local-scheduler';
 import { DynamoLocalStream } from '../adapters/local/local-stream';
+import {
+  ensureLocalTables,
+  expiringTables,
+  type LocalTableNames,
+  localTableNames,
+  NEW_MESSAGE_MARKER,
+} from '../adapters/local/local-tables';
+import { LoggedMetrics } from '../adapters/local/logged-metrics';
 import { LocalTtlSweeper } from '../adapters/local/ttl-sweeper';
-import type { RuntimeConfig } from '../config';
+import { type LocalConfig, USER_AGENT } from '../config';
+import { DELIVERY_QUEUE_MAX_RECEIVE_COUNT } from '../contract/queues';
 import { hashKey } from '../core/keys';
+import { LOCAL_URL_POLICY } from '../core/url-guard';
 import { type ApiHandler, bearerKeyAuthenticator, createApiHandler } from '../handlers/api';
 import { createDeliveryHandler, type DeliveryHandler } from '../handlers/delivery';
 import { createFanOutHandler, type FanOutHandler } from '../handlers/fanout';
 import { type Clock, type Logger, systemClock, type WebhookSender } from '../ports';
-import { createServices, type Services } from '../services';
-
-/** SQS would redrive a message to its dead-letter queue after this many receives. */
-const MAX_RECEIVE_COUNT = 10;
+import { type ApiServices, createApiServices, createDeliveryService, createFanOutService } from '../services';
+import type { DeliveryService } from '../services/delivery';
+import type { FanOutService } from '../services/fanout';
 
 export interface LocalRuntimeOptions {
-  readonly config: RuntimeConfig;
+  readonly config: LocalConfig;
   readonly dynamoEndpoint: string;
   readonly adminKey: string;
   readonly logger: Logger;
@@ -30,10 +39,10 @@ export interface LocalRuntimeOptions {
 }
 
 export interface LocalRuntime {
-  readonly tables: TableNames;
+  readonly tables: LocalTableNames;
   readonly client: DynamoDBClient;
   readonly doc: DynamoDBDocumentClient;
-  readonly services: Services;
+  readonly services: ApiServices & { readonly fanOut: FanOutService; readonly delivery: DeliveryService };
   readonly queue: DynamoLocalQueue;
   readonly scheduler: DynamoLocalScheduler;
   readonly stream: DynamoLocalStream;
@@ -59,35 +68,33 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  const tables = tableNamesWithPrefix(config.tablePrefix);
-  await ensureTables(client, tables);
+  const tables = localTableNames(config.tablePrefix);
+  await ensureLocalTables(client, tables);
 
+  const stores = createDynamoStores(doc, tables, {
+    retentionDays: config.retentionDays,
+    newMessageMarker: NEW_MESSAGE_MARKER,
+  });
   const queue = new DynamoLocalQueue({
     doc,
     tableName: tables.localJobs,
     clock,
-    maxReceiveCount: MAX_RECEIVE_COUNT,
+    maxReceiveCount: DELIVERY_QUEUE_MAX_RECEIVE_COUNT,
   });
   const scheduler = new DynamoLocalScheduler({ doc, tableName: tables.localJobs, queue, clock });
-  const sender = options.sender ?? new GuardedHttpSender({ allowLoopback: true });
-  const services = createServices(
-    {
-      ...createDynamoStores(doc, tables, { retentionDays: config.retentionDays, emulateStream: true }),
-      queue,
-      scheduler,
-      sender,
-      clock,
-      random: Math.random,
-      logger,
-    },
-    {
-      urlPolicy: { allowHttp: true, allowLoopback: true },
-      requireKnownEventTypes: config.requireKnownEventTypes,
-      retry: config.retry,
-      attemptTimeoutMs: config.attemptTimeoutMs,
-      userAgent: config.userAgent,
-    },
-  );
+  const sender = options.sender ?? new GuardedHttpSender({ allowLoopback: LOCAL_URL_POLICY.allowLoopback });
+  const metrics = new LoggedMetrics(logger);
+  const services = {
+    ...createApiServices(
+      { ...stores, clock },
+      { urlPolicy: LOCAL_URL_POLICY, requireKnownEventTypes: config.requireKnownEventTypes },
+    ),
+    fanOut: createFanOutService({ ...stores, queue, metrics }),
+    delivery: createDeliveryService(
+      { ...stores, queue, scheduler, sender, clock, random: Math.random, metrics, logger },
+      { retry: config.retry, attemptTimeoutMs: config.attemptTimeoutMs, userAgent: USER_AGENT },
+    ),
+  };
   return {
     tables,
     client,
@@ -96,17 +103,14 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     queue,
     scheduler,
     stream: new DynamoLocalStream(client, tables.messages),
-    sweeper: new LocalTtlSweeper(doc, [
-      { name: tables.messages, keys: ['pk', 'sk'] },
-      { name: tables.deliveries, keys: ['pk', 'sk'] },
-    ]),
+    sweeper: new LocalTtlSweeper(doc, expiringTables(tables)),
     handlers: {
       api: createApiHandler({
         services,
         authenticate: bearerKeyAuthenticator(hashKey(options.adminKey)),
         logger,
       }),
-      fanOut: createFanOutHandler({ fanOut: services.fanOut, logger }),
+      fanOut: createFanOutHandler({ fanOut: services.fanOut, decode: messageFromStreamImage, logger }),
       delivery: createDeliveryHandler({ delivery: services.delivery, logger }),
     },
     close: () => {

@@ -3,6 +3,7 @@ import type { DynamoDBStreamEvent, SQSEvent } from 'aws-lambda';
 import type { DynamoLocalQueue, ReceivedMessage } from '../adapters/local/local-queue';
 import type { DynamoLocalScheduler } from '../adapters/local/local-scheduler';
 import type { DynamoLocalStream, PendingStreamRecord } from '../adapters/local/local-stream';
+import { DELIVERY_BATCH_SIZE, deliveryVisibilityTimeoutMs, FAN_OUT_BATCH_SIZE } from '../contract/queues';
 import type { DeliveryHandler } from '../handlers/delivery';
 import type { FanOutHandler } from '../handlers/fanout';
 import { describeError } from '../logger';
@@ -25,8 +26,6 @@ export interface LocalWorkerOptions {
   readonly retryBackoffMs?: number;
 }
 
-const STREAM_BATCH = 25;
-const SQS_BATCH = 10;
 const IDLE_POLL_MS = 1000;
 const REGION = 'local';
 const ACCOUNT = '000000000000';
@@ -112,7 +111,7 @@ export class LocalWorker {
 
   private async pumpStream(): Promise<boolean> {
     if (this.options.clock.now().getTime() < this.streamPausedUntil) return false;
-    const records = await this.options.stream.pending(STREAM_BATCH);
+    const records = await this.options.stream.pending(FAN_OUT_BATCH_SIZE);
     if (records.length === 0) return false;
     const response = await this.options.fanOut(streamEvent(records));
     const failedSequence = response?.batchItemFailures[0]?.itemIdentifier;
@@ -129,7 +128,7 @@ export class LocalWorker {
 
   private async pumpQueue(): Promise<boolean> {
     if (this.inFlight.size >= this.maxConcurrentBatches) return false;
-    const messages = await this.options.queue.receive(SQS_BATCH, this.options.visibilityTimeoutMs);
+    const messages = await this.options.queue.receive(DELIVERY_BATCH_SIZE, this.options.visibilityTimeoutMs);
     if (messages.length === 0) return false;
     const batch = this.runBatch(messages).finally(() => {
       this.inFlight.delete(batch);
@@ -158,7 +157,7 @@ export class LocalWorker {
 
 /**
  * The worker for a local runtime. As on AWS, a received task stays invisible for six
- * times the attempt timeout, so that no task is handed out twice while it is in flight.
+ * times the delivery function's timeout, so that no task is handed out twice while it runs.
  */
 export function createLocalWorker(
   runtime: LocalRuntime,
@@ -172,7 +171,7 @@ export function createLocalWorker(
     delivery: runtime.handlers.delivery,
     clock: systemClock,
     logger: options.logger,
-    visibilityTimeoutMs: 6 * options.attemptTimeoutMs,
+    visibilityTimeoutMs: deliveryVisibilityTimeoutMs(options.attemptTimeoutMs),
     retryBackoffMs: options.retryBackoffMs,
   });
 }

@@ -1,7 +1,7 @@
 import { DeliveryNotReadyError } from '../core/errors';
 import { newId } from '../core/ids';
-import type { Attempt, Delivery, DeliveryTask, Endpoint, Message } from '../core/model';
-import { planRetry, type RetryPlan, type RetryPolicy, retryTransport } from '../core/retry';
+import type { Attempt, AttemptResult, Delivery, DeliveryTask, Endpoint, Message } from '../core/model';
+import { planRetry, type RetryPlan, type RetryPolicy } from '../core/retry';
 import { buildWebhook } from '../core/webhook';
 import type {
   AttemptRecord,
@@ -11,6 +11,7 @@ import type {
   EndpointStore,
   Logger,
   MessageStore,
+  PipelineMetrics,
   RetryScheduler,
   SendOutcome,
   WebhookSender,
@@ -23,7 +24,7 @@ export interface DeliverySettings {
   readonly userAgent: string;
 }
 
-export type DeliveryResult = 'succeeded' | 'retry_scheduled' | 'exhausted' | 'duplicate' | 'abandoned';
+export type DeliveryResult = AttemptResult | 'duplicate' | 'abandoned';
 
 /** After this many failed attempts in a row, `message.attempt.failing` is sent. */
 const FAILING_NOTICE_AFTER_ATTEMPTS = 3;
@@ -54,6 +55,7 @@ export class DeliveryService {
       readonly clock: Clock;
       /** A number in [0, 1), for retry jitter. */
       readonly random: () => number;
+      readonly metrics: PipelineMetrics;
       readonly logger: Logger;
       readonly settings: DeliverySettings;
     },
@@ -104,7 +106,7 @@ export class DeliveryService {
     await deliveries.saveAttempt(attempt);
 
     let record: AttemptRecord;
-    let result: DeliveryResult;
+    let result: AttemptResult;
     if (attempt.outcome === 'succeeded') {
       record = {
         status: 'succeeded',
@@ -143,15 +145,14 @@ export class DeliveryService {
       this.deps.logger.warn('another worker recorded this attempt first', { ...task });
       return 'duplicate';
     }
-    // The dashboard's delivery metrics are read off this line (lib/observability.ts).
-    this.deps.logger.info('attempt made', {
+    this.deps.metrics.attemptMade({
       ...task,
       outcome: attempt.outcome,
+      result,
       responseStatus: attempt.responseStatus,
       error: attempt.error,
       durationMs: attempt.durationMs,
       sinceAcceptedMs: this.deps.clock.now().getTime() - Date.parse(message.timestamp),
-      result,
     });
     return result;
   }
@@ -159,7 +160,7 @@ export class DeliveryService {
   private async scheduleRetry(task: DeliveryTask, plan: RetryPlan): Promise<string> {
     const next: DeliveryTask = { ...task, attemptNumber: plan.attemptNumber, trigger: 'retry' };
     const dueAt = new Date(this.deps.clock.now().getTime() + plan.delayMs);
-    if (retryTransport(plan) === 'queue') {
+    if (plan.transport === 'queue') {
       await this.deps.queue.send([next], { delayMs: plan.delayMs });
     } else {
       await this.deps.scheduler.schedule(next, dueAt);

@@ -1,6 +1,6 @@
 import { endpointMatches } from '../core/matching';
 import type { DeliveryTask, Message } from '../core/model';
-import type { DeliveryQueue, DeliveryStore, EndpointStore, Logger } from '../ports';
+import type { DeliveryQueue, DeliveryStore, EndpointStore, PipelineMetrics } from '../ports';
 
 /**
  * Turns one accepted message into deliveries: one per matching push endpoint, each with
@@ -14,7 +14,7 @@ export class FanOutService {
       readonly endpoints: EndpointStore;
       readonly deliveries: DeliveryStore;
       readonly queue: DeliveryQueue;
-      readonly logger: Logger;
+      readonly metrics: PipelineMetrics;
     },
   ) {}
 
@@ -46,8 +46,7 @@ export class FanOutService {
       });
     }
     if (tasks.length > 0) await this.deps.queue.send(tasks);
-    // One line per accepted message: the dashboard's ingest rate (lib/observability.ts).
-    this.deps.logger.info('fanned out', { msgId: message.id, deliveries: tasks.length });
+    this.deps.metrics.fannedOut({ appId: message.appId, msgId: message.id, deliveries: tasks.length });
     return { deliveries: tasks.length };
   }
 }

@@ -8,6 +8,7 @@ import type {
   EventTypeStore,
   Logger,
   MessageStore,
+  PipelineMetrics,
   RetryScheduler,
   WebhookSender,
 } from '../ports';
@@ -19,76 +20,80 @@ import { FanOutService } from './fanout';
 import { MessageService } from './messages';
 import { OperationalNotifier } from './operational';
 
-/** The adapters a deployment chooses: AWS in Lambda, local ones under `npm start`. */
-export interface Adapters {
-  readonly apps: AppStore;
-  readonly eventTypes: EventTypeStore;
-  readonly endpoints: EndpointStore;
-  readonly messages: MessageStore;
-  readonly deliveries: DeliveryStore;
-  readonly queue: DeliveryQueue;
-  readonly scheduler: RetryScheduler;
-  readonly sender: WebhookSender;
-  readonly clock: Clock;
-  readonly random: () => number;
-  readonly logger: Logger;
-}
+/**
+ * One factory per function, each taking only the adapters that function uses: the API
+ * function never touches the queue, fan-out never sends a webhook. Local mode calls all
+ * three over the same adapters.
+ */
 
-export interface ServiceSettings extends DeliverySettings {
-  readonly urlPolicy: EndpointUrlPolicy;
-  readonly requireKnownEventTypes: boolean;
-}
-
-export interface Services {
+export interface ApiServices {
   readonly apps: AppService;
   readonly eventTypes: EventTypeService;
   readonly endpoints: EndpointService;
   readonly messages: MessageService;
-  readonly fanOut: FanOutService;
-  readonly delivery: DeliveryService;
 }
 
-/** Wires the use cases over whichever adapters the caller chose. */
-export function createServices(adapters: Adapters, settings: ServiceSettings): Services {
-  const { clock, logger } = adapters;
+export function createApiServices(
+  adapters: {
+    readonly apps: AppStore;
+    readonly eventTypes: EventTypeStore;
+    readonly endpoints: EndpointStore;
+    readonly messages: MessageStore;
+    readonly deliveries: DeliveryStore;
+    readonly clock: Clock;
+  },
+  settings: { readonly urlPolicy: EndpointUrlPolicy; readonly requireKnownEventTypes: boolean },
+): ApiServices {
+  const { clock } = adapters;
   const apps = new AppService({ apps: adapters.apps, endpoints: adapters.endpoints, clock });
   const eventTypes = new EventTypeService({ eventTypes: adapters.eventTypes, clock });
-  const endpoints = new EndpointService({
-    apps,
-    endpoints: adapters.endpoints,
-    clock,
-    urlPolicy: settings.urlPolicy,
-  });
-  const messages = new MessageService({
+  return {
     apps,
     eventTypes,
-    messages: adapters.messages,
-    deliveries: adapters.deliveries,
-    clock,
-    requireKnownEventTypes: settings.requireKnownEventTypes,
+    endpoints: new EndpointService({
+      apps,
+      endpoints: adapters.endpoints,
+      clock,
+      urlPolicy: settings.urlPolicy,
+    }),
+    messages: new MessageService({
+      apps,
+      eventTypes,
+      messages: adapters.messages,
+      deliveries: adapters.deliveries,
+      clock,
+      requireKnownEventTypes: settings.requireKnownEventTypes,
+    }),
+  };
+}
+
+export function createFanOutService(adapters: {
+  readonly endpoints: EndpointStore;
+  readonly deliveries: DeliveryStore;
+  readonly queue: DeliveryQueue;
+  readonly metrics: PipelineMetrics;
+}): FanOutService {
+  return new FanOutService(adapters);
+}
+
+export function createDeliveryService(
+  adapters: {
+    readonly messages: MessageStore;
+    readonly endpoints: EndpointStore;
+    readonly deliveries: DeliveryStore;
+    readonly queue: DeliveryQueue;
+    readonly scheduler: RetryScheduler;
+    readonly sender: WebhookSender;
+    readonly clock: Clock;
+    readonly random: () => number;
+    readonly metrics: PipelineMetrics;
+    readonly logger: Logger;
+  },
+  settings: DeliverySettings,
+): DeliveryService {
+  return new DeliveryService({
+    ...adapters,
+    notifier: new OperationalNotifier({ messages: adapters.messages, clock: adapters.clock }),
+    settings,
   });
-  const fanOut = new FanOutService({
-    endpoints: adapters.endpoints,
-    deliveries: adapters.deliveries,
-    queue: adapters.queue,
-    logger,
-  });
-  const delivery = new DeliveryService({
-    messages: adapters.messages,
-    endpoints: adapters.endpoints,
-    deliveries: adapters.deliveries,
-    queue: adapters.queue,
-    scheduler: adapters.scheduler,
-    sender: adapters.sender,
-    notifier: new OperationalNotifier(messages),
-    clock,
-    random: adapters.random,
-    logger,
-    settings: {
-      retry: settings.retry,
-      attemptTimeoutMs: settings.attemptTimeoutMs,
-      userAgent: settings.userAgent,
-    },
-  });
-  return { apps, eventTypes, endpoints, messages, fanOut, delivery };
 }

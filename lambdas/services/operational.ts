@@ -1,13 +1,16 @@
+import { newId } from '../core/ids';
 import type { Attempt, Delivery } from '../core/model';
 import { OPERATIONAL_APP_ID, OPERATIONAL_EVENT_TYPES } from '../core/operational';
-import type { MessageService } from './messages';
+import type { Clock, MessageStore } from '../ports';
 
 /**
- * Sends operational webhooks as ordinary messages of `app_operational`. Each carries an
- * `eventId` derived from the delivery, so a retried notification is accepted once.
+ * Sends operational webhooks as ordinary messages of `app_operational`, stored like any
+ * accepted message so that they are fanned out the same way. The built-in app and its
+ * event types always exist, so no catalogue is read. Each message carries an `eventId`
+ * derived from the delivery, so a notification sent again (a retried task) is stored once.
  */
 export class OperationalNotifier {
-  constructor(private readonly messages: MessageService) {}
+  constructor(private readonly deps: { readonly messages: MessageStore; readonly clock: Clock }) {}
 
   attemptExhausted(delivery: Delivery, lastAttempt: Attempt): Promise<void> {
     return this.notify(OPERATIONAL_EVENT_TYPES.attemptExhausted, delivery, lastAttempt);
@@ -20,7 +23,10 @@ export class OperationalNotifier {
   private async notify(eventType: string, delivery: Delivery, lastAttempt: Attempt): Promise<void> {
     // Operational messages never cause operational messages: a failing operator endpoint must not feed on itself.
     if (delivery.appId === OPERATIONAL_APP_ID) return;
-    await this.messages.accept(OPERATIONAL_APP_ID, {
+    const now = this.deps.clock.now();
+    await this.deps.messages.accept({
+      id: newId('message', now),
+      appId: OPERATIONAL_APP_ID,
       eventType,
       eventId: `${eventType}:${delivery.msgId}:${delivery.endpointId}`,
       payload: {
@@ -36,6 +42,8 @@ export class OperationalNotifier {
           error: lastAttempt.error,
         },
       },
+      channels: null,
+      timestamp: now.toISOString(),
     });
   }
 }

@@ -2,20 +2,21 @@ import { ConflictException, CreateScheduleCommand, SchedulerClient } from '@aws-
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoDeliveryStore } from '../../lambdas/adapters/aws/dynamo/delivery-store';
-import { DynamoEndpointStore } from '../../lambdas/adapters/aws/dynamo/endpoint-store';
-import { DynamoMessageStore } from '../../lambdas/adapters/aws/dynamo/message-store';
 import {
   atExpressionTime,
   SchedulerRetryScheduler,
 } from '../../lambdas/adapters/aws/scheduler/scheduler-retry-scheduler';
 import { SqsDeliveryQueue } from '../../lambdas/adapters/aws/sqs/sqs-delivery-queue';
+import { DynamoDeliveryStore } from '../../lambdas/adapters/dynamo/delivery-store';
+import { DynamoEndpointStore } from '../../lambdas/adapters/dynamo/endpoint-store';
+import { DynamoMessageStore } from '../../lambdas/adapters/dynamo/message-store';
 import { GuardedHttpSender } from '../../lambdas/adapters/http/guarded-http-sender';
+import { LoggedMetrics } from '../../lambdas/adapters/local/logged-metrics';
 import type { DeliveryTask } from '../../lambdas/core/model';
-import { DEFAULT_RETRY_POLICY } from '../../lambdas/core/retry';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from '../../lambdas/core/retry';
 import { createJsonLogger } from '../../lambdas/logger';
 import { DeliveryService } from '../../lambdas/services/delivery';
-import type { OperationalNotifier } from '../../lambdas/services/operational';
+import { OperationalNotifier } from '../../lambdas/services/operational';
 import { type DynamoEngine, freshTables, startDynalite } from '../support/dynamodb';
 import { aDelivery, aMessage, anEndpoint, ManualClock } from '../support/fixtures';
 import { Receiver } from '../support/receiver';
@@ -139,7 +140,6 @@ describe('SchedulerRetryScheduler requests', () => {
 describe('retry transport on AWS', () => {
   let engine: DynamoEngine;
   let receiver: Receiver;
-  let service: DeliveryService;
   let clock: ManualClock;
   const message = aMessage('app_01KAAAAAAAAAAAAAAAAAAAAAAA');
 
@@ -158,37 +158,38 @@ describe('retry transport on AWS', () => {
     const { doc, tables } = await freshTables(engine.endpoint);
     clock = new ManualClock();
     const endpoint = anEndpoint(message.appId, { url: `${receiver.url}/hook` });
-    const messages = new DynamoMessageStore(doc, tables.messages, {
-      retentionDays: 30,
-      emulateStream: false,
-    });
+    const messages = new DynamoMessageStore(doc, tables.messages, { retentionDays: 30 });
     const endpoints = new DynamoEndpointStore(doc, tables.catalog);
     const deliveries = new DynamoDeliveryStore(doc, tables.deliveries, { retentionDays: 30 });
     await messages.accept(message);
     await endpoints.create(endpoint);
     await deliveries.createIfAbsent(aDelivery(message, endpoint.id));
-    const notifier = {
-      attemptFailing: async () => {},
-      attemptExhausted: async () => {},
-    } as unknown as OperationalNotifier;
-    service = new DeliveryService({
-      messages,
-      endpoints,
-      deliveries,
-      queue: new SqsDeliveryQueue(new SQSClient({ region: 'eu-west-1' }), QUEUE_URL),
-      scheduler: new SchedulerRetryScheduler(new SchedulerClient({ region: 'eu-west-1' }), SCHEDULER_OPTIONS),
-      sender: new GuardedHttpSender({ allowLoopback: true }),
-      notifier,
-      clock,
-      random: () => 0.5,
-      logger: createJsonLogger('error'),
-      settings: { retry: DEFAULT_RETRY_POLICY, attemptTimeoutMs: 5_000, userAgent: 'Hookpost/test' },
-    });
+    const logger = createJsonLogger('error');
+    makeService = (retry, random) =>
+      new DeliveryService({
+        messages,
+        endpoints,
+        deliveries,
+        queue: new SqsDeliveryQueue(new SQSClient({ region: 'eu-west-1' }), QUEUE_URL),
+        scheduler: new SchedulerRetryScheduler(
+          new SchedulerClient({ region: 'eu-west-1' }),
+          SCHEDULER_OPTIONS,
+        ),
+        sender: new GuardedHttpSender({ allowLoopback: true }),
+        notifier: new OperationalNotifier({ messages, clock }),
+        clock,
+        random: () => random,
+        metrics: new LoggedMetrics(logger),
+        logger,
+        settings: { retry, attemptTimeoutMs: 5_000, userAgent: 'Hookpost/test' },
+      });
     base = { appId: message.appId, msgId: message.id, endpointId: endpoint.id };
   });
   let base: Pick<DeliveryTask, 'appId' | 'msgId' | 'endpointId'>;
+  let makeService: (retry: RetryPolicy, random: number) => DeliveryService;
 
   it('puts the 5 s and 5 min retries on SQS delays and the 30 min one on a schedule', async () => {
+    const service = makeService(DEFAULT_RETRY_POLICY, 0.5);
     for (const attemptNumber of [1, 2, 3]) {
       expect(
         await service.deliver({ ...base, attemptNumber, trigger: attemptNumber === 1 ? 'initial' : 'retry' }),
@@ -214,5 +215,15 @@ describe('retry transport on AWS', () => {
       trigger: 'retry',
     });
     expect(receiver.requests).toHaveLength(3);
+  });
+
+  // SQS refuses delays over 900 s: a rung near 15 minutes jittered up must go to the scheduler instead.
+  it('carries a 900 s rung jittered up on a schedule, never on an SQS delay it cannot hold', async () => {
+    const service = makeService({ ...DEFAULT_RETRY_POLICY, ladderSeconds: [900] }, 0.999_999);
+    await expect(service.deliver({ ...base, attemptNumber: 1, trigger: 'initial' })).resolves.toBe(
+      'retry_scheduled',
+    );
+    expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
+    expect(scheduler.commandCalls(CreateScheduleCommand)).toHaveLength(1);
   });
 });

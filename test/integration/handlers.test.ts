@@ -9,9 +9,15 @@ import type {
 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DynamoDeliveryStore } from '../../lambdas/adapters/aws/dynamo/delivery-store';
-import { messageAttributes } from '../../lambdas/adapters/aws/dynamo/message-store';
 import { AdminKeySecret } from '../../lambdas/adapters/aws/secrets/admin-key-secret';
+import { DynamoDeliveryStore } from '../../lambdas/adapters/dynamo/delivery-store';
+import { messageAttributes } from '../../lambdas/adapters/dynamo/message-item';
+import { messageFromStreamImage } from '../../lambdas/adapters/dynamo/message-stream';
+import {
+  ADMIN_KEY_CACHE_SECONDS,
+  AUTHORIZER_CACHE_SECONDS,
+  KEY_CHANGE_DEADLINE_SECONDS,
+} from '../../lambdas/contract/auth';
 import { hashKey } from '../../lambdas/core/keys';
 import { createApiHandler, lambdaAuthorizerAuthenticator } from '../../lambdas/handlers/api';
 import { createAuthorizerHandler, wholeApiArn } from '../../lambdas/handlers/authorizer';
@@ -19,7 +25,7 @@ import { createDeliveryHandler } from '../../lambdas/handlers/delivery';
 import { createFanOutHandler } from '../../lambdas/handlers/fanout';
 import { proxyEvent } from '../../lambdas/local/api-gateway-server';
 import { createJsonLogger } from '../../lambdas/logger';
-import { aMessage } from '../support/fixtures';
+import { aMessage, ManualClock } from '../support/fixtures';
 import { LocalStack } from '../support/local-stack';
 
 // Handlers log the failures these tests provoke; keep the test output to the results.
@@ -66,23 +72,57 @@ describe('admin key from Secrets Manager', () => {
   const secrets = mockClient(SecretsManagerClient);
   const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:hookpost-admin-key-AbCdEf';
 
-  it('is read once per container and kept only as a hash', async () => {
+  const maxAgeMs = ADMIN_KEY_CACHE_SECONDS * 1000;
+  const event = (key: string) => ({
+    type: 'TOKEN' as const,
+    methodArn: METHOD_ARN,
+    authorizationToken: `Bearer ${key}`,
+  });
+
+  it('is read once for a while and kept only as a hash', async () => {
     secrets.reset();
     secrets
       .on(GetSecretValueCommand, { SecretId: ARN })
       .resolves({ SecretString: 'hpk_admin_right_key_0123456789' });
-    const adminKey = new AdminKeySecret(new SecretsManagerClient({ region: 'eu-west-1' }), ARN);
+    const clock = new ManualClock();
+    const adminKey = new AdminKeySecret(new SecretsManagerClient({ region: 'eu-west-1' }), ARN, {
+      maxAgeMs,
+      clock,
+    });
     const handler = createAuthorizerHandler({ adminKeyHash: () => adminKey.keyHash() });
-    const event = {
-      type: 'TOKEN' as const,
-      methodArn: METHOD_ARN,
-      authorizationToken: 'Bearer hpk_admin_right_key_0123456789',
-    };
-    await handler(event);
-    await handler(event);
-    await expect(handler({ ...event, authorizationToken: 'Bearer nope' })).rejects.toThrow('Unauthorized');
+    await handler(event('hpk_admin_right_key_0123456789'));
+    clock.advance(maxAgeMs - 1);
+    await handler(event('hpk_admin_right_key_0123456789'));
+    await expect(handler(event('nope'))).rejects.toThrow('Unauthorized');
     expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
     expect(await adminKey.keyHash()).toEqual(hashKey('hpk_admin_right_key_0123456789'));
+  });
+
+  it('refuses a rotated-out key once its cached hash is older than the bound', async () => {
+    secrets.reset();
+    secrets
+      .on(GetSecretValueCommand)
+      .resolvesOnce({ SecretString: 'hpk_admin_old_key_0123456789' })
+      .resolves({ SecretString: 'hpk_admin_new_key_0123456789' });
+    const clock = new ManualClock();
+    const adminKey = new AdminKeySecret(new SecretsManagerClient({ region: 'eu-west-1' }), ARN, {
+      maxAgeMs,
+      clock,
+    });
+    const handler = createAuthorizerHandler({ adminKeyHash: () => adminKey.keyHash() });
+    await expect(handler(event('hpk_admin_old_key_0123456789'))).resolves.toMatchObject({
+      principalId: 'admin',
+    });
+    clock.advance(maxAgeMs);
+    await expect(handler(event('hpk_admin_old_key_0123456789'))).rejects.toThrow('Unauthorized');
+    await expect(handler(event('hpk_admin_new_key_0123456789'))).resolves.toMatchObject({
+      principalId: 'admin',
+    });
+  });
+
+  it('keeps the key change deadline of SPEC §2: authorizer cache and key cache together within 60 s', () => {
+    expect(AUTHORIZER_CACHE_SECONDS + ADMIN_KEY_CACHE_SECONDS).toBeLessThanOrEqual(60);
+    expect(KEY_CHANGE_DEADLINE_SECONDS).toBeLessThanOrEqual(60);
   });
 
   it('tries again after a failed read instead of failing forever', async () => {
@@ -91,7 +131,10 @@ describe('admin key from Secrets Manager', () => {
       .on(GetSecretValueCommand)
       .rejectsOnce(new Error('throttled'))
       .resolves({ SecretString: 'hpk_admin_right_key_0123456789' });
-    const adminKey = new AdminKeySecret(new SecretsManagerClient({ region: 'eu-west-1' }), ARN);
+    const adminKey = new AdminKeySecret(new SecretsManagerClient({ region: 'eu-west-1' }), ARN, {
+      maxAgeMs,
+      clock: new ManualClock(),
+    });
     await expect(adminKey.keyHash()).rejects.toThrow('throttled');
     await expect(adminKey.keyHash()).resolves.toEqual(hashKey('hpk_admin_right_key_0123456789'));
   });
@@ -183,7 +226,11 @@ describe('API handler behind the authorizer', () => {
         ),
       ],
     };
-    const handler = createFanOutHandler({ fanOut: stack.runtime.services.fanOut, logger });
+    const handler = createFanOutHandler({
+      fanOut: stack.runtime.services.fanOut,
+      decode: messageFromStreamImage,
+      logger,
+    });
     expect(await handler(event)).toEqual({ batchItemFailures: [] });
     const deliveries = await new DynamoDeliveryStore(stack.runtime.doc, stack.runtime.tables.deliveries, {
       retentionDays: 30,

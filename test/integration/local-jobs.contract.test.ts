@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoDeliveryStore } from '../../lambdas/adapters/aws/dynamo/delivery-store';
-import { DynamoMessageStore, messageFromStreamImage } from '../../lambdas/adapters/aws/dynamo/message-store';
+import { DynamoDeliveryStore } from '../../lambdas/adapters/dynamo/delivery-store';
+import { DynamoMessageStore } from '../../lambdas/adapters/dynamo/message-store';
+import { messageFromStreamImage } from '../../lambdas/adapters/dynamo/message-stream';
 import { DynamoLocalQueue } from '../../lambdas/adapters/local/local-queue';
 import { DynamoLocalScheduler } from '../../lambdas/adapters/local/local-scheduler';
 import { DynamoLocalStream } from '../../lambdas/adapters/local/local-stream';
+import { NEW_MESSAGE_MARKER } from '../../lambdas/adapters/local/local-tables';
 import { LocalTtlSweeper } from '../../lambdas/adapters/local/ttl-sweeper';
 import type { DeliveryTask } from '../../lambdas/core/model';
 import { type DynamoEngine, ENGINES, freshTables } from '../support/dynamodb';
@@ -93,7 +95,7 @@ describe.each(ENGINES)('local queue, scheduler and stream on $name', ({ start })
     it('yields each new message once, as a NEW_IMAGE record, until acknowledged', async () => {
       const messages = new DynamoMessageStore(context.doc, context.tables.messages, {
         retentionDays: 30,
-        emulateStream: true,
+        newMessageMarker: NEW_MESSAGE_MARKER,
       });
       const stream = new DynamoLocalStream(context.client, context.tables.messages);
       const first = aMessage('app_1', { eventId: 'evt-1' });
@@ -115,7 +117,6 @@ describe.each(ENGINES)('local queue, scheduler and stream on $name', ({ start })
     it('deletes messages, claims, deliveries and attempts past their retention, and nothing else', async () => {
       const messages = new DynamoMessageStore(context.doc, context.tables.messages, {
         retentionDays: 30,
-        emulateStream: false,
       });
       const deliveries = new DynamoDeliveryStore(context.doc, context.tables.deliveries, {
         retentionDays: 30,

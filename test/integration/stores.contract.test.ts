@@ -1,10 +1,11 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DynamoAppStore } from '../../lambdas/adapters/aws/dynamo/app-store';
-import { DynamoDeliveryStore } from '../../lambdas/adapters/aws/dynamo/delivery-store';
-import { DynamoEndpointStore } from '../../lambdas/adapters/aws/dynamo/endpoint-store';
-import { DynamoEventTypeStore } from '../../lambdas/adapters/aws/dynamo/event-type-store';
-import { DynamoMessageStore, messageAttributes } from '../../lambdas/adapters/aws/dynamo/message-store';
+import { DynamoAppStore } from '../../lambdas/adapters/dynamo/app-store';
+import { DynamoDeliveryStore } from '../../lambdas/adapters/dynamo/delivery-store';
+import { DynamoEndpointStore } from '../../lambdas/adapters/dynamo/endpoint-store';
+import { DynamoEventTypeStore } from '../../lambdas/adapters/dynamo/event-type-store';
+import { messageAttributes } from '../../lambdas/adapters/dynamo/message-item';
+import { DynamoMessageStore } from '../../lambdas/adapters/dynamo/message-store';
 import { ConflictError, MalformedRequestError, NotFoundError } from '../../lambdas/core/errors';
 import type {
   AppStore,
@@ -41,10 +42,7 @@ describe.each(ENGINES)('store contract on $name', ({ start }) => {
     apps = new DynamoAppStore(doc, tables.tables.catalog);
     eventTypes = new DynamoEventTypeStore(doc, tables.tables.catalog);
     endpoints = new DynamoEndpointStore(doc, tables.tables.catalog);
-    messages = new DynamoMessageStore(doc, tables.tables.messages, {
-      retentionDays: 30,
-      emulateStream: false,
-    });
+    messages = new DynamoMessageStore(doc, tables.tables.messages, { retentionDays: 30 });
     deliveries = new DynamoDeliveryStore(doc, tables.tables.deliveries, { retentionDays: 30 });
   });
 

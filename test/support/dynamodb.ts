@@ -4,12 +4,12 @@ import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDocumentClient } from '../../lambdas/adapters/aws/dynamo/client';
+import { createDocumentClient } from '../../lambdas/adapters/dynamo/client';
 import {
-  ensureTables,
-  type TableNames,
-  tableNamesWithPrefix,
-} from '../../lambdas/adapters/aws/dynamo/tables';
+  ensureLocalTables,
+  type LocalTableNames,
+  localTableNames,
+} from '../../lambdas/adapters/local/local-tables';
 import { startEmbeddedDynamoDb } from '../../lambdas/local/embedded-dynamodb';
 
 /** A DynamoDB-compatible server for tests: dynalite in-process, or AWS's DynamoDB Local. */
@@ -78,15 +78,18 @@ function waitForReady(child: ChildProcess): Promise<number> {
   });
 }
 
-/** Fresh tables with a unique prefix, so tests sharing an engine never see each other's items. */
+/**
+ * Fresh tables with a unique prefix, so tests sharing an engine never see each other's
+ * items: the contract's tables as local mode keeps them, and local mode's own.
+ */
 export async function freshTables(endpoint: string) {
   const { client, doc } = createDocumentClient({
     endpoint,
     region: 'local',
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
-  const tables: TableNames = tableNamesWithPrefix(`t${randomBytes(4).toString('hex')}`);
-  await ensureTables(client, tables);
+  const tables: LocalTableNames = localTableNames(`t${randomBytes(4).toString('hex')}`);
+  await ensureLocalTables(client, tables);
   return { client, doc, tables };
 }
 

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyResult } from 'aws-lambda';
-import { loadRuntimeConfig } from '../../lambdas/config';
+import { loadLocalConfig } from '../../lambdas/config';
 import { proxyEvent } from '../../lambdas/local/api-gateway-server';
 import { createLocalRuntime, type LocalRuntime } from '../../lambdas/local/runtime';
 import { createLocalWorker, type LocalWorker } from '../../lambdas/local/worker';
@@ -25,7 +25,7 @@ export class LocalStack {
     options: { env?: NodeJS.ProcessEnv; sender?: WebhookSender; attemptTimeoutMs?: number } = {},
   ): Promise<LocalStack> {
     const engine = await startDynalite();
-    const config = loadRuntimeConfig({ HOOKPOST_LOG_LEVEL: 'error', ...options.env });
+    const config = loadLocalConfig({ HOOKPOST_LOG_LEVEL: 'error', ...options.env });
     const logger = createJsonLogger(config.logLevel);
     const runtime = await createLocalRuntime({
       config,

@@ -5,11 +5,11 @@ import { describe, expect, it } from 'vitest';
 /** The rules of the house (ARCHITECTURE.md), checked on the import lines of the source. */
 const root = join(import.meta.dirname, '..', '..', 'lambdas');
 
-function importsOf(directory: string): { file: string; specifier: string }[] {
-  return readdirSync(join(root, directory), { recursive: true, encoding: 'utf8' })
+function importsOf(directory: string, base = root): { file: string; specifier: string }[] {
+  return readdirSync(join(base, directory), { recursive: true, encoding: 'utf8' })
     .filter((file) => file.endsWith('.ts'))
     .flatMap((file) => {
-      const source = readFileSync(join(root, directory, file), 'utf8');
+      const source = readFileSync(join(base, directory, file), 'utf8');
       return [...source.matchAll(/^\s*(?:import|export)[^'"]*from\s+['"]([^'"]+)['"]/gm)].map((match) => ({
         file: join(directory, file),
         specifier: match[1] as string,
@@ -18,15 +18,28 @@ function importsOf(directory: string): { file: string; specifier: string }[] {
 }
 
 describe('architecture', () => {
+  it('keeps the contract pure: it imports nothing but itself', () => {
+    const offending = importsOf('contract').filter(({ specifier }) => !specifier.startsWith('./'));
+    expect(offending).toEqual([]);
+  });
+
   it('keeps the core pure: no AWS SDK, no adapters, no handlers, no I/O modules', () => {
-    const allowed = /^(\.\/|node:crypto$|ulid$|zod$|ipaddr\.js$)/;
+    const allowed = /^(\.\/|\.\.\/contract\/|node:crypto$|ulid$|zod$|ipaddr\.js$)/;
     const offending = importsOf('core').filter(({ specifier }) => !allowed.test(specifier));
     expect(offending).toEqual([]);
   });
 
-  it('has services depend on ports and the core only', () => {
-    const allowed = /^(\.\/|\.\.\/core\/|\.\.\/ports$)/;
+  it('has services depend on ports, the core and the contract only', () => {
+    const allowed = /^(\.\/|\.\.\/core\/|\.\.\/contract\/|\.\.\/ports$)/;
     const offending = importsOf('services').filter(({ specifier }) => !allowed.test(specifier));
+    expect(offending).toEqual([]);
+  });
+
+  it('has the infrastructure import nothing of the functions but the contract', () => {
+    const repository = join(root, '..');
+    const offending = ['lib', 'bin']
+      .flatMap((directory) => importsOf(directory, repository))
+      .filter(({ specifier }) => specifier.includes('lambdas/') && !specifier.includes('lambdas/contract/'));
     expect(offending).toEqual([]);
   });
 

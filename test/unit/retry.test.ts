@@ -1,11 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_RETRY_POLICY,
-  maxAttempts,
-  planRetry,
-  retryScheduleName,
-  retryTransport,
-} from '../../lambdas/core/retry';
+import { DEFAULT_RETRY_POLICY, maxAttempts, planRetry, retryScheduleName } from '../../lambdas/core/retry';
 
 describe('retry ladder', () => {
   it('has 7 attempts by default', () => {
@@ -20,9 +14,8 @@ describe('retry ladder', () => {
     [5, 18_000_000],
     [6, 36_000_000],
   ])('after attempt %i fails the next is due in %i ms (no jitter at random 0.5)', (failed, delayMs) => {
-    expect(planRetry(DEFAULT_RETRY_POLICY, failed, 0.5)).toEqual({
+    expect(planRetry(DEFAULT_RETRY_POLICY, failed, 0.5)).toMatchObject({
       attemptNumber: failed + 1,
-      nominalDelayMs: delayMs,
       delayMs,
     });
   });
@@ -38,9 +31,33 @@ describe('retry ladder', () => {
     expect(planRetry(DEFAULT_RETRY_POLICY, 1, random)?.delayMs).toBe(delayMs);
   });
 
-  it('scales the delay but keeps the nominal rung', () => {
+  it('scales the delay but keeps the path the full-speed delay takes', () => {
     const plan = planRetry({ ...DEFAULT_RETRY_POLICY, timeScale: 0.001 }, 3, 0.5);
-    expect(plan).toEqual({ attemptNumber: 4, nominalDelayMs: 1_800_000, delayMs: 1_800 });
+    expect(plan).toEqual({ attemptNumber: 4, delayMs: 1_800, transport: 'scheduler' });
+  });
+
+  it('never puts on the queue a scaled delay the queue cannot hold', () => {
+    const plan = planRetry({ ...DEFAULT_RETRY_POLICY, ladderSeconds: [600], timeScale: 2 }, 1, 0.5);
+    expect(plan).toEqual({ attemptNumber: 2, delayMs: 1_200_000, transport: 'scheduler' });
+  });
+
+  // A rung just under SQS's 15 minutes, jittered up, used to be sent to SQS and refused there.
+  it.each([810, 850, 899, 900, 901, 950])(
+    'never sends a %i s rung to the queue beyond 900 s, whatever the jitter',
+    (rung) => {
+      for (const random of [0, 0.25, 0.5, 0.75, 0.999_999_999]) {
+        const plan = planRetry({ ...DEFAULT_RETRY_POLICY, ladderSeconds: [rung] }, 1, random);
+        if (plan === undefined) throw new Error('a one-rung ladder has a retry after attempt 1');
+        if (plan.transport === 'queue') expect(Math.ceil(plan.delayMs / 1000)).toBeLessThanOrEqual(900);
+        else expect(plan.delayMs).toBeGreaterThan(900_000);
+      }
+    },
+  );
+
+  it('takes the schedule for a 900 s rung jittered up, the queue for one jittered down', () => {
+    const policy = { ...DEFAULT_RETRY_POLICY, ladderSeconds: [900] };
+    expect(planRetry(policy, 1, 0.999_999_999)?.transport).toBe('scheduler');
+    expect(planRetry(policy, 1, 0)?.transport).toBe('queue');
   });
 
   it.each([
@@ -49,8 +66,7 @@ describe('retry ladder', () => {
     [3, 'scheduler'],
     [6, 'scheduler'],
   ] as const)('the retry after attempt %i rides on the %s', (failed, transport) => {
-    const plan = planRetry(DEFAULT_RETRY_POLICY, failed, 0.5);
-    expect(plan && retryTransport(plan)).toBe(transport);
+    expect(planRetry(DEFAULT_RETRY_POLICY, failed, 0.5)?.transport).toBe(transport);
   });
 
   it('names schedules deterministically within the 64 characters Scheduler allows', () => {

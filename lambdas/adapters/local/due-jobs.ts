@@ -6,8 +6,8 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { batchWriteAll, ignoringConditionFailure, isConditionalCheckFailed } from '../aws/dynamo/paging';
-import { INDEX } from '../aws/dynamo/tables';
+import { batchWriteAll, ignoringConditionFailure, isConditionalCheckFailed } from '../dynamo/paging';
+import { LOCAL_INDEX } from './local-tables';
 
 /**
  * Durable jobs with a due time, in the local-jobs table: the building block of the local
@@ -76,7 +76,7 @@ export class DueJobTable {
     const { Items = [] } = await this.doc.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: INDEX.byDue,
+        IndexName: LOCAL_INDEX.byDue,
         KeyConditionExpression: 'lane = :lane AND dueAt <= :now',
         ExpressionAttributeValues: { ':lane': this.lane, ':now': now },
         Limit: limit,
@@ -90,7 +90,7 @@ export class DueJobTable {
     const { Items = [] } = await this.doc.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: INDEX.byDue,
+        IndexName: LOCAL_INDEX.byDue,
         KeyConditionExpression: 'lane = :lane',
         ExpressionAttributeValues: { ':lane': this.lane },
         Limit: 1,

@@ -4,8 +4,7 @@ import {
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
-import { STREAM_PENDING_ATTRIBUTE, STREAM_PENDING_VALUE } from '../aws/dynamo/message-store';
-import { INDEX } from '../aws/dynamo/tables';
+import { LOCAL_INDEX, STREAM_PENDING_ATTRIBUTE, STREAM_PENDING_VALUE } from './local-tables';
 
 export interface PendingStreamRecord {
   readonly keys: Record<string, AttributeValue>;
@@ -30,7 +29,7 @@ export class DynamoLocalStream {
     const { Items = [] } = await this.client.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: INDEX.pendingStream,
+        IndexName: LOCAL_INDEX.pendingStream,
         KeyConditionExpression: '#pending = :pending',
         ExpressionAttributeNames: { '#pending': STREAM_PENDING_ATTRIBUTE },
         ExpressionAttributeValues: { ':pending': { S: STREAM_PENDING_VALUE } },

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
-import { batchWriteAll } from '../aws/dynamo/paging';
-import { TTL_ATTRIBUTE } from '../aws/dynamo/tables';
+import { TTL_ATTRIBUTE } from '../../contract/tables';
+import { batchWriteAll } from '../dynamo/paging';
 
 /**
  * DynamoDB deletes items whose TTL attribute has passed; dynalite does not. In local mode

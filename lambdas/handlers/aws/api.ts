@@ -1,12 +1,33 @@
-import { loadAwsConfig } from '../../config';
+import { DynamoAppStore } from '../../adapters/dynamo/app-store';
+import { createDocumentClient } from '../../adapters/dynamo/client';
+import { DynamoDeliveryStore } from '../../adapters/dynamo/delivery-store';
+import { DynamoEndpointStore } from '../../adapters/dynamo/endpoint-store';
+import { DynamoEventTypeStore } from '../../adapters/dynamo/event-type-store';
+import { DynamoMessageStore } from '../../adapters/dynamo/message-store';
+import { loadFunctionConfig } from '../../config';
+import { DEPLOYED_URL_POLICY } from '../../core/url-guard';
+import { createJsonLogger } from '../../logger';
+import { systemClock } from '../../ports';
+import { createApiServices } from '../../services';
 import { createApiHandler, lambdaAuthorizerAuthenticator } from '../api';
-import { createAwsRuntime } from './runtime';
 
-/** Lambda entry point of the REST API (API Gateway proxy integration). */
-const runtime = createAwsRuntime(loadAwsConfig());
+/** Lambda entry point of the REST API (API Gateway proxy integration, behind the authorizer). */
+const config = loadFunctionConfig('api');
+const { doc } = createDocumentClient();
+const retention = { retentionDays: config.retentionDays };
 
 export const handler = createApiHandler({
-  services: runtime.services,
+  services: createApiServices(
+    {
+      apps: new DynamoAppStore(doc, config.catalogTable),
+      eventTypes: new DynamoEventTypeStore(doc, config.catalogTable),
+      endpoints: new DynamoEndpointStore(doc, config.catalogTable),
+      messages: new DynamoMessageStore(doc, config.messagesTable, retention),
+      deliveries: new DynamoDeliveryStore(doc, config.deliveriesTable, retention),
+      clock: systemClock,
+    },
+    { urlPolicy: DEPLOYED_URL_POLICY, requireKnownEventTypes: config.requireKnownEventTypes },
+  ),
   authenticate: lambdaAuthorizerAuthenticator,
-  logger: runtime.logger,
+  logger: createJsonLogger(config.logLevel),
 });

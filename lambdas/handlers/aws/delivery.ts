@@ -1,8 +1,54 @@
-import { loadAwsConfig } from '../../config';
+import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { EmfMetrics } from '../../adapters/aws/metrics/emf-metrics';
+import { SchedulerRetryScheduler } from '../../adapters/aws/scheduler/scheduler-retry-scheduler';
+import { SqsDeliveryQueue } from '../../adapters/aws/sqs/sqs-delivery-queue';
+import { createDocumentClient } from '../../adapters/dynamo/client';
+import { DynamoDeliveryStore } from '../../adapters/dynamo/delivery-store';
+import { DynamoEndpointStore } from '../../adapters/dynamo/endpoint-store';
+import { DynamoMessageStore } from '../../adapters/dynamo/message-store';
+import { GuardedHttpSender } from '../../adapters/http/guarded-http-sender';
+import { loadFunctionConfig, retryPolicyOf, USER_AGENT } from '../../config';
+import { DEPLOYED_URL_POLICY } from '../../core/url-guard';
+import { createJsonLogger } from '../../logger';
+import { systemClock } from '../../ports';
+import { createDeliveryService } from '../../services';
 import { createDeliveryHandler } from '../delivery';
-import { createAwsRuntime } from './runtime';
 
-/** Lambda entry point of the delivery queue's event source mapping (SQS batches, partial failures). */
-const runtime = createAwsRuntime(loadAwsConfig());
+/**
+ * Lambda entry point of the delivery queue's event source mapping (SQS batches, partial
+ * failures): signs and POSTs, records attempts, schedules retries, accepts operational
+ * messages. The only function in the VPC, behind the NAT gateways' Elastic IPs.
+ */
+const config = loadFunctionConfig('delivery');
+const { doc } = createDocumentClient();
+const retention = { retentionDays: config.retentionDays };
+const logger = createJsonLogger(config.logLevel);
 
-export const handler = createDeliveryHandler({ delivery: runtime.services.delivery, logger: runtime.logger });
+export const handler = createDeliveryHandler({
+  delivery: createDeliveryService(
+    {
+      messages: new DynamoMessageStore(doc, config.messagesTable, retention),
+      endpoints: new DynamoEndpointStore(doc, config.catalogTable),
+      deliveries: new DynamoDeliveryStore(doc, config.deliveriesTable, retention),
+      queue: new SqsDeliveryQueue(new SQSClient({}), config.deliveryQueueUrl),
+      scheduler: new SchedulerRetryScheduler(new SchedulerClient({}), {
+        groupName: config.retryScheduleGroup,
+        queueArn: config.deliveryQueueArn,
+        roleArn: config.schedulerRoleArn,
+        deadLetterQueueArn: config.schedulerDeadLetterQueueArn,
+      }),
+      sender: new GuardedHttpSender({ allowLoopback: DEPLOYED_URL_POLICY.allowLoopback }),
+      clock: systemClock,
+      random: Math.random,
+      metrics: new EmfMetrics({ namespace: config.metricNamespace, clock: systemClock }),
+      logger,
+    },
+    {
+      retry: retryPolicyOf(config.retryLadderSeconds),
+      attemptTimeoutMs: config.attemptTimeoutMs,
+      userAgent: USER_AGENT,
+    },
+  ),
+  logger,
+});

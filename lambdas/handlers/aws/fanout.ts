@@ -1,8 +1,27 @@
-import { loadAwsConfig } from '../../config';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { EmfMetrics } from '../../adapters/aws/metrics/emf-metrics';
+import { SqsDeliveryQueue } from '../../adapters/aws/sqs/sqs-delivery-queue';
+import { createDocumentClient } from '../../adapters/dynamo/client';
+import { DynamoDeliveryStore } from '../../adapters/dynamo/delivery-store';
+import { DynamoEndpointStore } from '../../adapters/dynamo/endpoint-store';
+import { messageFromStreamImage } from '../../adapters/dynamo/message-stream';
+import { loadFunctionConfig } from '../../config';
+import { createJsonLogger } from '../../logger';
+import { systemClock } from '../../ports';
+import { createFanOutService } from '../../services';
 import { createFanOutHandler } from '../fanout';
-import { createAwsRuntime } from './runtime';
 
-/** Lambda entry point of the messages table's stream (INSERT records, NEW_IMAGE). */
-const runtime = createAwsRuntime(loadAwsConfig());
+/** Lambda entry point of the messages table's stream (new messages only, NEW_IMAGE). */
+const config = loadFunctionConfig('fanOut');
+const { doc } = createDocumentClient();
 
-export const handler = createFanOutHandler({ fanOut: runtime.services.fanOut, logger: runtime.logger });
+export const handler = createFanOutHandler({
+  fanOut: createFanOutService({
+    endpoints: new DynamoEndpointStore(doc, config.catalogTable),
+    deliveries: new DynamoDeliveryStore(doc, config.deliveriesTable, { retentionDays: config.retentionDays }),
+    queue: new SqsDeliveryQueue(new SQSClient({}), config.deliveryQueueUrl),
+    metrics: new EmfMetrics({ namespace: config.metricNamespace, clock: systemClock }),
+  }),
+  decode: messageFromStreamImage,
+  logger: createJsonLogger(config.logLevel),
+});

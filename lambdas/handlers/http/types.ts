@@ -1,3 +1,5 @@
+import type { RouteId, RouteSpec } from '../../contract/routes';
+
 export interface ApiRequest {
   readonly params: Readonly<Record<string, string>>;
   readonly query: Readonly<Record<string, string | undefined>>;
@@ -11,14 +13,13 @@ export interface ApiResponse {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-export type RouteAccess = 'public' | 'admin';
+export type RouteHandler = (request: ApiRequest) => Promise<ApiResponse>;
 
-export interface Route {
-  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
-  /** Path with `{name}` placeholders, e.g. `/v1/apps/{appId}`. */
-  readonly path: string;
-  readonly access: RouteAccess;
-  /** Whether the route reads a JSON body (others ignore any body sent). */
-  readonly readsBody?: boolean;
-  readonly handle: (request: ApiRequest) => Promise<ApiResponse>;
+/** One handler for every route of the contract: a route without one does not compile. */
+export type RouteHandlers = { readonly [Id in RouteId]: RouteHandler };
+
+/** A route of the contract with the handler that serves it. */
+export interface Route extends RouteSpec {
+  readonly id: RouteId;
+  readonly handle: RouteHandler;
 }

@@ -3,8 +3,8 @@ import {
   type SendMessageBatchRequestEntry,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import { MAX_QUEUE_DELAY_MS } from '../../../contract/queues';
 import type { DeliveryTask } from '../../../core/model';
-import { MAX_QUEUE_DELAY_MS } from '../../../core/retry';
 import type { DeliveryQueue, SendOptions } from '../../../ports';
 
 /** SQS takes at most 10 messages per SendMessageBatch. */

@@ -1,6 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Attempt, AttemptError, Delivery } from '../../../core/model';
-import type { AttemptRecord, DeliveryStore, Page, PageRequest } from '../../../ports';
+import { TTL_ATTRIBUTE } from '../../contract/tables';
+import type { Attempt, AttemptError, Delivery } from '../../core/model';
+import type { AttemptRecord, DeliveryStore, Page, PageRequest } from '../../ports';
 import { decodeCursor, isConditionalCheckFailed, prefixRange, queryAll, queryPage } from './paging';
 
 /**
@@ -30,7 +31,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
           Item: {
             ...deliveryKey(delivery.msgId, delivery.endpointId),
             ...delivery,
-            expiresAt: this.expiryFrom(delivery.createdAt),
+            [TTL_ATTRIBUTE]: this.expiryFrom(delivery.createdAt),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -66,7 +67,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
           pk: attempt.msgId,
           sk: attemptSk(attempt),
           ...attempt,
-          expiresAt: this.expiryFrom(attempt.timestamp),
+          [TTL_ATTRIBUTE]: this.expiryFrom(attempt.timestamp),
         },
       }),
     );

@@ -1,7 +1,7 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { NotFoundError } from '../../../core/errors';
-import type { Endpoint } from '../../../core/model';
-import type { EndpointStore, Page, PageRequest } from '../../../ports';
+import { NotFoundError } from '../../core/errors';
+import type { Endpoint } from '../../core/model';
+import type { EndpointStore, Page, PageRequest } from '../../ports';
 import { decodeCursor, isConditionalCheckFailed, prefixRange, queryAll, queryPage } from './paging';
 
 /**

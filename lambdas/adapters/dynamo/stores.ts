@@ -1,10 +1,10 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AppStore, DeliveryStore, EndpointStore, EventTypeStore, MessageStore } from '../../../ports';
+import type { AppStore, DeliveryStore, EndpointStore, EventTypeStore, MessageStore } from '../../ports';
 import { DynamoAppStore } from './app-store';
 import { DynamoDeliveryStore } from './delivery-store';
 import { DynamoEndpointStore } from './endpoint-store';
 import { DynamoEventTypeStore } from './event-type-store';
-import { DynamoMessageStore } from './message-store';
+import { DynamoMessageStore, type DynamoMessageStoreOptions } from './message-store';
 import type { TableNames } from './tables';
 
 export interface DynamoStores {
@@ -15,11 +15,14 @@ export interface DynamoStores {
   readonly deliveries: DeliveryStore;
 }
 
-/** Every store over one document client, as both local mode and AWS use them. */
+/**
+ * Every store over one document client, for a runtime that uses them all (local mode,
+ * tests). Each Lambda entry point builds only the stores its function uses.
+ */
 export function createDynamoStores(
   doc: DynamoDBDocumentClient,
-  tables: Pick<TableNames, 'catalog' | 'messages' | 'deliveries'>,
-  options: { readonly retentionDays: number; readonly emulateStream: boolean },
+  tables: TableNames,
+  options: DynamoMessageStoreOptions,
 ): DynamoStores {
   return {
     apps: new DynamoAppStore(doc, tables.catalog),

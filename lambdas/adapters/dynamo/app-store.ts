@@ -1,9 +1,9 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, NotFoundError } from '../../../core/errors';
-import type { App } from '../../../core/model';
-import type { AppStore, Page, PageRequest } from '../../../ports';
-import { decodeCursor, isConditionalCheckFailed, queryPage } from './paging';
-import { INDEX } from './tables';
+import { ConflictError, NotFoundError } from '../../core/errors';
+import type { App } from '../../core/model';
+import type { AppStore, Page, PageRequest } from '../../ports';
+import { kindIndexAttributes, listKind } from './kind-index';
+import { isConditionalCheckFailed } from './paging';
 
 /**
  * Apps in the catalog table.
@@ -14,7 +14,6 @@ import { INDEX } from './tables';
 const APP_SK = '#APP';
 const UID_SK = '#UID';
 const APP_KIND = 'APP';
-const LIST_KEYS = ['pk', 'sk', 'kindPk', 'kindSk'];
 
 export const appKey = (appId: string) => ({ pk: `APP#${appId}`, sk: APP_SK });
 const uidKey = (uid: string) => ({ pk: `UID#${uid}`, sk: UID_SK });
@@ -44,21 +43,7 @@ export class DynamoAppStore implements AppStore {
   }
 
   async list(page: PageRequest): Promise<Page<App>> {
-    return queryPage(
-      this.doc,
-      {
-        TableName: this.tableName,
-        IndexName: INDEX.byKind,
-        KeyConditionExpression: 'kindPk = :kind',
-        ExpressionAttributeValues: { ':kind': APP_KIND },
-      },
-      {
-        limit: page.limit,
-        startKey: decodeCursor(page.cursor, { kindPk: APP_KIND }, LIST_KEYS),
-        keyNames: LIST_KEYS,
-      },
-      fromItem,
-    );
+    return listKind(this.doc, this.tableName, APP_KIND, page, fromItem);
   }
 
   async update(previous: App, next: App): Promise<void> {
@@ -135,7 +120,7 @@ export class DynamoAppStore implements AppStore {
 }
 
 function toItem(app: App): Record<string, unknown> {
-  return { ...appKey(app.id), kindPk: APP_KIND, kindSk: app.id, ...app };
+  return { ...appKey(app.id), ...kindIndexAttributes(APP_KIND, app.id), ...app };
 }
 
 function fromItem(item: Record<string, unknown>): App {

@@ -1,9 +1,9 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { idBoundsAt } from '../../../core/ids';
-import type { Message } from '../../../core/model';
-import type { MessageListFilter, MessageStore, Page } from '../../../ports';
+import { ITEM_KIND, ITEM_KIND_ATTRIBUTE, TTL_ATTRIBUTE } from '../../contract/tables';
+import { idBoundsAt } from '../../core/ids';
+import type { Message } from '../../core/model';
+import type { MessageListFilter, MessageStore, Page } from '../../ports';
+import { messageAttributes, messageFromItem } from './message-item';
 import { decodeCursor, isConditionalCheckFailed, queryPage } from './paging';
 
 /**
@@ -11,26 +11,18 @@ import { decodeCursor, isConditionalCheckFailed, queryPage } from './paging';
  * lists newest first and `after`/`before` become a key range).
  * - message:        pk appId, sk msgId, kind `message`
  * - eventId claim:  pk appId, sk `EVENTID#{eventId}`, kind `event-id`, holding the message
- * The payload is kept as JSON text (`payloadJson`): any JSON object the API accepts is
- * stored as sent, whatever DynamoDB's rules for maps (empty keys, nesting depth, numbers).
- * The table's stream (INSERT, NEW_IMAGE) drives fan-out; claims are filtered out there.
+ * The table's stream (INSERT, NEW_IMAGE) drives fan-out; the stream filter in
+ * `lambdas/contract/tables.ts` lets only messages through.
  */
-const KIND_MESSAGE = 'message';
-const KIND_EVENT_ID = 'event-id';
 const KEYS = ['pk', 'sk'];
-
-/**
- * Local mode has no DynamoDB Streams: a message item written with this attribute shows up
- * in the sparse `pendingStream` index until the local stream poller has handed it to
- * fan-out. It is part of the same single write, so no accepted message can miss fan-out.
- */
-export const STREAM_PENDING_ATTRIBUTE = 'streamPending';
-export const STREAM_PENDING_VALUE = 'pending';
 
 export interface DynamoMessageStoreOptions {
   readonly retentionDays: number;
-  /** Mark new messages for the local stream poller (local mode only). */
-  readonly emulateStream: boolean;
+  /**
+   * Attributes written with every new message item, in the same PutItem. Local mode marks
+   * new messages for its stream stand-in this way (see adapters/local/local-stream.ts).
+   */
+  readonly newMessageMarker?: Readonly<Record<string, string>>;
 }
 
 export class DynamoMessageStore implements MessageStore {
@@ -57,9 +49,9 @@ export class DynamoMessageStore implements MessageStore {
           Item: {
             pk: message.appId,
             sk: claimSk(message.eventId),
-            kind: KIND_EVENT_ID,
+            [ITEM_KIND_ATTRIBUTE]: ITEM_KIND.eventIdClaim,
             message: messageAttributes(message),
-            expiresAt: this.expiryOf(message),
+            [TTL_ATTRIBUTE]: this.expiryOf(message),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -119,10 +111,10 @@ export class DynamoMessageStore implements MessageStore {
           Item: {
             pk: message.appId,
             sk: message.id,
-            kind: KIND_MESSAGE,
+            [ITEM_KIND_ATTRIBUTE]: ITEM_KIND.message,
             ...messageAttributes(message),
-            expiresAt: this.expiryOf(message),
-            ...(this.options.emulateStream ? { [STREAM_PENDING_ATTRIBUTE]: STREAM_PENDING_VALUE } : {}),
+            [TTL_ATTRIBUTE]: this.expiryOf(message),
+            ...this.options.newMessageMarker,
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
@@ -154,28 +146,4 @@ export class DynamoMessageStore implements MessageStore {
 
 function claimSk(eventId: string): string {
   return `EVENTID#${eventId}`;
-}
-
-/** The attributes of a message in its item (and in an eventId claim). */
-export function messageAttributes(message: Message): Record<string, unknown> {
-  const { payload, ...rest } = message;
-  return { ...rest, payloadJson: JSON.stringify(payload) };
-}
-
-export function messageFromItem(item: Record<string, unknown>): Message {
-  return {
-    id: item.id as string,
-    appId: item.appId as string,
-    eventType: item.eventType as string,
-    eventId: (item.eventId as string | null | undefined) ?? null,
-    payload: JSON.parse(item.payloadJson as string) as Message['payload'],
-    channels: (item.channels as string[] | null | undefined) ?? null,
-    timestamp: item.timestamp as string,
-  };
-}
-
-/** The message in a stream record's NEW_IMAGE, or undefined for other items (eventId claims). */
-export function messageFromStreamImage(image: Record<string, AttributeValue>): Message | undefined {
-  const item = unmarshall(image);
-  return item.kind === KIND_MESSAGE ? messageFromItem(item) : undefined;
 }

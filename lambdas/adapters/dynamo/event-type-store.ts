@@ -1,14 +1,13 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { ConflictError } from '../../../core/errors';
-import type { EventType } from '../../../core/model';
-import type { EventTypeStore, Page, PageRequest } from '../../../ports';
-import { decodeCursor, isConditionalCheckFailed, queryPage } from './paging';
-import { INDEX } from './tables';
+import { ConflictError } from '../../core/errors';
+import type { EventType } from '../../core/model';
+import type { EventTypeStore, Page, PageRequest } from '../../ports';
+import { kindIndexAttributes, listKind } from './kind-index';
+import { isConditionalCheckFailed } from './paging';
 
 /** Event types in the catalog table: pk `EVT#{name}`, sk `#EVT`; listed by name through byKind. */
 const EVT_SK = '#EVT';
 const EVT_KIND = 'EVT';
-const LIST_KEYS = ['pk', 'sk', 'kindPk', 'kindSk'];
 const key = (name: string) => ({ pk: `EVT#${name}`, sk: EVT_SK });
 
 export class DynamoEventTypeStore implements EventTypeStore {
@@ -41,21 +40,7 @@ export class DynamoEventTypeStore implements EventTypeStore {
   }
 
   async list(page: PageRequest): Promise<Page<EventType>> {
-    return queryPage(
-      this.doc,
-      {
-        TableName: this.tableName,
-        IndexName: INDEX.byKind,
-        KeyConditionExpression: 'kindPk = :kind',
-        ExpressionAttributeValues: { ':kind': EVT_KIND },
-      },
-      {
-        limit: page.limit,
-        startKey: decodeCursor(page.cursor, { kindPk: EVT_KIND }, LIST_KEYS),
-        keyNames: LIST_KEYS,
-      },
-      fromItem,
-    );
+    return listKind(this.doc, this.tableName, EVT_KIND, page, fromItem);
   }
 
   async put(eventType: EventType): Promise<void> {
@@ -68,8 +53,7 @@ function toItem(eventType: EventType): Record<string, unknown> {
   const { schema, ...rest } = eventType;
   return {
     ...key(eventType.name),
-    kindPk: EVT_KIND,
-    kindSk: eventType.name,
+    ...kindIndexAttributes(EVT_KIND, eventType.name),
     ...rest,
     schemaJson: schema === null ? null : JSON.stringify(schema),
   };

@@ -1,8 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { MalformedRequestError } from '../../../core/errors';
-import type { Page } from '../../../ports';
+import { MalformedRequestError } from '../../core/errors';
+import type { Page } from '../../ports';
 
 type Key = Record<string, unknown>;
 

@@ -1,0 +1,79 @@
+/**
+ * Every route of the REST API, declared once. The API function's router serves exactly
+ * these (each id must have a handler, or the build fails), and `lib/api.ts` deploys
+ * exactly these as API Gateway methods: a route can be neither deployed without being
+ * served nor served without being deployed. A route of the product that is not built yet
+ * is not listed here.
+ */
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/** `public` routes skip authentication; `admin` routes need the admin key. */
+export type RouteAccess = 'public' | 'admin';
+
+/**
+ * What a route does with a request body: `required` means it must be a JSON object, which
+ * API Gateway checks before any function runs; `optional` routes take an object or nothing.
+ */
+export type RouteBody = 'none' | 'optional' | 'required';
+
+export interface RouteSpec {
+  readonly method: HttpMethod;
+  /** Path with `{name}` placeholders, e.g. `/v1/apps/{appId}`. */
+  readonly path: string;
+  readonly access: RouteAccess;
+  readonly body: RouteBody;
+}
+
+const route = (
+  method: HttpMethod,
+  path: string,
+  access: RouteAccess,
+  body: RouteBody = 'none',
+): RouteSpec => ({
+  method,
+  path,
+  access,
+  body,
+});
+
+export const ROUTES = {
+  health: route('GET', '/v1/health', 'public'),
+
+  createApp: route('POST', '/v1/apps', 'admin', 'required'),
+  listApps: route('GET', '/v1/apps', 'admin'),
+  getApp: route('GET', '/v1/apps/{appId}', 'admin'),
+  updateApp: route('PATCH', '/v1/apps/{appId}', 'admin', 'required'),
+  deleteApp: route('DELETE', '/v1/apps/{appId}', 'admin'),
+
+  createEventType: route('POST', '/v1/event-types', 'admin', 'required'),
+  listEventTypes: route('GET', '/v1/event-types', 'admin'),
+  getEventType: route('GET', '/v1/event-types/{name}', 'admin'),
+  updateEventType: route('PATCH', '/v1/event-types/{name}', 'admin', 'required'),
+  archiveEventType: route('DELETE', '/v1/event-types/{name}', 'admin'),
+
+  createEndpoint: route('POST', '/v1/apps/{appId}/endpoints', 'admin', 'required'),
+  listEndpoints: route('GET', '/v1/apps/{appId}/endpoints', 'admin'),
+  getEndpoint: route('GET', '/v1/apps/{appId}/endpoints/{endpointId}', 'admin'),
+  updateEndpoint: route('PATCH', '/v1/apps/{appId}/endpoints/{endpointId}', 'admin', 'required'),
+  deleteEndpoint: route('DELETE', '/v1/apps/{appId}/endpoints/{endpointId}', 'admin'),
+  getEndpointSecret: route('GET', '/v1/apps/{appId}/endpoints/{endpointId}/secret', 'admin'),
+  rotateEndpointSecret: route(
+    'POST',
+    '/v1/apps/{appId}/endpoints/{endpointId}/secret/rotate',
+    'admin',
+    'optional',
+  ),
+
+  sendMessage: route('POST', '/v1/apps/{appId}/messages', 'admin', 'required'),
+  listMessages: route('GET', '/v1/apps/{appId}/messages', 'admin'),
+  getMessage: route('GET', '/v1/apps/{appId}/messages/{msgId}', 'admin'),
+  listMessageAttempts: route('GET', '/v1/apps/{appId}/messages/{msgId}/attempts', 'admin'),
+} as const satisfies Record<string, RouteSpec>;
+
+export type RouteId = keyof typeof ROUTES;
+
+export const ROUTE_IDS = Object.keys(ROUTES) as RouteId[];
+
+/** SPEC §2: a request body over 256 KiB is refused with 413. */
+export const MAX_REQUEST_BODY_BYTES = 256 * 1024;

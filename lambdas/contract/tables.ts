@@ -1,0 +1,64 @@
+/**
+ * The DynamoDB tables both sides must agree on: `lib/storage.ts` deploys them from these
+ * definitions, `lambdas/adapters/dynamo/tables.ts` creates them for local mode and tests,
+ * and the stores read and write them (their item layouts are documented beside each store).
+ * Every key attribute is a string.
+ */
+
+export interface IndexDefinition {
+  readonly partitionKey: string;
+  readonly sortKey: string;
+}
+
+export interface TableDefinition {
+  readonly partitionKey: string;
+  readonly sortKey: string;
+  /** Global secondary indexes by name, projecting every attribute. */
+  readonly indexes: Readonly<Record<string, IndexDefinition>>;
+  /** The table's change stream, when something consumes it. */
+  readonly stream?: 'NEW_IMAGE';
+}
+
+export const PARTITION_KEY = 'pk';
+export const SORT_KEY = 'sk';
+
+/** Items expire through this attribute (epoch seconds): DynamoDB's TTL on AWS, a sweeper in local mode. */
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+export const INDEX = {
+  /** catalog: every item of one kind (apps, event types) in id order. */
+  byKind: 'byKind',
+} as const;
+
+const keyed = { partitionKey: PARTITION_KEY, sortKey: SORT_KEY } as const;
+
+export const TABLES = {
+  /** Apps, uid claims, event types, endpoints. */
+  catalog: { ...keyed, indexes: { [INDEX.byKind]: { partitionKey: 'kindPk', sortKey: 'kindSk' } } },
+  /** Messages and `eventId` claims; its stream drives fan-out. */
+  messages: { ...keyed, indexes: {}, stream: 'NEW_IMAGE' },
+  /** Delivery state and the attempt log, per message. */
+  deliveries: { ...keyed, indexes: {} },
+} as const satisfies Record<string, TableDefinition>;
+
+export type TableName = keyof typeof TABLES;
+export const TABLE_NAMES = Object.keys(TABLES) as TableName[];
+
+/** Items of the messages table say what they are in this attribute. */
+export const ITEM_KIND_ATTRIBUTE = 'kind';
+export const ITEM_KIND = {
+  /** An accepted message: its INSERT is what fan-out acts on. */
+  message: 'message',
+  /** The claim that makes an `eventId` unique within its app. */
+  eventIdClaim: 'event-id',
+} as const;
+
+/**
+ * Which records of the messages table's stream reach the fan-out function: new messages
+ * only (an EventBridge-style pattern, as Lambda's event filtering reads it). Claims and
+ * later changes of a message are not fanned out.
+ */
+export const FAN_OUT_STREAM_FILTER = {
+  eventName: ['INSERT'],
+  dynamodb: { NewImage: { [ITEM_KIND_ATTRIBUTE]: { S: [ITEM_KIND.message] } } },
+} as const;
