@@ -12,5 +12,5 @@ export const AUTHORIZER_CACHE_SECONDS = 30;
 /** The authorizer function keeps the admin key (its hash) this long before reading the secret again. */
 export const ADMIN_KEY_CACHE_SECONDS = 30;
 
-/** A rotated admin key is refused everywhere within this time (SPEC §2: within 60 s on AWS). */
+/** A rotated admin key is refused everywhere within this time: the product promises 60 s at most. */
 export const KEY_CHANGE_DEADLINE_SECONDS = AUTHORIZER_CACHE_SECONDS + ADMIN_KEY_CACHE_SECONDS;

@@ -75,5 +75,5 @@ export type RouteId = keyof typeof ROUTES;
 
 export const ROUTE_IDS = Object.keys(ROUTES) as RouteId[];
 
-/** SPEC §2: a request body over 256 KiB is refused with 413. */
+/** A request body over 256 KiB is refused with 413. */
 export const MAX_REQUEST_BODY_BYTES = 256 * 1024;

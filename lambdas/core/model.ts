@@ -1,5 +1,5 @@
 /**
- * The resources of SPEC §1 as the services see them. Stores persist exactly these shapes;
+ * The resources of the API as the services see them. Stores persist exactly these shapes;
  * the HTTP layer renders them (and never renders secrets outside their own route).
  */
 

@@ -1,7 +1,7 @@
 import type { App, EventType } from './model';
 
 /**
- * Operational webhooks (SPEC §4) are ordinary messages sent to a built-in application.
+ * Operational webhooks (README, "Retries and operational webhooks") are ordinary messages sent to a built-in application.
  * Its endpoints are registered like any other; its messages never cause operational
  * messages themselves, so a failing operator endpoint cannot feed on itself.
  */

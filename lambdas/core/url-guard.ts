@@ -2,7 +2,7 @@ import ipaddr from 'ipaddr.js';
 import { ValidationError } from './errors';
 
 /**
- * Which addresses Hookpost may connect to (SPEC §5). Only globally routable unicast
+ * Which addresses Hookpost may connect to. Only globally routable unicast
  * addresses are public; loopback is allowed in local mode so that a developer can receive
  * on localhost; everything else (private, carrier-grade NAT, link-local and the metadata
  * addresses in it, unique-local, multicast, reserved, unspecified, translation ranges) is

@@ -34,7 +34,7 @@ export function rotateSecrets(secrets: EndpointSecrets, next: string, now: Date)
   };
 }
 
-/** The body every receiver gets (SPEC §3). */
+/** The body every receiver gets (README, "Verifying a webhook"). */
 export function webhookBody(message: Pick<Message, 'eventType' | 'timestamp' | 'payload'>): string {
   return JSON.stringify({ type: message.eventType, timestamp: message.timestamp, data: message.payload });
 }

@@ -12,7 +12,7 @@ import { createLocalWorker } from './worker';
 /** How often local mode deletes items past their retention (DynamoDB's TTL does it on AWS). */
 const SWEEP_INTERVAL_MS = 60 * 60 * 1000;
 
-/** `npm start`: the whole of Hookpost in one process on 127.0.0.1 (SPEC §7). */
+/** `npm start`: the whole of Hookpost in one process on 127.0.0.1 (README, "Local mode settings"). */
 async function main(): Promise<void> {
   const config = loadLocalConfig();
   const logger = createJsonLogger(config.logLevel);

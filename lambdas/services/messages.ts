@@ -24,7 +24,7 @@ export class MessageService {
       readonly messages: MessageStore;
       readonly deliveries: DeliveryStore;
       readonly clock: Clock;
-      /** SPEC §1: when false, messages of types outside the catalogue are accepted too. */
+      /** When false, messages of types outside the catalogue are accepted too. */
       readonly requireKnownEventTypes: boolean;
     },
   ) {}

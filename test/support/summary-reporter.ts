@@ -13,8 +13,11 @@ export default class SummaryReporter implements Reporter {
         if (state === 'passed' || state === 'failed') counts[state]++;
         else counts.skipped++;
       }
-      if (testModule.state() === 'failed' && [...testModule.children.allTests()].length === 0)
-        counts.failed++;
+      // A file that failed outside its tests (an import, a beforeAll) counts as one failure.
+      const failedTests = [...testModule.children.allTests()].filter(
+        (test) => test.result().state === 'failed',
+      );
+      if (testModule.state() === 'failed' && failedTests.length === 0) counts.failed++;
     }
     process.stdout.write(
       `\nTests: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped\n`,

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-/** The rules of the house (ARCHITECTURE.md), checked on the import lines of the source. */
+/** The rules of the house (README, "How it is built"), checked on the import lines of the source. */
 const root = join(import.meta.dirname, '..', '..', 'lambdas');
 
 function importsOf(directory: string, base = root): { file: string; specifier: string }[] {

@@ -20,7 +20,7 @@ class AttemptTimeout extends Error {
 /**
  * POSTs webhooks through agents that check the address every connection actually goes
  * to, after DNS resolution and inside the same lookup the socket uses: there is no second
- * lookup that a rebinding DNS server could answer differently (SPEC §5). Redirects are
+ * lookup that a rebinding DNS server could answer differently. Redirects are
  * never followed. The whole exchange, body included, must finish within the timeout.
  */
 export class GuardedHttpSender implements WebhookSender {

@@ -12,7 +12,7 @@ import { describeError } from '../../logger';
 import type { Logger } from '../../ports';
 import type { ApiResponse } from './types';
 
-/** The one place where errors become HTTP responses (SPEC §2 error envelope). */
+/** The one place where errors become HTTP responses, in the error envelope (README, "API at a glance"). */
 const STATUS_BY_ERROR: readonly (readonly [abstract new (...args: never[]) => HookpostError, number])[] = [
   [MalformedRequestError, 400],
   [UnauthorizedError, 401],
