@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Three tiers (ARCHITECTURE.md): unit tests of the pure core; integration tests of each
- * adapter through its port's contract suite, against dynalite and AWS's DynamoDB Local;
- * end-to-end tests of `npm start` over real HTTP.
+ * The test tiers (README, "Tests"): unit tests of the pure core; infra tests of the
+ * synthesized template; integration tests of each adapter through its port's contract
+ * suite, against dynalite and AWS's DynamoDB Local; deployed tests, which run the
+ * synthesized template's bundles as Lambda would against emulators; end-to-end tests of
+ * `npm start` over real HTTP.
  */
 export default defineConfig({
   test: {
@@ -25,6 +27,16 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 90_000,
+        },
+      },
+      {
+        test: {
+          name: 'deployed',
+          include: ['test/deployed/**/*.test.ts'],
+          globalSetup: ['test/deployed/synthesize.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
         },
       },
       {

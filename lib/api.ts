@@ -31,7 +31,7 @@ export interface ApiProps {
   readonly manageAccountCloudWatchRole: boolean;
 }
 
-/** The SPEC §2 error envelope for the answers API Gateway gives itself, before Lambda runs. */
+/** Hookpost's error envelope for the answers API Gateway gives itself, before Lambda runs. */
 const envelope = (code: string, message: string) => `{"error":{"code":"${code}","message":${message}}}`;
 
 /**
@@ -148,7 +148,7 @@ export class Api extends Construct {
       if (isPublic) {
         Validations.of(method).acknowledge({
           id: 'AwsSolutions::AwsSolutions-APIG4',
-          reason: 'Public by design (SPEC §2): liveness checks and the API description need no key.',
+          reason: 'Public by design: liveness checks need no key.',
         });
       }
     }

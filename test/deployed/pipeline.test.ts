@@ -1,0 +1,275 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generate } from 'selfsigned';
+import { Webhook } from 'standardwebhooks';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { METRICS } from '../../lambdas/contract/metrics';
+import { ROUTE_IDS, ROUTES } from '../../lambdas/contract/routes';
+import { SETTINGS } from '../../lambdas/contract/settings';
+import { DeployedStack } from '../support/deployed/deployed-stack';
+import { eventually, Receiver } from '../support/receiver';
+
+/**
+ * What `cdk deploy` creates, run offline: the synthesized template's bundles in their own
+ * processes with the template's environment, behind the emulated API Gateway, against
+ * DynamoDB Local and the SQS emulator. A receiver with a public-looking name gets the
+ * webhooks over HTTPS (deployed mode refuses http and loopback targets); the network guard
+ * sends its connections to 127.0.0.1 and refuses everything else.
+ */
+
+const RECEIVER_HOST = 'receiver.hookpost.test';
+/** Public-looking, so that the SSRF guard lets it through; the network guard connects it to 127.0.0.1. */
+const RECEIVER_ADDRESS = '11.22.33.44';
+/** Every queue delay and schedule runs 300 times faster: the 30-minute rung comes after about 6 s. */
+const TIME_SCALE = 1 / 300;
+
+let stack: DeployedStack;
+let receiver: Receiver;
+let adminKey: string;
+let certificateDir: string;
+
+beforeAll(async () => {
+  const certificate = await generate([{ name: 'commonName', value: RECEIVER_HOST }], {
+    keyType: 'ec',
+    curve: 'P-256',
+    notAfterDate: new Date(Date.now() + 86_400_000),
+    extensions: [
+      { name: 'basicConstraints', cA: true },
+      { name: 'subjectAltName', altNames: [{ type: 2, value: RECEIVER_HOST }] },
+    ],
+  });
+  certificateDir = mkdtempSync(join(tmpdir(), 'hookpost-receiver-ca-'));
+  const caFile = join(certificateDir, 'receiver.pem');
+  writeFileSync(caFile, certificate.cert);
+  receiver = await Receiver.start({ tls: { key: certificate.private, cert: certificate.cert } });
+  stack = await DeployedStack.deploy({
+    assemblyDir: inject('assemblyDir'),
+    stackName: inject('stackName'),
+    timeScale: TIME_SCALE,
+    network: { hosts: { [RECEIVER_HOST]: RECEIVER_ADDRESS }, redirects: { [RECEIVER_ADDRESS]: '127.0.0.1' } },
+    extraCaFile: caFile,
+  });
+  adminKey = stack.secrets.value(stack.output('AdminKeySecretArn'));
+});
+
+afterAll(async () => {
+  // DynamoDB Local now and then refuses a read the poller then makes again, as Lambda would: shown on demand.
+  const problems = stack?.pollers.flatMap((poller) => poller.problems) ?? [];
+  if (problems.length > 0 && process.env.HOOKPOST_TEST_ECHO_LOGS === '1') console.warn(problems);
+  await stack?.stop();
+  await receiver?.close();
+  if (certificateDir !== undefined) rmSync(certificateDir, { recursive: true, force: true });
+});
+
+async function call(
+  method: string,
+  path: string,
+  options: { body?: unknown; rawBody?: string; key?: string | null } = {},
+  // biome-ignore lint/suspicious/noExplicitAny: tests read response bodies field by field
+): Promise<{ status: number; body: any }> {
+  const key = options.key === undefined ? adminKey : options.key;
+  const response = await fetch(new URL(path.replace(/^\//, ''), stack.apiUrl), {
+    method,
+    headers: {
+      'content-type': 'application/json',
+      ...(key === null ? {} : { authorization: `Bearer ${key}` }),
+    },
+    body: options.rawBody ?? (options.body === undefined ? undefined : JSON.stringify(options.body)),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
+}
+
+async function anAppWithEndpoint(path: string) {
+  const app = await call('POST', '/v1/apps', { body: { name: `Receiver of ${path}` } });
+  expect(app.status).toBe(201);
+  const endpoint = await call('POST', `/v1/apps/${app.body.id}/endpoints`, {
+    body: { url: `https://${RECEIVER_HOST}:${receiver.port}${path}` },
+  });
+  expect(endpoint.status).toBe(201);
+  const secret = await call('GET', `/v1/apps/${app.body.id}/endpoints/${endpoint.body.id}/secret`);
+  return {
+    appId: app.body.id as string,
+    endpointId: endpoint.body.id as string,
+    secret: secret.body.key as string,
+  };
+}
+
+const messageStatus = async (appId: string, msgId: string) =>
+  (await call('GET', `/v1/apps/${appId}/messages/${msgId}`)).body.deliveries[0];
+
+describe('the deployed stack', () => {
+  it('answers health without a key, and refuses a missing or unknown key in the error envelope', async () => {
+    expect(await call('GET', '/v1/health', { key: null })).toEqual({ status: 200, body: { status: 'ok' } });
+    for (const key of [null, 'hpk_not_the_admin_key_0123456789']) {
+      const refused = await call('GET', '/v1/apps', { key });
+      expect(refused.status).toBe(401);
+      expect(refused.body.error.code).toBe('unauthorized');
+    }
+  });
+
+  it('answers an unknown route and a body that is not a JSON object itself, before any function runs', async () => {
+    const apiInvocations = stack.functions.api?.invocations;
+    const unknown = await call('GET', '/v1/nothing-here');
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.error.code).toBe('not_found');
+    const notAnObject = await call('POST', '/v1/apps', { rawBody: '[1, 2]' });
+    expect(notAnObject.status).toBe(400);
+    expect(notAnObject.body.error.code).toBe('bad_request');
+    expect(stack.functions.api?.invocations).toBe(apiInvocations);
+  });
+
+  it('keeps the authorizer’s decision for a key instead of asking again on every request', async () => {
+    await call('GET', '/v1/apps');
+    const before = stack.api.authorizerInvocations;
+    await call('GET', '/v1/apps');
+    await call('GET', '/v1/event-types');
+    expect(stack.api.authorizerInvocations).toBe(before);
+  });
+
+  it('routes every deployed route into the API function', async () => {
+    for (const id of ROUTE_IDS) {
+      const route = ROUTES[id];
+      const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => `${name}-that-does-not-exist`);
+      const answer = await call(route.method, path, { body: route.body === 'none' ? undefined : {} });
+      // API Gateway's own 404 says "No such route."; the function's names what it did not find.
+      expect([id, answer.body?.error?.message]).not.toEqual([id, 'No such route.']);
+      expect([id, answer.status]).not.toEqual([id, 401]);
+      expect(answer.status).toBeLessThan(500);
+    }
+  });
+
+  it('delivers a message from the API to the receiver, signed so that standardwebhooks verifies it', async () => {
+    expect((await call('POST', '/v1/event-types', { body: { name: 'invoice.paid' } })).status).toBe(201);
+    const { appId, secret } = await anAppWithEndpoint('/once');
+    const sent = await call('POST', `/v1/apps/${appId}/messages`, {
+      body: {
+        eventType: 'invoice.paid',
+        eventId: 'inv-1-paid',
+        payload: { invoiceId: 'inv_1', amount: 1999 },
+      },
+    });
+    expect(sent.status).toBe(202);
+
+    await eventually(
+      async () => receiver.requests.filter((request) => request.path === '/once'),
+      (requests) => requests.length === 1,
+    );
+    const [request] = receiver.requests.filter((candidate) => candidate.path === '/once');
+    const verified = new Webhook(secret).verify(request?.body ?? '', request?.headers ?? {});
+    expect(verified).toMatchObject({ type: 'invoice.paid', data: { invoiceId: 'inv_1', amount: 1999 } });
+    expect(request?.headers['webhook-id']).toBe(sent.body.id);
+    expect(request?.headers['user-agent']).toMatch(/^Hookpost\//);
+    await eventually(
+      () => messageStatus(appId, sent.body.id),
+      (delivery) => delivery?.status === 'succeeded',
+    );
+
+    const replay = await call('POST', `/v1/apps/${appId}/messages`, {
+      body: {
+        eventType: 'invoice.paid',
+        eventId: 'inv-1-paid',
+        payload: { invoiceId: 'inv_1', amount: 1999 },
+      },
+    });
+    expect(replay).toMatchObject({ status: 200, body: { id: sent.body.id } });
+  });
+
+  it('retries after 5 s and 5 min on queue delays and after 30 min on a one-time schedule, then delivers', async () => {
+    let failuresLeft = 3;
+    receiver.reply = (request) => {
+      if (request.path !== '/flaky' || failuresLeft === 0) return { status: 200, body: 'ok' };
+      failuresLeft--;
+      return { status: 503, body: 'not yet' };
+    };
+    const { appId, secret } = await anAppWithEndpoint('/flaky');
+    const sent = await call('POST', `/v1/apps/${appId}/messages`, {
+      body: { eventType: 'invoice.paid', payload: { invoiceId: 'inv_2' } },
+    });
+    expect(sent.status).toBe(202);
+
+    const delivery = await eventually(
+      () => messageStatus(appId, sent.body.id),
+      (state) => state?.status === 'succeeded',
+      60_000,
+    );
+    expect(delivery.attemptCount).toBe(4);
+    const attempts = receiver.requests.filter((request) => request.path === '/flaky');
+    expect(attempts).toHaveLength(4);
+    for (const attempt of attempts)
+      expect(() => new Webhook(secret).verify(attempt.body, attempt.headers)).not.toThrow();
+
+    const retries = stack.sqs.delays
+      .map((delay) => ({ ...delay, task: JSON.parse(delay.body) }))
+      .filter(({ task }) => task.msgId === sent.body.id);
+    expect(retries.map(({ task }) => task.attemptNumber)).toEqual([2, 3]);
+    expect(retries[0]?.requestedSeconds).toBeGreaterThanOrEqual(5 * 0.9);
+    expect(retries[0]?.requestedSeconds).toBeLessThanOrEqual(Math.ceil(5 * 1.1));
+    expect(retries[1]?.requestedSeconds).toBeGreaterThanOrEqual(300 * 0.9);
+    expect(retries[1]?.requestedSeconds).toBeLessThanOrEqual(Math.ceil(300 * 1.1));
+
+    const schedules = stack.scheduler.schedules.filter(
+      (schedule) => JSON.parse(schedule.input).msgId === sent.body.id,
+    );
+    expect(schedules).toHaveLength(1);
+    const [schedule] = schedules;
+    expect(JSON.parse(schedule?.input ?? '{}')).toMatchObject({ attemptNumber: 4, trigger: 'retry' });
+    expect(schedule?.expression).toMatch(/^at\(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\)$/);
+    expect(schedule?.fired).toBe(true);
+    expect(schedule?.failure).toBeUndefined();
+  });
+
+  it('emits the dashboard’s metrics in the namespace the stack gives it', async () => {
+    const namespace = stack.functions.delivery?.deployment.environment[SETTINGS.metricNamespace.env];
+    expect(namespace).toBe(`Hookpost/${inject('stackName')}`);
+    const documents = (stack.functions.delivery?.logs ?? [])
+      .filter((line) => line.includes('"_aws"'))
+      .map((line) => JSON.parse(line));
+    const emitted = new Set(
+      documents.flatMap((document) =>
+        document._aws.CloudWatchMetrics.flatMap(
+          (directive: { Namespace: string; Metrics: { Name: string }[] }) =>
+            directive.Namespace === namespace ? directive.Metrics.map((metric) => metric.Name) : [],
+        ),
+      ),
+    );
+    for (const metric of [
+      METRICS.deliveriesSucceeded,
+      METRICS.attemptsFailed,
+      METRICS.retriesScheduled,
+      METRICS.attemptDuration,
+    ]) {
+      expect(emitted).toContain(metric.name);
+    }
+  });
+
+  it('made only calls the roles of the template allow, and every function made the calls it needs', () => {
+    expect(stack.access.denials).toEqual([]);
+    const actionsOf = (roleLogicalId: string | undefined) =>
+      new Set(stack.access.callsBy(roleLogicalId ?? '?').map((record) => record.action));
+    expect(actionsOf(stack.functions.authorizer?.deployment.accessKeyId)).toEqual(
+      new Set(['secretsmanager:GetSecretValue']),
+    );
+    expect(actionsOf(stack.functions.api?.deployment.accessKeyId)).toContain('dynamodb:PutItem');
+    for (const action of ['dynamodb:GetRecords', 'dynamodb:Query', 'sqs:SendMessage']) {
+      expect(actionsOf(stack.functions.fanOut?.deployment.accessKeyId)).toContain(action);
+    }
+    for (const action of [
+      'sqs:ReceiveMessage',
+      'sqs:DeleteMessage',
+      'scheduler:CreateSchedule',
+      'iam:PassRole',
+    ]) {
+      expect(actionsOf(stack.functions.delivery?.deployment.accessKeyId)).toContain(action);
+    }
+    const schedulerSends = stack.access.calls.filter(
+      (record) => record.action === 'sqs:SendMessage' && record.caller.includes('SchedulerRole'),
+    );
+    expect(schedulerSends.length).toBeGreaterThan(0);
+  });
+
+  it('connected to nothing but loopback', () => {
+    expect(stack.refusals).toEqual([]);
+  });
+});

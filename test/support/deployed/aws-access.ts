@@ -1,0 +1,138 @@
+import type http from 'node:http';
+import { evaluate, evaluateResourcePolicy, type PolicyDocument } from './iam';
+
+/**
+ * Who may call what, as IAM would decide it for the stack's roles: the stand-ins for AWS
+ * services identify the caller by the access key of its SigV4 signature (each function and
+ * each service role gets its own), evaluate that role's policies from the template, and
+ * the target's resource policy where it has one, then record the call and the decision.
+ */
+
+export interface RoleIdentity {
+  readonly logicalId: string;
+  readonly arn: string;
+  readonly policies: readonly PolicyDocument[];
+  /** The role's trust policy: who may assume it. */
+  readonly trustPolicy: PolicyDocument | undefined;
+}
+
+export interface CallRecord {
+  /** The role's logical id in the template, or the access key when no role has it. */
+  readonly caller: string;
+  readonly action: string;
+  readonly resource: string;
+  readonly allowed: boolean;
+  readonly reason?: string;
+}
+
+export class AccessDenied extends Error {
+  override readonly name = 'AccessDenied';
+}
+
+export class AccessControl {
+  readonly calls: CallRecord[] = [];
+
+  constructor(
+    private readonly rolesByAccessKey: ReadonlyMap<string, RoleIdentity>,
+    /** Resource policies by the ARN they guard (queue policies, secret policies). */
+    private readonly resourcePolicies: ReadonlyMap<string, readonly PolicyDocument[]>,
+  ) {}
+
+  get denials(): CallRecord[] {
+    return this.calls.filter((call) => !call.allowed);
+  }
+
+  callsBy(roleLogicalId: string): CallRecord[] {
+    return this.calls.filter((call) => call.caller === roleLogicalId);
+  }
+
+  roleByArn(arn: string): RoleIdentity | undefined {
+    return [...this.rolesByAccessKey.values()].find((role) => role.arn === arn);
+  }
+
+  /**
+   * Whether the caller may make this call; records the call either way. Same-account
+   * access: an Allow in the caller's policies or in the resource's policy suffices, an
+   * explicit Deny in either wins. Calls are made over TLS on AWS, so `aws:SecureTransport`
+   * is true.
+   */
+  authorize(
+    accessKeyId: string,
+    action: string,
+    resource: string,
+    context: Record<string, string> = {},
+  ): boolean {
+    const role = this.rolesByAccessKey.get(accessKeyId);
+    const request = { action, resource, context: { 'aws:SecureTransport': 'true', ...context } };
+    if (role === undefined) {
+      this.calls.push({ caller: accessKeyId, action, resource, allowed: false, reason: 'unknown caller' });
+      return false;
+    }
+    const identity = evaluate([...role.policies], request);
+    const resourceDecisions = (this.resourcePolicies.get(resource) ?? []).map((policy) =>
+      evaluateResourcePolicy(policy, { ...request, principalArn: role.arn }),
+    );
+    const denied =
+      identity.decision === 'explicit-deny' || resourceDecisions.some((d) => d.decision === 'explicit-deny');
+    const allowed =
+      !denied && (identity.decision === 'allow' || resourceDecisions.some((d) => d.decision === 'allow'));
+    this.calls.push({
+      caller: role.logicalId,
+      action,
+      resource,
+      allowed,
+      ...(allowed ? {} : { reason: denied ? 'explicit deny' : 'no statement allows it' }),
+    });
+    return allowed;
+  }
+
+  /** Whether `service` may assume the role (its trust policy), as EventBridge Scheduler does before it acts. */
+  mayAssume(roleArn: string, service: string, context: Record<string, string>): boolean {
+    const role = this.roleByArn(roleArn);
+    const trusted =
+      role?.trustPolicy !== undefined &&
+      evaluateResourcePolicy(role.trustPolicy, {
+        principalService: service,
+        action: 'sts:AssumeRole',
+        resource: roleArn,
+        context,
+      }).decision === 'allow';
+    this.calls.push({
+      caller: service,
+      action: 'sts:AssumeRole',
+      resource: roleArn,
+      allowed: trusted,
+      ...(trusted ? {} : { reason: 'the role does not trust the service' }),
+    });
+    return trusted;
+  }
+}
+
+/** The access key of a SigV4-signed request (`Credential=<key>/<date>/<region>/<service>/aws4_request`). */
+export function accessKeyOf(request: http.IncomingMessage): string {
+  const authorization = request.headers.authorization ?? '';
+  return /Credential=([^/,\s]+)\//.exec(authorization)?.[1] ?? 'unsigned';
+}
+
+/** The whole body of a request. */
+export async function bodyOf(request: http.IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Answers a JSON-protocol call with an AWS error (awsJson / restJson shapes). */
+export function sendAwsError(
+  response: http.ServerResponse,
+  status: number,
+  type: string,
+  message: string,
+): void {
+  response.writeHead(status, { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-errortype': type });
+  response.end(JSON.stringify({ __type: type, message, Message: message }));
+}
+
+export function sendJson(response: http.ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/x-amz-json-1.0' });
+  response.end(JSON.stringify(body));
+}

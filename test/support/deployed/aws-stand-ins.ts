@@ -1,0 +1,564 @@
+import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type AccessControl, accessKeyOf, bodyOf, sendAwsError, sendJson } from './aws-access';
+
+/**
+ * Local stand-ins for the AWS services the functions call, each on 127.0.0.1:
+ * - DynamoDB and DynamoDB Streams: a front that checks IAM and passes the call on to AWS's
+ *   DynamoDB Local;
+ * - SQS: a front that checks IAM, records the delays asked for and shortens them by the
+ *   environment's time scale, and passes the call on to the fauxqs emulator;
+ * - Secrets Manager and EventBridge Scheduler, which have no emulator: small stubs that
+ *   keep the state the stack needs and refuse what the real service refuses.
+ * Calls from the test harness itself (creating tables and queues, reading results) use
+ * the harness key and are neither checked nor recorded.
+ */
+
+/** Alphanumeric, as DynamoDB Local requires of access keys. */
+export const HARNESS_ACCESS_KEY = 'HookpostTestHarness';
+
+export interface StandIn {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+async function listen(handler: http.RequestListener): Promise<{ server: http.Server; url: string }> {
+  const server = http.createServer(handler);
+  server.keepAliveTimeout = 1_000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+function closeServer(server: http.Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** Sends the request on to `upstream` as it came (the Host header included), and returns the answer. */
+function passOn(
+  upstream: string,
+  request: http.IncomingMessage,
+  body: Buffer,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  const target = new URL(upstream);
+  return new Promise((resolve, reject) => {
+    const outgoing = http.request(
+      {
+        host: target.hostname,
+        port: target.port,
+        method: request.method,
+        path: request.url,
+        headers: { ...request.headers, 'content-length': String(body.length) },
+      },
+      (answer) => {
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('end', () =>
+          resolve({ status: answer.statusCode ?? 500, headers: answer.headers, body: Buffer.concat(chunks) }),
+        );
+        answer.on('error', reject);
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+function relay(
+  response: http.ServerResponse,
+  answer: { status: number; headers: http.IncomingHttpHeaders; body: Buffer },
+): void {
+  const {
+    'content-length': _length,
+    'transfer-encoding': _encoding,
+    connection: _connection,
+    ...headers
+  } = answer.headers;
+  response.writeHead(answer.status, { ...headers, 'content-length': String(answer.body.length) });
+  response.end(answer.body);
+}
+
+/** The operation of a JSON-protocol call (`X-Amz-Target: <Service>.<Operation>`). */
+function operationOf(request: http.IncomingMessage): { service: string; operation: string } {
+  const target = String(request.headers['x-amz-target'] ?? '');
+  const dot = target.lastIndexOf('.');
+  return { service: target.slice(0, dot), operation: target.slice(dot + 1) };
+}
+
+export interface ArnScope {
+  readonly region: string;
+  readonly account: string;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: request bodies of AWS JSON protocols are read field by field
+type JsonBody = Record<string, any>;
+
+/** DynamoDB and DynamoDB Streams, IAM-checked, in front of DynamoDB Local. */
+export class DynamoDbFront implements StandIn {
+  /** Shard iterators are opaque: remember which stream each one reads. */
+  private readonly iteratorStreams = new Map<string, string>();
+
+  private constructor(
+    private readonly server: http.Server,
+    readonly url: string,
+  ) {}
+
+  static async start(options: {
+    readonly upstream: string;
+    readonly access: AccessControl;
+    readonly scope: ArnScope;
+  }): Promise<DynamoDbFront> {
+    let front: DynamoDbFront | undefined;
+    const { server, url } = await listen((request, response) => {
+      void front?.handle(request, response, options).catch((error: unknown) => {
+        sendAwsError(response, 500, 'InternalFailure', String(error));
+      });
+    });
+    front = new DynamoDbFront(server, url);
+    return front;
+  }
+
+  close(): Promise<void> {
+    return closeServer(this.server);
+  }
+
+  private async handle(
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    options: { upstream: string; access: AccessControl; scope: ArnScope },
+  ): Promise<void> {
+    const raw = await bodyOf(request);
+    const body = JSON.parse(raw.toString('utf8') || '{}') as JsonBody;
+    const { service, operation } = operationOf(request);
+    const caller = accessKeyOf(request);
+    const streams = service.startsWith('DynamoDBStreams');
+    const tableArn = (name: string) =>
+      `arn:aws:dynamodb:${options.scope.region}:${options.scope.account}:table/${name}`;
+    let resources: string[];
+    if (streams) {
+      const stream =
+        operation === 'GetRecords'
+          ? this.iteratorStreams.get(body.ShardIterator)
+          : (body.StreamArn as string);
+      resources = [stream ?? '*'];
+    } else if (body.TableName !== undefined) {
+      resources = [
+        body.IndexName === undefined
+          ? tableArn(body.TableName)
+          : `${tableArn(body.TableName)}/index/${body.IndexName}`,
+      ];
+    } else if (body.RequestItems !== undefined) {
+      resources = Object.keys(body.RequestItems).map(tableArn);
+    } else if (body.TransactItems !== undefined) {
+      throw new Error('Transactions are not emulated here: Hookpost does not use them.');
+    } else {
+      resources = ['*'];
+    }
+    if (caller !== HARNESS_ACCESS_KEY) {
+      const action = `dynamodb:${operation}`;
+      if (!resources.every((resource) => options.access.authorize(caller, action, resource))) {
+        sendAwsError(
+          response,
+          400,
+          'com.amazon.coral.service#AccessDeniedException',
+          `${caller} may not ${action}`,
+        );
+        return;
+      }
+    }
+    const answer = await passOn(options.upstream, request, raw);
+    if (streams && answer.status === 200) {
+      const result = JSON.parse(answer.body.toString('utf8')) as JsonBody;
+      const stream =
+        operation === 'GetShardIterator' ? body.StreamArn : this.iteratorStreams.get(body.ShardIterator);
+      for (const iterator of [result.ShardIterator, result.NextShardIterator]) {
+        if (typeof iterator === 'string' && stream !== undefined) this.iteratorStreams.set(iterator, stream);
+      }
+    }
+    relay(response, answer);
+  }
+}
+
+export interface SentDelay {
+  readonly queueArn: string;
+  readonly requestedSeconds: number;
+  readonly body: string;
+}
+
+/** IAM names one action for an SQS call and its batch form. */
+const SQS_BATCH_ACTIONS: Readonly<Record<string, string>> = {
+  SendMessageBatch: 'SendMessage',
+  DeleteMessageBatch: 'DeleteMessage',
+  ChangeMessageVisibilityBatch: 'ChangeMessageVisibility',
+};
+
+/**
+ * SQS, IAM-checked, in front of fauxqs. Message delays are recorded as asked, then
+ * shortened by `delayScale` (at least 1 s when any was asked, so that a retry never
+ * overtakes the record of the attempt before it, as the real delay guarantees).
+ */
+export class SqsFront implements StandIn {
+  readonly delays: SentDelay[] = [];
+
+  private constructor(
+    private readonly server: http.Server,
+    readonly url: string,
+  ) {}
+
+  static async start(options: {
+    readonly upstream: string;
+    readonly access: AccessControl;
+    readonly scope: ArnScope;
+    readonly delayScale: number;
+  }): Promise<SqsFront> {
+    let front: SqsFront | undefined;
+    const { server, url } = await listen((request, response) => {
+      void front?.handle(request, response, options).catch((error: unknown) => {
+        sendAwsError(response, 500, 'InternalFailure', String(error));
+      });
+    });
+    front = new SqsFront(server, url);
+    return front;
+  }
+
+  close(): Promise<void> {
+    return closeServer(this.server);
+  }
+
+  queueArnOf(queueUrl: string, scope: ArnScope): string {
+    const name = new URL(queueUrl).pathname.split('/').at(-1);
+    return `arn:aws:sqs:${scope.region}:${scope.account}:${name}`;
+  }
+
+  private async handle(
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    options: { upstream: string; access: AccessControl; scope: ArnScope; delayScale: number },
+  ): Promise<void> {
+    const raw = await bodyOf(request);
+    const body = JSON.parse(raw.toString('utf8') || '{}') as JsonBody;
+    const { operation } = operationOf(request);
+    const caller = accessKeyOf(request);
+    const queueArn = typeof body.QueueUrl === 'string' ? this.queueArnOf(body.QueueUrl, options.scope) : '*';
+    if (caller !== HARNESS_ACCESS_KEY) {
+      const action = `sqs:${SQS_BATCH_ACTIONS[operation] ?? operation}`;
+      if (!options.access.authorize(caller, action, queueArn)) {
+        sendAwsError(response, 400, 'AccessDenied', `${caller} may not ${action} on ${queueArn}`);
+        return;
+      }
+    }
+    const shorten = (entry: JsonBody) => {
+      const requested = Number(entry.DelaySeconds ?? 0);
+      if (requested <= 0) return entry;
+      this.delays.push({ queueArn, requestedSeconds: requested, body: entry.MessageBody });
+      return { ...entry, DelaySeconds: Math.max(1, Math.round(requested * options.delayScale)) };
+    };
+    let forwarded: JsonBody = body;
+    if (operation === 'SendMessage') forwarded = shorten(body);
+    if (operation === 'SendMessageBatch')
+      forwarded = { ...body, Entries: (body.Entries as JsonBody[]).map(shorten) };
+    const answer = await passOn(
+      options.upstream,
+      request,
+      Buffer.from(this.toUpstreamUrls(JSON.stringify(forwarded), options.scope)),
+    );
+    relay(response, {
+      ...answer,
+      body: Buffer.from(this.fromUpstreamUrls(answer.body.toString('utf8'), options.scope)),
+    });
+  }
+
+  /**
+   * fauxqs knows a queue by its full URL, under `sqs.<region>.localhost`; the front hands
+   * out URLs on its own address (nothing to resolve) and translates both ways.
+   */
+  private upstreamBase(scope: ArnScope): string {
+    const { port } = new URL(this.url);
+    return `http://sqs.${scope.region}.localhost:${port}/`;
+  }
+
+  private toUpstreamUrls(text: string, scope: ArnScope): string {
+    return text.replaceAll(`${this.url}/`, this.upstreamBase(scope));
+  }
+
+  private fromUpstreamUrls(text: string, scope: ArnScope): string {
+    return text.replaceAll(this.upstreamBase(scope), `${this.url}/`);
+  }
+}
+
+/** Secrets Manager: the stack's secrets, readable with `secretsmanager:GetSecretValue`. */
+export class SecretsManagerStub implements StandIn {
+  private readonly secrets = new Map<string, { name: string; value: string; versionId: string }>();
+
+  private constructor(
+    private readonly server: http.Server,
+    readonly url: string,
+  ) {}
+
+  static async start(options: { readonly access: AccessControl }): Promise<SecretsManagerStub> {
+    let stub: SecretsManagerStub | undefined;
+    const { server, url } = await listen((request, response) => {
+      void stub?.handle(request, response, options.access).catch((error: unknown) => {
+        sendAwsError(response, 500, 'InternalServiceError', String(error));
+      });
+    });
+    stub = new SecretsManagerStub(server, url);
+    return stub;
+  }
+
+  close(): Promise<void> {
+    return closeServer(this.server);
+  }
+
+  /** Creates or replaces a secret's value (as a deploy, or a rotation, would). */
+  put(arn: string, name: string, value: string): void {
+    this.secrets.set(arn, { name, value, versionId: randomUUID() });
+  }
+
+  value(arn: string): string {
+    const secret = this.secrets.get(arn);
+    if (secret === undefined) throw new Error(`No secret ${arn}`);
+    return secret.value;
+  }
+
+  private async handle(request: http.IncomingMessage, response: http.ServerResponse, access: AccessControl) {
+    const body = JSON.parse((await bodyOf(request)).toString('utf8') || '{}') as JsonBody;
+    const { operation } = operationOf(request);
+    const caller = accessKeyOf(request);
+    if (operation !== 'GetSecretValue') {
+      sendAwsError(response, 400, 'InvalidRequestException', `${operation} is not emulated here.`);
+      return;
+    }
+    const entry = [...this.secrets.entries()].find(
+      ([arn, secret]) => arn === body.SecretId || secret.name === body.SecretId,
+    );
+    if (entry === undefined) {
+      sendAwsError(
+        response,
+        400,
+        'ResourceNotFoundException',
+        "Secrets Manager can't find the specified secret.",
+      );
+      return;
+    }
+    const [arn, secret] = entry;
+    if (caller !== HARNESS_ACCESS_KEY && !access.authorize(caller, 'secretsmanager:GetSecretValue', arn)) {
+      sendAwsError(response, 400, 'AccessDeniedException', `${caller} may not read ${arn}`);
+      return;
+    }
+    sendJson(response, 200, {
+      ARN: arn,
+      Name: secret.name,
+      SecretString: secret.value,
+      VersionId: secret.versionId,
+      VersionStages: ['AWSCURRENT'],
+      CreatedDate: Date.now() / 1000,
+    });
+  }
+}
+
+export interface ScheduleRecord {
+  readonly name: string;
+  readonly groupName: string;
+  readonly expression: string;
+  readonly at: Date;
+  readonly targetArn: string;
+  readonly roleArn: string;
+  readonly input: string;
+  readonly deadLetterArn: string | undefined;
+  fired: boolean;
+  /** Why the target could not be reached, when it could not. */
+  failure?: string;
+}
+
+const SCHEDULE_NAME = /^[0-9a-zA-Z-_.]{1,64}$/;
+const AT_EXPRESSION = /^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$/;
+
+/**
+ * EventBridge Scheduler, one-time schedules only (all Hookpost makes): CreateSchedule with
+ * the service's documented limits (names of at most 64 of [0-9a-zA-Z-_.], an existing
+ * group, `at(yyyy-mm-ddThh:mm:ss)`, a valid time zone, a flexible time window, a target
+ * with a role, the retry policy's bounds), ConflictException for a name taken in the
+ * group, `scheduler:CreateSchedule` and `iam:PassRole` checked for the caller. When due
+ * (the wait shortened by `delayScale`), it assumes the target's role, as the service does,
+ * and puts the target input on the target queue with that role's credentials; with
+ * ActionAfterCompletion DELETE the schedule is then gone.
+ */
+export class SchedulerStub implements StandIn {
+  readonly schedules: ScheduleRecord[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  private constructor(
+    private readonly server: http.Server,
+    readonly url: string,
+    private readonly options: {
+      readonly access: AccessControl;
+      readonly scope: ArnScope;
+      readonly groups: ReadonlySet<string>;
+      readonly delayScale: number;
+      /** Puts a message on a queue as the given role (through the SQS front, so IAM applies). */
+      readonly sendToQueue: (queueArn: string, body: string, roleArn: string) => Promise<void>;
+    },
+  ) {}
+
+  static async start(options: SchedulerStub['options']): Promise<SchedulerStub> {
+    let stub: SchedulerStub | undefined;
+    const { server, url } = await listen((request, response) => {
+      void stub?.handle(request, response).catch((error: unknown) => {
+        sendAwsError(response, 500, 'InternalServerException', String(error));
+      });
+    });
+    stub = new SchedulerStub(server, url, options);
+    return stub;
+  }
+
+  async close(): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    await closeServer(this.server);
+  }
+
+  private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const body = JSON.parse((await bodyOf(request)).toString('utf8') || '{}') as JsonBody;
+    const match = /^\/schedules\/([^/?]+)/.exec(request.url ?? '');
+    if (request.method !== 'POST' || match?.[1] === undefined) {
+      sendAwsError(
+        response,
+        400,
+        'ValidationException',
+        `${request.method} ${request.url} is not emulated here.`,
+      );
+      return;
+    }
+    const name = decodeURIComponent(match[1]);
+    const groupName = (body.GroupName as string | undefined) ?? 'default';
+    const problem = this.validate(name, groupName, body);
+    if (problem !== undefined) {
+      sendAwsError(response, 400, 'ValidationException', problem);
+      return;
+    }
+    if (!this.options.groups.has(groupName)) {
+      sendAwsError(response, 404, 'ResourceNotFoundException', `Schedule group ${groupName} does not exist.`);
+      return;
+    }
+    const caller = accessKeyOf(request);
+    const { region, account } = this.options.scope;
+    const scheduleArn = `arn:aws:scheduler:${region}:${account}:schedule/${groupName}/${name}`;
+    const roleArn = body.Target.RoleArn as string;
+    const permitted =
+      this.options.access.authorize(caller, 'scheduler:CreateSchedule', scheduleArn) &&
+      this.options.access.authorize(caller, 'iam:PassRole', roleArn, {
+        'iam:PassedToService': 'scheduler.amazonaws.com',
+      });
+    if (!permitted) {
+      sendAwsError(response, 403, 'AccessDeniedException', `${caller} may not create ${scheduleArn}`);
+      return;
+    }
+    if (
+      this.schedules.some(
+        (schedule) => schedule.name === name && schedule.groupName === groupName && !schedule.fired,
+      )
+    ) {
+      sendAwsError(response, 409, 'ConflictException', `Schedule ${name} already exists.`);
+      return;
+    }
+    const expression = body.ScheduleExpression as string;
+    const at = new Date(`${AT_EXPRESSION.exec(expression)?.[1]}Z`);
+    const schedule: ScheduleRecord = {
+      name,
+      groupName,
+      expression,
+      at,
+      targetArn: body.Target.Arn,
+      roleArn,
+      input: body.Target.Input,
+      deadLetterArn: body.Target.DeadLetterConfig?.Arn,
+      fired: false,
+    };
+    this.schedules.push(schedule);
+    const waitMs = Math.max(0, (at.getTime() - Date.now()) * this.options.delayScale);
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      void this.fire(schedule, scheduleArn);
+    }, waitMs);
+    this.timers.add(timer);
+    sendJson(response, 200, { ScheduleArn: scheduleArn });
+  }
+
+  private validate(name: string, groupName: string, body: JsonBody): string | undefined {
+    if (!SCHEDULE_NAME.test(name)) return `Name ${name} must be 1 to 64 of [0-9a-zA-Z-_.].`;
+    if (!SCHEDULE_NAME.test(groupName)) return `GroupName ${groupName} must be 1 to 64 of [0-9a-zA-Z-_.].`;
+    const expression = String(body.ScheduleExpression ?? '');
+    if (!AT_EXPRESSION.test(expression)) {
+      return `ScheduleExpression ${expression} is not at(yyyy-mm-ddThh:mm:ss) (only one-time schedules are emulated).`;
+    }
+    if (body.ScheduleExpressionTimezone !== undefined) {
+      try {
+        new Intl.DateTimeFormat('en', { timeZone: body.ScheduleExpressionTimezone });
+      } catch {
+        return `ScheduleExpressionTimezone ${body.ScheduleExpressionTimezone} is not a time zone.`;
+      }
+    }
+    const window = body.FlexibleTimeWindow;
+    if (window?.Mode !== 'OFF' && window?.Mode !== 'FLEXIBLE')
+      return 'FlexibleTimeWindow.Mode must be OFF or FLEXIBLE.';
+    if (
+      window.Mode === 'FLEXIBLE' &&
+      !(window.MaximumWindowInMinutes >= 1 && window.MaximumWindowInMinutes <= 1440)
+    ) {
+      return 'FlexibleTimeWindow.MaximumWindowInMinutes must be 1 to 1440 when FLEXIBLE.';
+    }
+    const target = body.Target;
+    if (typeof target?.Arn !== 'string' || typeof target.RoleArn !== 'string')
+      return 'Target needs an Arn and a RoleArn.';
+    if (!/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/.+$/.test(target.RoleArn))
+      return `Target.RoleArn ${target.RoleArn} is not a role ARN.`;
+    if (target.Input !== undefined && (typeof target.Input !== 'string' || target.Input.length > 8192)) {
+      return 'Target.Input must be a string of at most 8192 characters.';
+    }
+    const retry = target.RetryPolicy;
+    if (retry !== undefined) {
+      if (!(retry.MaximumEventAgeInSeconds >= 60 && retry.MaximumEventAgeInSeconds <= 86_400)) {
+        return 'RetryPolicy.MaximumEventAgeInSeconds must be 60 to 86400.';
+      }
+      if (!(retry.MaximumRetryAttempts >= 0 && retry.MaximumRetryAttempts <= 185)) {
+        return 'RetryPolicy.MaximumRetryAttempts must be 0 to 185.';
+      }
+    }
+    if (
+      body.ActionAfterCompletion !== undefined &&
+      !['NONE', 'DELETE'].includes(body.ActionAfterCompletion)
+    ) {
+      return 'ActionAfterCompletion must be NONE or DELETE.';
+    }
+    if (body.Description !== undefined && String(body.Description).length > 512)
+      return 'Description is longer than 512.';
+    return undefined;
+  }
+
+  private async fire(schedule: ScheduleRecord, scheduleArn: string): Promise<void> {
+    schedule.fired = true;
+    const { account } = this.options.scope;
+    if (
+      !this.options.access.mayAssume(schedule.roleArn, 'scheduler.amazonaws.com', {
+        'aws:SourceAccount': account,
+        'aws:SourceArn': scheduleArn,
+      })
+    ) {
+      schedule.failure = 'the scheduler could not assume the target role';
+      return;
+    }
+    try {
+      await this.options.sendToQueue(schedule.targetArn, schedule.input, schedule.roleArn);
+    } catch (error) {
+      schedule.failure = String(error);
+      if (schedule.deadLetterArn !== undefined) {
+        await this.options
+          .sendToQueue(schedule.deadLetterArn, schedule.input, schedule.roleArn)
+          .catch(() => {});
+      }
+    }
+  }
+}
