@@ -14,6 +14,9 @@ import {
 import { ROUTE_IDS, ROUTES } from '../../lambdas/contract/routes';
 import { FUNCTION_NAMES, SETTINGS, settingNamesOf } from '../../lambdas/contract/settings';
 import { FAN_OUT_STREAM_FILTER, TABLES } from '../../lambdas/contract/tables';
+import { Router } from '../../lambdas/handlers/http/router';
+import { apiRoutes } from '../../lambdas/handlers/http/routes';
+import type { ApiServices } from '../../lambdas/services';
 import { HookpostStack } from '../../lib/hookpost-stack';
 import { deployedRoutes, functionsByEntry, type Properties, type TemplateJson } from '../support/template';
 
@@ -266,6 +269,22 @@ describe('REST API', () => {
       );
       expect(route.authorizationType).toBe(declared?.access === 'public' ? 'NONE' : 'CUSTOM');
       expect(route.validatesJsonObjectBody).toBe(declared?.body === 'required');
+    }
+  });
+
+  it('sends API Gateway exactly the routes the API function serves, and each to the route of its path', () => {
+    const router = new Router(apiRoutes({} as ApiServices));
+    const deployed = deployedRoutes(template.toJSON() as TemplateJson).filter(
+      (route) => route.integrationFunctionId === functions.api?.logicalId,
+    );
+    expect(deployed.map((route) => `${route.method} ${route.path}`).sort()).toEqual(
+      apiRoutes({} as ApiServices)
+        .map((route) => `${route.method} ${route.path}`)
+        .sort(),
+    );
+    for (const route of deployed) {
+      const concretePath = route.path.replace(/\{(\w+)\}/g, (_, name: string) => `${name}-1`);
+      expect(router.match(route.method, concretePath).route.path).toBe(route.path);
     }
   });
 

@@ -1,4 +1,5 @@
 import http from 'node:http';
+import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { proxyEvent } from '../../../lambdas/local/api-gateway-server';
@@ -86,6 +87,7 @@ export class EmulatedRestApi {
   /** Authorizer invocations, so that a test can see the cache at work. */
   authorizerInvocations = 0;
   private readonly cache = new Map<string, CachedDecision>();
+  private readonly tlsServers: https.Server[] = [];
 
   private constructor(
     private readonly server: http.Server,
@@ -108,11 +110,33 @@ export class EmulatedRestApi {
     return api;
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeAllConnections();
+  /**
+   * Serves the same API over HTTPS too, as API Gateway's own domain does (a tool that
+   * reads the `ApiUrl` output talks to `https://<api>.execute-api.<region>.amazonaws.com`).
+   * Answers the port.
+   */
+  async listenTls(tls: { readonly key: string; readonly cert: string }): Promise<number> {
+    const server = https.createServer(tls, (request, response) => {
+      void this.serve(request, response).catch((error: unknown) => {
+        response.writeHead(500, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ message: `emulator failure: ${String(error)}` }));
+      });
     });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    this.tlsServers.push(server);
+    return (server.address() as AddressInfo).port;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(
+      [this.server, ...this.tlsServers].map(
+        (server) =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            server.closeAllConnections();
+          }),
+      ),
+    );
   }
 
   private async serve(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {

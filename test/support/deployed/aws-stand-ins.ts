@@ -562,3 +562,58 @@ export class SchedulerStub implements StandIn {
     }
   }
 }
+
+export interface StackDescription {
+  readonly stackName: string;
+  readonly stackId: string;
+  readonly outputs: Readonly<Record<string, string>>;
+}
+
+const xml = (text: string) =>
+  text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
+
+/**
+ * CloudFormation, for what an operator's tools read after a deploy: DescribeStacks (the
+ * awsQuery protocol: a form-encoded request, an XML answer) of the deployed stack.
+ */
+export class CloudFormationStub implements StandIn {
+  private constructor(
+    private readonly server: http.Server,
+    readonly url: string,
+  ) {}
+
+  static async start(stacks: readonly StackDescription[]): Promise<CloudFormationStub> {
+    const { server, url } = await listen((request, response) => {
+      void bodyOf(request).then((raw) => {
+        const form = new URLSearchParams(raw.toString('utf8'));
+        const stack = stacks.find((candidate) => candidate.stackName === form.get('StackName'));
+        if (form.get('Action') !== 'DescribeStacks' || stack === undefined) {
+          response.writeHead(400, { 'content-type': 'text/xml' });
+          response.end(
+            `<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Stack with id ${xml(String(form.get('StackName')))} does not exist</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+          );
+          return;
+        }
+        const outputs = Object.entries(stack.outputs)
+          .map(
+            ([key, value]) =>
+              `<member><OutputKey>${xml(key)}</OutputKey><OutputValue>${xml(value)}</OutputValue></member>`,
+          )
+          .join('');
+        response.writeHead(200, { 'content-type': 'text/xml' });
+        response.end(
+          '<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member>' +
+            `<StackName>${xml(stack.stackName)}</StackName><StackId>${xml(stack.stackId)}</StackId>` +
+            `<StackStatus>CREATE_COMPLETE</StackStatus><CreationTime>${new Date().toISOString()}</CreationTime>` +
+            `<Outputs>${outputs}</Outputs>` +
+            `</member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></DescribeStacksResponse>`,
+        );
+      });
+    });
+    return new CloudFormationStub(server, url);
+  }
+
+  close(): Promise<void> {
+    return closeServer(this.server);
+  }
+}

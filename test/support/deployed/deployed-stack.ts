@@ -256,6 +256,10 @@ export class DeployedStack {
             physical.set(id, { ref: name, attributes: {} });
         }
       }
+      // A stage answers `Ref` with its name.
+      for (const [id, resource] of ofType('AWS::ApiGateway::Stage')) {
+        physical.set(id, { ref: String(resource.Properties.StageName), attributes: {} });
+      }
       // Schedule groups keep the name the template gives them.
       for (const [id, resource] of ofType('AWS::Scheduler::ScheduleGroup')) {
         const groupName = String(resource.Properties.Name);
