@@ -33,9 +33,12 @@ describe('intrinsic functions', () => {
     [{ 'Fn::GetAtt': 'Table.Stream.Arn' }, 'arn:stream'],
     [{ 'Fn::Join': ['/', ['a', { Ref: 'Table' }, 'b']] }, 'a/table-1/b'],
     [
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Fn::Sub placeholders, not JavaScript's
       { 'Fn::Sub': 'arn:${AWS::Partition}:${AWS::Region}:${Table}:${Queue.Arn}:${!Literal}' },
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: ${!Literal} escapes a placeholder
       'arn:aws:eu-west-1:table-1:arn:aws:sqs:eu-west-1:123456789012:queue:${Literal}',
     ],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Fn::Sub placeholders, not JavaScript's
     [{ 'Fn::Sub': ['${Name}-x', { Name: { Ref: 'Table' } }] }, 'table-1-x'],
     [{ 'Fn::Select': [1, { 'Fn::Split': [',', 'a,b,c'] }] }, 'b'],
     [{ 'Fn::Select': [2, { 'Fn::GetAZs': '' }] }, 'eu-west-1c'],
