@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generate } from 'selfsigned';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { METRICS } from '../../lambdas/contract/metrics';
 import { ROUTE_IDS, ROUTES } from '../../lambdas/contract/routes';
 import { SETTINGS } from '../../lambdas/contract/settings';
+import { certificateFor } from '../support/deployed/certificates';
 import { DeployedStack } from '../support/deployed/deployed-stack';
 import { eventually, Receiver } from '../support/receiver';
 
@@ -30,19 +30,11 @@ let adminKey: string;
 let certificateDir: string;
 
 beforeAll(async () => {
-  const certificate = await generate([{ name: 'commonName', value: RECEIVER_HOST }], {
-    keyType: 'ec',
-    curve: 'P-256',
-    notAfterDate: new Date(Date.now() + 86_400_000),
-    extensions: [
-      { name: 'basicConstraints', cA: true },
-      { name: 'subjectAltName', altNames: [{ type: 2, value: RECEIVER_HOST }] },
-    ],
-  });
+  const certificate = await certificateFor(RECEIVER_HOST);
   certificateDir = mkdtempSync(join(tmpdir(), 'hookpost-receiver-ca-'));
   const caFile = join(certificateDir, 'receiver.pem');
   writeFileSync(caFile, certificate.cert);
-  receiver = await Receiver.start({ tls: { key: certificate.private, cert: certificate.cert } });
+  receiver = await Receiver.start({ tls: certificate });
   stack = await DeployedStack.deploy({
     assemblyDir: inject('assemblyDir'),
     stackName: inject('stackName'),

@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generate } from 'selfsigned';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { CloudFormationStub, HARNESS_ACCESS_KEY } from '../support/deployed/aws-stand-ins';
+import { certificateFor } from '../support/deployed/certificates';
 import { DeployedStack } from '../support/deployed/deployed-stack';
 import { Receiver } from '../support/receiver';
 
@@ -28,25 +28,11 @@ let cloudFormation: CloudFormationStub;
 let workDir: string;
 let operatorEnvironment: Record<string, string>;
 
-async function certificateFor(host: string) {
-  return generate([{ name: 'commonName', value: host }], {
-    keyType: 'ec',
-    curve: 'P-256',
-    notAfterDate: new Date(Date.now() + 86_400_000),
-    extensions: [
-      { name: 'basicConstraints', cA: true },
-      { name: 'subjectAltName', altNames: [{ type: 2, value: host }] },
-    ],
-  });
-}
-
 beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'hookpost-smoke-'));
   const receiverCertificate = await certificateFor(RECEIVER_HOST);
   writeFileSync(join(workDir, 'receiver.pem'), receiverCertificate.cert);
-  receiver = await Receiver.start({
-    tls: { key: receiverCertificate.private, cert: receiverCertificate.cert },
-  });
+  receiver = await Receiver.start({ tls: receiverCertificate });
   stack = await DeployedStack.deploy({
     assemblyDir: inject('assemblyDir'),
     stackName: inject('stackName'),
@@ -59,7 +45,7 @@ beforeAll(async () => {
   const apiUrl = new URL(stack.output('ApiUrl'));
   const apiCertificate = await certificateFor(apiUrl.hostname);
   writeFileSync(join(workDir, 'api.pem'), apiCertificate.cert);
-  const apiPort = await stack.api.listenTls({ key: apiCertificate.private, cert: apiCertificate.cert });
+  const apiPort = await stack.api.listenTls(apiCertificate);
   cloudFormation = await CloudFormationStub.start([
     {
       stackName: inject('stackName'),

@@ -96,40 +96,57 @@ export interface ArnScope {
 // biome-ignore lint/suspicious/noExplicitAny: request bodies of AWS JSON protocols are read field by field
 type JsonBody = Record<string, any>;
 
-/** DynamoDB and DynamoDB Streams, IAM-checked, in front of DynamoDB Local. */
-export class DynamoDbFront implements StandIn {
-  /** Shard iterators are opaque: remember which stream each one reads. */
-  private readonly iteratorStreams = new Map<string, string>();
+/**
+ * A stand-in served over HTTP on 127.0.0.1. A request it fails on is answered as the
+ * service's own internal error, so that the caller sees a 500 and the test its cause.
+ */
+abstract class HttpStandIn<Options> implements StandIn {
+  private server: http.Server | undefined;
+  private address = '';
 
-  private constructor(
-    private readonly server: http.Server,
-    readonly url: string,
-  ) {}
+  constructor(protected readonly options: Options) {}
 
-  static async start(options: {
-    readonly upstream: string;
-    readonly access: AccessControl;
-    readonly scope: ArnScope;
-  }): Promise<DynamoDbFront> {
-    let front: DynamoDbFront | undefined;
+  get url(): string {
+    return this.address;
+  }
+
+  /** Starts listening; answers the stand-in itself, ready. */
+  async open(): Promise<this> {
     const { server, url } = await listen((request, response) => {
-      void front?.handle(request, response, options).catch((error: unknown) => {
+      void this.handle(request, response).catch((error: unknown) => {
         sendAwsError(response, 500, 'InternalFailure', String(error));
       });
     });
-    front = new DynamoDbFront(server, url);
-    return front;
+    this.server = server;
+    this.address = url;
+    return this;
   }
 
   close(): Promise<void> {
-    return closeServer(this.server);
+    return this.server === undefined ? Promise.resolve() : closeServer(this.server);
   }
 
-  private async handle(
-    request: http.IncomingMessage,
-    response: http.ServerResponse,
-    options: { upstream: string; access: AccessControl; scope: ArnScope },
-  ): Promise<void> {
+  protected abstract handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void>;
+}
+
+/** DynamoDB and DynamoDB Streams, IAM-checked, in front of DynamoDB Local. */
+interface FrontOptions {
+  /** The emulator the calls are passed on to. */
+  readonly upstream: string;
+  readonly access: AccessControl;
+  readonly scope: ArnScope;
+}
+
+export class DynamoDbFront extends HttpStandIn<FrontOptions> {
+  /** Shard iterators are opaque: remember which stream each one reads. */
+  private readonly iteratorStreams = new Map<string, string>();
+
+  static start(options: FrontOptions): Promise<DynamoDbFront> {
+    return new DynamoDbFront(options).open();
+  }
+
+  protected async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const { options } = this;
     const raw = await bodyOf(request);
     const body = JSON.parse(raw.toString('utf8') || '{}') as JsonBody;
     const { service, operation } = operationOf(request);
@@ -200,32 +217,11 @@ const SQS_BATCH_ACTIONS: Readonly<Record<string, string>> = {
  * shortened by `delayScale` (at least 1 s when any was asked, so that a retry never
  * overtakes the record of the attempt before it, as the real delay guarantees).
  */
-export class SqsFront implements StandIn {
+export class SqsFront extends HttpStandIn<FrontOptions & { readonly delayScale: number }> {
   readonly delays: SentDelay[] = [];
 
-  private constructor(
-    private readonly server: http.Server,
-    readonly url: string,
-  ) {}
-
-  static async start(options: {
-    readonly upstream: string;
-    readonly access: AccessControl;
-    readonly scope: ArnScope;
-    readonly delayScale: number;
-  }): Promise<SqsFront> {
-    let front: SqsFront | undefined;
-    const { server, url } = await listen((request, response) => {
-      void front?.handle(request, response, options).catch((error: unknown) => {
-        sendAwsError(response, 500, 'InternalFailure', String(error));
-      });
-    });
-    front = new SqsFront(server, url);
-    return front;
-  }
-
-  close(): Promise<void> {
-    return closeServer(this.server);
+  static start(options: FrontOptions & { readonly delayScale: number }): Promise<SqsFront> {
+    return new SqsFront(options).open();
   }
 
   queueArnOf(queueUrl: string, scope: ArnScope): string {
@@ -233,11 +229,8 @@ export class SqsFront implements StandIn {
     return `arn:aws:sqs:${scope.region}:${scope.account}:${name}`;
   }
 
-  private async handle(
-    request: http.IncomingMessage,
-    response: http.ServerResponse,
-    options: { upstream: string; access: AccessControl; scope: ArnScope; delayScale: number },
-  ): Promise<void> {
+  protected async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const { options } = this;
     const raw = await bodyOf(request);
     const body = JSON.parse(raw.toString('utf8') || '{}') as JsonBody;
     const { operation } = operationOf(request);
@@ -290,27 +283,11 @@ export class SqsFront implements StandIn {
 }
 
 /** Secrets Manager: the stack's secrets, readable with `secretsmanager:GetSecretValue`. */
-export class SecretsManagerStub implements StandIn {
+export class SecretsManagerStub extends HttpStandIn<{ readonly access: AccessControl }> {
   private readonly secrets = new Map<string, { name: string; value: string; versionId: string }>();
 
-  private constructor(
-    private readonly server: http.Server,
-    readonly url: string,
-  ) {}
-
-  static async start(options: { readonly access: AccessControl }): Promise<SecretsManagerStub> {
-    let stub: SecretsManagerStub | undefined;
-    const { server, url } = await listen((request, response) => {
-      void stub?.handle(request, response, options.access).catch((error: unknown) => {
-        sendAwsError(response, 500, 'InternalServiceError', String(error));
-      });
-    });
-    stub = new SecretsManagerStub(server, url);
-    return stub;
-  }
-
-  close(): Promise<void> {
-    return closeServer(this.server);
+  static start(options: { readonly access: AccessControl }): Promise<SecretsManagerStub> {
+    return new SecretsManagerStub(options).open();
   }
 
   /** Creates or replaces a secret's value (as a deploy, or a rotation, would). */
@@ -324,7 +301,8 @@ export class SecretsManagerStub implements StandIn {
     return secret.value;
   }
 
-  private async handle(request: http.IncomingMessage, response: http.ServerResponse, access: AccessControl) {
+  protected async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const { access } = this.options;
     const body = JSON.parse((await bodyOf(request)).toString('utf8') || '{}') as JsonBody;
     const { operation } = operationOf(request);
     const caller = accessKeyOf(request);
@@ -387,40 +365,29 @@ const AT_EXPRESSION = /^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$/;
  * and puts the target input on the target queue with that role's credentials; with
  * ActionAfterCompletion DELETE the schedule is then gone.
  */
-export class SchedulerStub implements StandIn {
+export interface SchedulerOptions {
+  readonly access: AccessControl;
+  readonly scope: ArnScope;
+  readonly groups: ReadonlySet<string>;
+  readonly delayScale: number;
+  /** Puts a message on a queue as the given role (through the SQS front, so IAM applies). */
+  readonly sendToQueue: (queueArn: string, body: string, roleArn: string) => Promise<void>;
+}
+
+export class SchedulerStub extends HttpStandIn<SchedulerOptions> {
   readonly schedules: ScheduleRecord[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
 
-  private constructor(
-    private readonly server: http.Server,
-    readonly url: string,
-    private readonly options: {
-      readonly access: AccessControl;
-      readonly scope: ArnScope;
-      readonly groups: ReadonlySet<string>;
-      readonly delayScale: number;
-      /** Puts a message on a queue as the given role (through the SQS front, so IAM applies). */
-      readonly sendToQueue: (queueArn: string, body: string, roleArn: string) => Promise<void>;
-    },
-  ) {}
-
-  static async start(options: SchedulerStub['options']): Promise<SchedulerStub> {
-    let stub: SchedulerStub | undefined;
-    const { server, url } = await listen((request, response) => {
-      void stub?.handle(request, response).catch((error: unknown) => {
-        sendAwsError(response, 500, 'InternalServerException', String(error));
-      });
-    });
-    stub = new SchedulerStub(server, url, options);
-    return stub;
+  static start(options: SchedulerOptions): Promise<SchedulerStub> {
+    return new SchedulerStub(options).open();
   }
 
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     for (const timer of this.timers) clearTimeout(timer);
-    await closeServer(this.server);
+    await super.close();
   }
 
-  private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  protected async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const body = JSON.parse((await bodyOf(request)).toString('utf8') || '{}') as JsonBody;
     const match = /^\/schedules\/([^/?]+)/.exec(request.url ?? '');
     if (request.method !== 'POST' || match?.[1] === undefined) {
@@ -576,44 +543,34 @@ const xml = (text: string) =>
  * CloudFormation, for what an operator's tools read after a deploy: DescribeStacks (the
  * awsQuery protocol: a form-encoded request, an XML answer) of the deployed stack.
  */
-export class CloudFormationStub implements StandIn {
-  private constructor(
-    private readonly server: http.Server,
-    readonly url: string,
-  ) {}
-
-  static async start(stacks: readonly StackDescription[]): Promise<CloudFormationStub> {
-    const { server, url } = await listen((request, response) => {
-      void bodyOf(request).then((raw) => {
-        const form = new URLSearchParams(raw.toString('utf8'));
-        const stack = stacks.find((candidate) => candidate.stackName === form.get('StackName'));
-        if (form.get('Action') !== 'DescribeStacks' || stack === undefined) {
-          response.writeHead(400, { 'content-type': 'text/xml' });
-          response.end(
-            `<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Stack with id ${xml(String(form.get('StackName')))} does not exist</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
-          );
-          return;
-        }
-        const outputs = Object.entries(stack.outputs)
-          .map(
-            ([key, value]) =>
-              `<member><OutputKey>${xml(key)}</OutputKey><OutputValue>${xml(value)}</OutputValue></member>`,
-          )
-          .join('');
-        response.writeHead(200, { 'content-type': 'text/xml' });
-        response.end(
-          '<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member>' +
-            `<StackName>${xml(stack.stackName)}</StackName><StackId>${xml(stack.stackId)}</StackId>` +
-            `<StackStatus>CREATE_COMPLETE</StackStatus><CreationTime>${new Date().toISOString()}</CreationTime>` +
-            `<Outputs>${outputs}</Outputs>` +
-            `</member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></DescribeStacksResponse>`,
-        );
-      });
-    });
-    return new CloudFormationStub(server, url);
+export class CloudFormationStub extends HttpStandIn<readonly StackDescription[]> {
+  static start(stacks: readonly StackDescription[]): Promise<CloudFormationStub> {
+    return new CloudFormationStub(stacks).open();
   }
 
-  close(): Promise<void> {
-    return closeServer(this.server);
+  protected async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const form = new URLSearchParams((await bodyOf(request)).toString('utf8'));
+    const stack = this.options.find((candidate) => candidate.stackName === form.get('StackName'));
+    if (form.get('Action') !== 'DescribeStacks' || stack === undefined) {
+      response.writeHead(400, { 'content-type': 'text/xml' });
+      response.end(
+        `<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code><Message>Stack with id ${xml(String(form.get('StackName')))} does not exist</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+      );
+      return;
+    }
+    const outputs = Object.entries(stack.outputs)
+      .map(
+        ([key, value]) =>
+          `<member><OutputKey>${xml(key)}</OutputKey><OutputValue>${xml(value)}</OutputValue></member>`,
+      )
+      .join('');
+    response.writeHead(200, { 'content-type': 'text/xml' });
+    response.end(
+      '<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member>' +
+        `<StackName>${xml(stack.stackName)}</StackName><StackId>${xml(stack.stackId)}</StackId>` +
+        `<StackStatus>CREATE_COMPLETE</StackStatus><CreationTime>${new Date().toISOString()}</CreationTime>` +
+        `<Outputs>${outputs}</Outputs>` +
+        `</member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></DescribeStacksResponse>`,
+    );
   }
 }
