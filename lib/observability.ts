@@ -93,6 +93,7 @@ export class Observability extends Construct {
         label,
       });
     const ingest = metric('messagesFannedOut');
+    const deliveriesCreated = metric('deliveriesCreated');
     const succeeded = metric('deliveriesSucceeded');
     const failedAttempts = metric('attemptsFailed');
     const exhausted = metric('messagesExhausted');
@@ -106,7 +107,7 @@ export class Observability extends Construct {
       defaultInterval: Duration.hours(3),
       widgets: [
         [
-          graph('Messages accepted (fanned out) / min', [ingest]),
+          graph('Messages fanned out, deliveries created / min', [ingest, deliveriesCreated]),
           graph('Deliveries / min', [succeeded, failedAttempts, exhausted]),
           graph('Retries scheduled / min', [retries]),
         ],
