@@ -1,11 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { METRICS } from '../../lambdas/contract/metrics';
 import { ROUTE_IDS, ROUTES } from '../../lambdas/contract/routes';
 import { SETTINGS } from '../../lambdas/contract/settings';
+import { HARNESS_ACCESS_KEY } from '../support/deployed/aws-stand-ins';
 import { certificateFor } from '../support/deployed/certificates';
 import { DeployedStack } from '../support/deployed/deployed-stack';
 import { eventually, Receiver } from '../support/receiver';
@@ -259,6 +261,30 @@ describe('the deployed stack', () => {
       (record) => record.action === 'sqs:SendMessage' && record.caller.includes('SchedulerRole'),
     );
     expect(schedulerSends.length).toBeGreaterThan(0);
+  });
+
+  it('asked SQS for no delay it would refuse, and the SQS stand-in refuses one as SQS does', async () => {
+    expect(stack.sqs.refusedDelays).toEqual([]);
+    const queueUrl = stack.functions.delivery?.deployment.environment[SETTINGS.deliveryQueueUrl.env] ?? '';
+    const sqs = new SQSClient({
+      endpoint: stack.sqs.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: HARNESS_ACCESS_KEY, secretAccessKey: 'harness' },
+    });
+    try {
+      const batch = await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: [{ Id: 'late', MessageBody: '{}', DelaySeconds: 901 }],
+        }),
+      );
+      expect(batch.Failed).toEqual([
+        expect.objectContaining({ Id: 'late', SenderFault: true, Code: 'InvalidParameterValue' }),
+      ]);
+    } finally {
+      sqs.destroy();
+      stack.sqs.refusedDelays.length = 0;
+    }
   });
 
   it('connected to nothing but loopback', () => {

@@ -217,8 +217,12 @@ const SQS_BATCH_ACTIONS: Readonly<Record<string, string>> = {
  * shortened by `delayScale` (at least 1 s when any was asked, so that a retry never
  * overtakes the record of the attempt before it, as the real delay guarantees).
  */
+const MAX_DELAY_SECONDS = 900;
+
 export class SqsFront extends HttpStandIn<FrontOptions & { readonly delayScale: number }> {
   readonly delays: SentDelay[] = [];
+  /** Delays SQS would have refused (none may be asked for). */
+  readonly refusedDelays: number[] = [];
 
   static start(options: FrontOptions & { readonly delayScale: number }): Promise<SqsFront> {
     return new SqsFront(options).open();
@@ -249,19 +253,52 @@ export class SqsFront extends HttpStandIn<FrontOptions & { readonly delayScale: 
       this.delays.push({ queueArn, requestedSeconds: requested, body: entry.MessageBody });
       return { ...entry, DelaySeconds: Math.max(1, Math.round(requested * options.delayScale)) };
     };
+    // SQS takes delays of 0 to 900 whole seconds; fauxqs does not check, so the front does.
+    const badDelay = (entry: JsonBody) => {
+      const delay = entry.DelaySeconds;
+      return delay !== undefined && !(Number.isInteger(delay) && delay >= 0 && delay <= MAX_DELAY_SECONDS);
+    };
+    const refusal = (entry: JsonBody) =>
+      `Value ${entry.DelaySeconds} for parameter DelaySeconds is invalid. Reason: must be between 0 and ${MAX_DELAY_SECONDS}.`;
+    if (operation === 'SendMessage' && badDelay(body)) {
+      this.refusedDelays.push(Number(body.DelaySeconds));
+      sendAwsError(response, 400, 'InvalidParameterValue', refusal(body));
+      return;
+    }
     let forwarded: JsonBody = body;
+    let refusedEntries: JsonBody[] = [];
     if (operation === 'SendMessage') forwarded = shorten(body);
-    if (operation === 'SendMessageBatch')
-      forwarded = { ...body, Entries: (body.Entries as JsonBody[]).map(shorten) };
-    const answer = await passOn(
-      options.upstream,
-      request,
-      Buffer.from(this.toUpstreamUrls(JSON.stringify(forwarded), options.scope)),
-    );
-    relay(response, {
-      ...answer,
-      body: Buffer.from(this.fromUpstreamUrls(answer.body.toString('utf8'), options.scope)),
-    });
+    if (operation === 'SendMessageBatch') {
+      const entries = body.Entries as JsonBody[];
+      refusedEntries = entries.filter(badDelay);
+      this.refusedDelays.push(...refusedEntries.map((entry) => Number(entry.DelaySeconds)));
+      forwarded = { ...body, Entries: entries.filter((entry) => !badDelay(entry)).map(shorten) };
+    }
+    const answer =
+      operation === 'SendMessageBatch' && (forwarded.Entries as JsonBody[]).length === 0
+        ? { status: 200, headers: { 'content-type': 'application/x-amz-json-1.0' }, body: Buffer.from('{}') }
+        : await passOn(
+            options.upstream,
+            request,
+            Buffer.from(this.toUpstreamUrls(JSON.stringify(forwarded), options.scope)),
+          );
+    let text = this.fromUpstreamUrls(answer.body.toString('utf8'), options.scope);
+    if (refusedEntries.length > 0 && answer.status === 200) {
+      // As SQS does: each refused entry is reported in the batch's answer, as the sender's fault.
+      const result = JSON.parse(text) as JsonBody;
+      result.Failed = [
+        ...((result.Failed as JsonBody[] | undefined) ?? []),
+        ...refusedEntries.map((entry) => ({
+          Id: entry.Id,
+          SenderFault: true,
+          Code: 'InvalidParameterValue',
+          Message: refusal(entry),
+        })),
+      ];
+      result.Successful ??= [];
+      text = JSON.stringify(result);
+    }
+    relay(response, { ...answer, body: Buffer.from(text) });
   }
 
   /**
@@ -480,10 +517,11 @@ export class SchedulerStub extends HttpStandIn<SchedulerOptions> {
     const target = body.Target;
     if (typeof target?.Arn !== 'string' || typeof target.RoleArn !== 'string')
       return 'Target needs an Arn and a RoleArn.';
-    if (!/^arn:aws(-[a-z]+)*:iam::\d{12}:role\/.+$/.test(target.RoleArn))
+    if (target.Arn.length > 1600) return 'Target.Arn is longer than 1600 characters.';
+    if (!/^arn:aws(-[a-z]+)?:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(target.RoleArn))
       return `Target.RoleArn ${target.RoleArn} is not a role ARN.`;
-    if (target.Input !== undefined && (typeof target.Input !== 'string' || target.Input.length > 8192)) {
-      return 'Target.Input must be a string of at most 8192 characters.';
+    if (target.Input !== undefined && (typeof target.Input !== 'string' || target.Input.length === 0)) {
+      return 'Target.Input must be a string of at least one character.';
     }
     const retry = target.RetryPolicy;
     if (retry !== undefined) {
