@@ -18,6 +18,7 @@ import { Router } from '../../lambdas/handlers/http/router';
 import { apiRoutes } from '../../lambdas/handlers/http/routes';
 import type { ApiServices } from '../../lambdas/services';
 import { HookpostStack } from '../../lib/hookpost-stack';
+import { cdkJsonContext } from '../support/cdk-context';
 import { deployedRoutes, functionsByEntry, type Properties, type TemplateJson } from '../support/template';
 
 /**
@@ -26,7 +27,9 @@ import { deployedRoutes, functionsByEntry, type Properties, type TemplateJson } 
  * and the deployed tier bundle for real.
  */
 function synth(context: Record<string, unknown> = {}) {
-  const { app, stack } = createHookpostApp({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+  const { app, stack } = createHookpostApp({
+    context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...context },
+  });
   return { app, stack, template: Template.fromStack(stack) };
 }
 
@@ -408,7 +411,9 @@ describe('settings', () => {
     [{ 'hookpost:apiGatewayCloudWatchRole': 'true' }],
     [{ 'hookpost:stackName': 'HookpostStaging' }],
   ])('synthesizes %j with no unacknowledged cdk-nag finding', (context) => {
-    const { app } = createHookpostApp({ context: { 'aws:cdk:bundling-stacks': [], ...context } });
+    const { app } = createHookpostApp({
+      context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [], ...context },
+    });
     expect(() => app.synth()).not.toThrow();
   });
 

@@ -243,6 +243,29 @@ export class DeployedStack {
           case 'AWS::Logs::LogGroup':
             physical.set(id, { ref: name, attributes: { Arn: arn('logs', `log-group:${name}:*`) } });
             break;
+          case 'AWS::EC2::VPC':
+            physical.set(id, {
+              ref: `vpc-${shortId(id, 17)}`,
+              attributes: {
+                VpcId: `vpc-${shortId(id, 17)}`,
+                CidrBlock: '10.0.0.0/16',
+                DefaultSecurityGroup: `sg-${shortId(`${id}/default`, 17)}`,
+                DefaultNetworkAcl: `acl-${shortId(`${id}/acl`, 17)}`,
+              },
+            });
+            break;
+          case 'AWS::EC2::SecurityGroup':
+            physical.set(id, {
+              ref: `sg-${shortId(id, 17)}`,
+              attributes: { GroupId: `sg-${shortId(id, 17)}` },
+            });
+            break;
+          case 'AWS::EC2::Subnet':
+            physical.set(id, {
+              ref: `subnet-${shortId(id, 17)}`,
+              attributes: { SubnetId: `subnet-${shortId(id, 17)}` },
+            });
+            break;
           case 'AWS::EC2::EIP': {
             const octet = 10 + ofType('AWS::EC2::EIP').findIndex(([other]) => other === id);
             const ip = `198.51.100.${octet}`;
