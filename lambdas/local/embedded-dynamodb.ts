@@ -2,22 +2,38 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import dynalite from 'dynalite';
+import { type IndexRepairReport, repairSecondaryIndexes } from './index-repair';
 
 export interface EmbeddedDynamoDb {
   /** `http://127.0.0.1:<port>` */
   readonly endpoint: string;
+  /** What the start-up repair found, when one ran. */
+  readonly repair?: IndexRepairReport;
   close(): Promise<void>;
+}
+
+export interface EmbeddedDynamoDbOptions {
+  /**
+   * The previous process stopped uncleanly: make the secondary indexes agree with the
+   * items before serving (see index-repair.ts). Only with a data directory.
+   */
+  readonly repairIndexes?: boolean;
 }
 
 /**
  * dynalite, a DynamoDB-compatible server on LevelDB, in this process and on loopback only.
  * With a directory the data survives restarts; without one it lives in memory (tests).
  */
-export async function startEmbeddedDynamoDb(dataDir: string | undefined): Promise<EmbeddedDynamoDb> {
+export async function startEmbeddedDynamoDb(
+  dataDir: string | undefined,
+  options: EmbeddedDynamoDbOptions = {},
+): Promise<EmbeddedDynamoDb> {
   let path: string | undefined;
+  let repair: IndexRepairReport | undefined;
   if (dataDir !== undefined) {
     path = join(dataDir, 'dynamodb');
     await mkdir(path, { recursive: true });
+    if (options.repairIndexes === true) repair = await repairSecondaryIndexes(path);
   }
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
@@ -27,6 +43,7 @@ export async function startEmbeddedDynamoDb(dataDir: string | undefined): Promis
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    repair,
     close: () =>
       new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
   };

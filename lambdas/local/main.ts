@@ -20,7 +20,10 @@ async function main(): Promise<void> {
   const lock = await lockDataDir(config.dataDir);
   const admin = await resolveAdminKey(config);
 
-  const dynamo = await startEmbeddedDynamoDb(config.dataDir);
+  const dynamo = await startEmbeddedDynamoDb(config.dataDir, { repairIndexes: lock.previousOwnerDied });
+  if (dynamo.repair !== undefined) {
+    logger.info('the previous run stopped uncleanly: store indexes checked', { ...dynamo.repair });
+  }
   const runtime = await createLocalRuntime({
     config,
     dynamoEndpoint: dynamo.endpoint,

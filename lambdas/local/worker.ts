@@ -10,10 +10,15 @@ import { describeError } from '../logger';
 import { type Clock, type Logger, systemClock } from '../ports';
 import type { LocalRuntime } from './runtime';
 
+/** What the worker uses of the local stand-ins for the stream, the queue and the scheduler. */
+export type WorkerStream = Pick<DynamoLocalStream, 'pending' | 'acknowledge'>;
+export type WorkerQueue = Pick<DynamoLocalQueue, 'receive' | 'delete' | 'changeVisibility' | 'nextDueAt'>;
+export type WorkerScheduler = Pick<DynamoLocalScheduler, 'fireDue' | 'nextDueAt'>;
+
 export interface LocalWorkerOptions {
-  readonly stream: DynamoLocalStream;
-  readonly queue: DynamoLocalQueue;
-  readonly scheduler: DynamoLocalScheduler;
+  readonly stream: WorkerStream;
+  readonly queue: WorkerQueue;
+  readonly scheduler: WorkerScheduler;
   readonly fanOut: FanOutHandler;
   readonly delivery: DeliveryHandler;
   readonly clock: Clock;
@@ -27,6 +32,12 @@ export interface LocalWorkerOptions {
 }
 
 const IDLE_POLL_MS = 1000;
+/**
+ * A cycle that took no work sleeps at least this long, whatever the due times say: a due
+ * time the worker cannot act on (its job is being written, or its index entry outlived a
+ * crash) must not turn it into a busy loop.
+ */
+const MIN_IDLE_SLEEP_MS = 25;
 const REGION = 'local';
 const ACCOUNT = '000000000000';
 
@@ -95,7 +106,10 @@ export class LocalWorker {
     const candidates = [now + IDLE_POLL_MS, await this.options.scheduler.nextDueAt()];
     if (this.inFlight.size < this.maxConcurrentBatches) candidates.push(await this.options.queue.nextDueAt());
     if (this.streamPausedUntil > now) candidates.push(this.streamPausedUntil);
-    const wakeAt = Math.min(...candidates.filter((time): time is number => time !== undefined));
+    const wakeAt = Math.max(
+      now + MIN_IDLE_SLEEP_MS,
+      Math.min(...candidates.filter((time): time is number => time !== undefined)),
+    );
     if (this.nudged) return; // nudged while the due times were read
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, Math.max(0, wakeAt - now));

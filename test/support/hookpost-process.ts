@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const repositoryRoot = join(import.meta.dirname, '..', '..');
@@ -61,8 +62,14 @@ export class HookpostProcess {
     } catch {
       return; // already gone
     }
-    // npm exits before the node process it started; the data directory is free only when all are gone.
-    for (let waited = 0; waited < 30_000; waited += 50) {
+    await this.gone();
+  }
+
+  /** Waits until every process of the group has exited (npm exits before the node process it started). */
+  async gone(timeoutMs = 30_000): Promise<void> {
+    const group = this.child.pid;
+    if (group === undefined) return;
+    for (let waited = 0; waited < timeoutMs; waited += 50) {
       try {
         process.kill(-group, 0);
       } catch {
@@ -70,7 +77,20 @@ export class HookpostProcess {
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    throw new Error(`Process group ${group} did not exit within 30 s.`);
+    throw new Error(`Process group ${group} did not exit within ${timeoutMs} ms.`);
+  }
+
+  /** CPU time used so far by every process of the group, in clock ticks (Linux /proc). */
+  async cpuTicks(): Promise<number> {
+    let ticks = 0;
+    for (const entry of await readdir('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+      // After "pid (comm) ": state, ppid, pgrp, ..., utime (14th field) and stime (15th).
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[2]) === this.child.pid) ticks += Number(fields[11]) + Number(fields[12]);
+    }
+    return ticks;
   }
 
   async request(

@@ -1,4 +1,5 @@
 import {
+  BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   PutCommand,
@@ -7,6 +8,7 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { batchWriteAll, ignoringConditionFailure, isConditionalCheckFailed } from '../dynamo/paging';
+import { readConfirmed } from './confirmed-index';
 import { LOCAL_INDEX } from './local-tables';
 
 /**
@@ -14,7 +16,11 @@ import { LOCAL_INDEX } from './local-tables';
  * queue and the local scheduler. A job is `{ pk, lane, dueAt, body, receiveCount, leased }`;
  * the byDue index lists a lane's jobs in due order. Leasing a job moves its `dueAt` into
  * the future with a conditional update, so one job is never handed out twice at once.
+ * The index only points: every job handed out, and every due time told, is read from the
+ * job's item (confirmed-index.ts says why).
  */
+const BATCH_GET_LIMIT = 100;
+
 export interface DueJob {
   readonly id: string;
   readonly body: string;
@@ -72,32 +78,61 @@ export class DueJobTable {
     return { pk: job.id, lane: this.lane, dueAt: job.dueAt, body: job.body, receiveCount: 0, leased: false };
   }
 
-  async due(now: number, limit: number): Promise<DueJob[]> {
-    const { Items = [] } = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: LOCAL_INDEX.byDue,
-        KeyConditionExpression: 'lane = :lane AND dueAt <= :now',
-        ExpressionAttributeValues: { ':lane': this.lane, ':now': now },
-        Limit: limit,
-      }),
-    );
-    return Items.map(jobFromItem);
+  /** Up to `limit` jobs due by `now`, in due order. */
+  due(now: number, limit: number): Promise<DueJob[]> {
+    return this.confirmedInDueOrder(limit, now);
   }
 
   /** The earliest due time in this lane, leased jobs included. */
   async nextDueAt(): Promise<number | undefined> {
-    const { Items = [] } = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: LOCAL_INDEX.byDue,
-        KeyConditionExpression: 'lane = :lane',
-        ExpressionAttributeValues: { ':lane': this.lane },
-        Limit: 1,
-      }),
-    );
-    const first = Items[0];
-    return first === undefined ? undefined : (first.dueAt as number);
+    const [first] = await this.confirmedInDueOrder(1);
+    return first?.dueAt;
+  }
+
+  /** Jobs in due order (up to `dueBy` when given), each as its item says, never as its index entry. */
+  private confirmedInDueOrder(limit: number, dueBy?: number): Promise<DueJob[]> {
+    return readConfirmed(limit, async (startKey: Record<string, unknown> | undefined, pageLimit) => {
+      const { Items = [], LastEvaluatedKey } = await this.doc.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: LOCAL_INDEX.byDue,
+          KeyConditionExpression: dueBy === undefined ? 'lane = :lane' : 'lane = :lane AND dueAt <= :dueBy',
+          ExpressionAttributeValues:
+            dueBy === undefined ? { ':lane': this.lane } : { ':lane': this.lane, ':dueBy': dueBy },
+          Limit: pageLimit,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      const entries = Items.map(jobFromItem);
+      const items = await this.readJobs(entries.map((entry) => entry.id));
+      const confirmed = entries.flatMap((entry) => {
+        const item = items.get(entry.id);
+        // The entry stands only if its item is in this lane and due when the entry says.
+        return item !== undefined && item.lane === this.lane && item.dueAt === entry.dueAt
+          ? [jobFromItem(item)]
+          : [];
+      });
+      return { confirmed, lastKey: LastEvaluatedKey };
+    });
+  }
+
+  /** The items of these jobs, read consistently, by id (BatchGetItem takes 100 keys a call). */
+  private async readJobs(ids: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
+    const items = new Map<string, Record<string, unknown>>();
+    const unique = [...new Set(ids)];
+    for (let start = 0; start < unique.length; start += BATCH_GET_LIMIT) {
+      let keys: Record<string, unknown>[] = unique
+        .slice(start, start + BATCH_GET_LIMIT)
+        .map((pk) => ({ pk }));
+      while (keys.length > 0) {
+        const output = await this.doc.send(
+          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
+        );
+        for (const item of output.Responses?.[this.tableName] ?? []) items.set(item.pk as string, item);
+        keys = output.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
+    }
+    return items;
   }
 
   /** Leases a due job until `until`; undefined when someone else leased it first. */

@@ -1,10 +1,15 @@
 import {
   type AttributeValue,
+  BatchGetItemCommand,
   type DynamoDBClient,
   QueryCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { PARTITION_KEY, SORT_KEY } from '../../contract/tables';
+import { readConfirmed } from './confirmed-index';
 import { LOCAL_INDEX, STREAM_PENDING_ATTRIBUTE, STREAM_PENDING_VALUE } from './local-tables';
+
+const BATCH_GET_LIMIT = 100;
 
 export interface PendingStreamRecord {
   readonly keys: Record<string, AttributeValue>;
@@ -17,7 +22,9 @@ export interface PendingStreamRecord {
 /**
  * The stand-in for the messages table's DynamoDB stream in local mode (dynalite has no
  * streams): messages written with the pending marker are read in id order through the
- * sparse pendingStream index, and acknowledged by removing the marker.
+ * sparse pendingStream index, and acknowledged by removing the marker. A record is the
+ * message item itself, read consistently: an index entry whose item is not there (its
+ * write never finished) or no longer carries the marker is no record (confirmed-index.ts).
  */
 export class DynamoLocalStream {
   constructor(
@@ -25,23 +32,55 @@ export class DynamoLocalStream {
     private readonly tableName: string,
   ) {}
 
-  async pending(limit: number): Promise<PendingStreamRecord[]> {
-    const { Items = [] } = await this.client.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: LOCAL_INDEX.pendingStream,
-        KeyConditionExpression: '#pending = :pending',
-        ExpressionAttributeNames: { '#pending': STREAM_PENDING_ATTRIBUTE },
-        ExpressionAttributeValues: { ':pending': { S: STREAM_PENDING_VALUE } },
-        Limit: limit,
-      }),
-    );
-    return Items.flatMap((item) => {
-      const { pk, sk } = item;
-      if (pk === undefined || sk?.S === undefined) return [];
-      const { [STREAM_PENDING_ATTRIBUTE]: _marker, ...newImage } = item;
-      return [{ keys: { pk, sk }, newImage, sequenceNumber: sk.S }];
+  pending(limit: number): Promise<PendingStreamRecord[]> {
+    type Key = Record<string, AttributeValue>;
+    return readConfirmed(limit, async (startKey: Key | undefined, pageLimit) => {
+      const { Items = [], LastEvaluatedKey } = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: LOCAL_INDEX.pendingStream,
+          KeyConditionExpression: '#pending = :pending',
+          ExpressionAttributeNames: { '#pending': STREAM_PENDING_ATTRIBUTE },
+          ExpressionAttributeValues: { ':pending': { S: STREAM_PENDING_VALUE } },
+          Limit: pageLimit,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      const items = await this.readItems(Items);
+      const confirmed = items.flatMap((item) => {
+        if (item[STREAM_PENDING_ATTRIBUTE]?.S !== STREAM_PENDING_VALUE) return [];
+        const keys = messageKeys(item);
+        const sequenceNumber = keys?.[SORT_KEY]?.S;
+        if (keys === undefined || sequenceNumber === undefined) return [];
+        const { [STREAM_PENDING_ATTRIBUTE]: _marker, ...newImage } = item;
+        return [{ keys, newImage, sequenceNumber }];
+      });
+      return { confirmed, lastKey: LastEvaluatedKey };
     });
+  }
+
+  /** The message items of these index entries, read consistently (BatchGetItem takes 100 keys a call). */
+  private async readItems(
+    entries: readonly Record<string, AttributeValue>[],
+  ): Promise<Record<string, AttributeValue>[]> {
+    const items: Record<string, AttributeValue>[] = [];
+    const keys = entries
+      .map(messageKeys)
+      .filter((key): key is Record<string, AttributeValue> => key !== undefined);
+    for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
+      let pending = keys.slice(start, start + BATCH_GET_LIMIT);
+      while (pending.length > 0) {
+        const output = await this.client.send(
+          new BatchGetItemCommand({
+            RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } },
+          }),
+        );
+        items.push(...(output.Responses?.[this.tableName] ?? []));
+        pending = output.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
+      }
+    }
+    // BatchGetItem answers in no particular order; the stream's order is the message ids'.
+    return items.sort((a, b) => compareText(a[SORT_KEY]?.S ?? '', b[SORT_KEY]?.S ?? ''));
   }
 
   async acknowledge(record: PendingStreamRecord): Promise<void> {
@@ -54,4 +93,16 @@ export class DynamoLocalStream {
       }),
     );
   }
+}
+
+function messageKeys(item: Record<string, AttributeValue>): Record<string, AttributeValue> | undefined {
+  const partition = item[PARTITION_KEY];
+  const sort = item[SORT_KEY];
+  return partition === undefined || sort === undefined
+    ? undefined
+    : { [PARTITION_KEY]: partition, [SORT_KEY]: sort };
+}
+
+function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }

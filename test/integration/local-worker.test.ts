@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { LocalWorker, type WorkerQueue } from '../../lambdas/local/worker';
+import { createJsonLogger } from '../../lambdas/logger';
+
+describe('the local worker', () => {
+  it('does not spin on a due time it cannot act on', async () => {
+    // A queue that keeps saying "due a while ago" and hands out nothing: what a stale index
+    // entry looked like to the worker before local mode read items instead of entries.
+    let receives = 0;
+    const queue: WorkerQueue = {
+      receive: async () => {
+        receives++;
+        return [];
+      },
+      delete: async () => {},
+      changeVisibility: async () => {},
+      nextDueAt: async () => Date.now() - 60_000,
+    };
+    const worker = new LocalWorker({
+      stream: { pending: async () => [], acknowledge: async () => {} },
+      queue,
+      scheduler: { fireDue: async () => 0, nextDueAt: async () => undefined },
+      fanOut: async () => ({ batchItemFailures: [] }),
+      delivery: async () => ({ batchItemFailures: [] }),
+      clock: { now: () => new Date() },
+      logger: createJsonLogger('error', () => {}),
+      visibilityTimeoutMs: 60_000,
+    });
+    worker.start();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await worker.stop();
+    // Sleeping at least 25 ms a cycle: about 20 cycles in 500 ms; a busy loop makes thousands.
+    expect(receives).toBeGreaterThan(5);
+    expect(receives).toBeLessThanOrEqual(25);
+  });
+});
