@@ -27,5 +27,14 @@ export class HookpostStack extends Stack {
       description: 'CloudWatch dashboard',
       value: this.service.observability.dashboard.dashboardName,
     });
+    // For the redrive of README "Dead letters": read the queue by URL, move it back by ARN.
+    new CfnOutput(this, 'DeliveryDeadLetterQueueUrl', {
+      description: 'Delivery tasks that failed every receive',
+      value: this.service.delivery.deadLetterQueue.queueUrl,
+    });
+    new CfnOutput(this, 'DeliveryDeadLetterQueueArn', {
+      description: 'The same queue, for aws sqs start-message-move-task',
+      value: this.service.delivery.deadLetterQueue.queueArn,
+    });
   }
 }

@@ -80,6 +80,14 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     tableName: tables.localJobs,
     clock,
     maxReceiveCount: DELIVERY_QUEUE_MAX_RECEIVE_COUNT,
+    onDeadLetter: ({ messageId, receiveCount }) =>
+      logger.error(
+        'delivery task moved to the dead-letter queue: it failed every receive (README, "Dead letters")',
+        {
+          messageId,
+          receiveCount,
+        },
+      ),
   });
   const scheduler = new DynamoLocalScheduler({ doc, tableName: tables.localJobs, queue, clock });
   const sender = options.sender ?? new GuardedHttpSender({ allowLoopback: LOCAL_URL_POLICY.allowLoopback });

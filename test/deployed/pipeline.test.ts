@@ -1,10 +1,19 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SetQueueAttributesCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { METRICS } from '../../lambdas/contract/metrics';
+import { DELIVERY_QUEUE_MAX_RECEIVE_COUNT } from '../../lambdas/contract/queues';
 import { ROUTE_IDS, ROUTES } from '../../lambdas/contract/routes';
 import { SETTINGS } from '../../lambdas/contract/settings';
 import { HARNESS_ACCESS_KEY } from '../support/deployed/aws-stand-ins';
@@ -284,6 +293,64 @@ describe('the deployed stack', () => {
     } finally {
       sqs.destroy();
       stack.sqs.refusedDelays.length = 0;
+    }
+  });
+
+  it('sends a task the delivery function can never process to the dead-letter queue after the configured receives', async () => {
+    const queueUrl = stack.functions.delivery?.deployment.environment[SETTINGS.deliveryQueueUrl.env] ?? '';
+    const sqs = new SQSClient({
+      endpoint: stack.sqs.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: HARNESS_ACCESS_KEY, secretAccessKey: 'harness' },
+    });
+    const { Attributes = {} } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ['RedrivePolicy', 'VisibilityTimeout'],
+      }),
+    );
+    const redrive = JSON.parse(Attributes.RedrivePolicy ?? '{}') as {
+      deadLetterTargetArn: string;
+      maxReceiveCount: number;
+    };
+    expect(redrive.maxReceiveCount).toBe(DELIVERY_QUEUE_MAX_RECEIVE_COUNT);
+    const { QueueUrl: deadLetterUrl } = await sqs.send(
+      new GetQueueUrlCommand({ QueueName: redrive.deadLetterTargetArn.split(':').pop() }),
+    );
+    // Five receives a visibility timeout apart take half an hour as deployed: for this test
+    // only, the harness shortens the timeout, as the rest of the tier shortens delays.
+    await sqs.send(
+      new SetQueueAttributesCommand({ QueueUrl: queueUrl, Attributes: { VisibilityTimeout: '1' } }),
+    );
+    try {
+      const poison = `not a delivery task ${Date.now()}`;
+      await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: poison }));
+      const dead = await eventually(
+        () =>
+          sqs.send(
+            new ReceiveMessageCommand({
+              QueueUrl: deadLetterUrl,
+              WaitTimeSeconds: 1,
+              MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+            }),
+          ),
+        (output) => (output.Messages?.length ?? 0) > 0,
+        60_000,
+      );
+      expect(dead.Messages?.map((message) => message.Body)).toEqual([poison]);
+      // It came to the delivery function once per receive, and was handed back every time.
+      const handedBack = stack.functions.delivery?.logs.filter((line) =>
+        line.includes('delivery task handed back to the queue'),
+      );
+      expect(handedBack?.length).toBeGreaterThanOrEqual(DELIVERY_QUEUE_MAX_RECEIVE_COUNT);
+    } finally {
+      await sqs.send(
+        new SetQueueAttributesCommand({
+          QueueUrl: queueUrl,
+          Attributes: { VisibilityTimeout: Attributes.VisibilityTimeout ?? '30' },
+        }),
+      );
+      sqs.destroy();
     }
   });
 

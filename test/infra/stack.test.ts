@@ -233,6 +233,16 @@ describe('delivery pipeline', () => {
     }
   });
 
+  it('outputs the delivery dead-letter queue that README "Dead letters" redrives, the one the delivery queue dead-letters to', () => {
+    const [deliveryQueue] = Object.values(template.findResources('AWS::SQS::Queue')).filter(
+      (queue) => (queue as { Properties: Properties }).Properties.RedrivePolicy !== undefined,
+    ) as { Properties: Properties }[];
+    const target = deliveryQueue?.Properties.RedrivePolicy.deadLetterTargetArn;
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.DeliveryDeadLetterQueueArn?.Value).toEqual(target);
+    expect(outputs.DeliveryDeadLetterQueueUrl?.Value).toEqual({ Ref: target['Fn::GetAtt'][0] });
+  });
+
   it('has a schedule group that goes with the stack, and a role that may only send to the delivery queue and its own dead-letter queue', () => {
     template.hasResource('AWS::Scheduler::ScheduleGroup', { DeletionPolicy: 'Delete' });
     template.hasResourceProperties('AWS::IAM::Role', {

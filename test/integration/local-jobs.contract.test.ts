@@ -53,6 +53,30 @@ describe.each(ENGINES)('local queue, scheduler and stream on $name', ({ start })
 
   // The shared queue contract (queue.contract.test.ts) covers sending and receiving; these are local-only duties.
   describe('queue', () => {
+    it('tells of each task it dead-letters, and redrives them onto the queue with their receives reset', async () => {
+      const deadLettered: { messageId: string; receiveCount: number }[] = [];
+      const alarmed = new DynamoLocalQueue({
+        doc: context.doc,
+        tableName: context.tables.localJobs,
+        clock,
+        maxReceiveCount: 2,
+        onDeadLetter: (message) => deadLettered.push(message),
+      });
+      await alarmed.send([task(1)]);
+      for (let receive = 0; receive < 2; receive++) {
+        expect(await alarmed.receive(10, VISIBILITY_MS)).toHaveLength(1);
+        clock.advance(VISIBILITY_MS);
+      }
+      expect(await alarmed.receive(10, VISIBILITY_MS)).toEqual([]);
+      expect(deadLettered).toEqual([{ messageId: expect.any(String), receiveCount: 2 }]);
+
+      expect(await alarmed.redriveDeadLetters()).toBe(1);
+      expect(await alarmed.deadLetterBodies()).toEqual([]);
+      const [redriven] = await alarmed.receive(10, VISIBILITY_MS);
+      expect(redriven && bodies([redriven])).toEqual([task(1)]);
+      expect(redriven?.receiveCount).toBe(1);
+    });
+
     it('tells when its next task is due, so the worker can sleep until then', async () => {
       await queue.send([task(2)], { delayMs: 5_000 });
       expect(await queue.nextDueAt()).toBe(clock.now().getTime() + 5_000);

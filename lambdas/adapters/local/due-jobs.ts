@@ -192,14 +192,14 @@ export class DueJobTable {
     await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: id } }));
   }
 
-  /** Moves a job to another lane (dead letters), keeping its body. */
+  /** Moves a job to another lane (dead letters, and back), keeping its body; its receives start again from 0. */
   async moveTo(job: DueJob, lane: string, dueAt: number): Promise<void> {
     await this.doc.send(
       new UpdateCommand({
         TableName: this.tableName,
         Key: { pk: job.id },
-        UpdateExpression: 'SET lane = :lane, dueAt = :due, leased = :false',
-        ExpressionAttributeValues: { ':lane': lane, ':due': dueAt, ':false': false },
+        UpdateExpression: 'SET lane = :lane, dueAt = :due, leased = :false, receiveCount = :zero',
+        ExpressionAttributeValues: { ':lane': lane, ':due': dueAt, ':false': false, ':zero': 0 },
       }),
     );
   }

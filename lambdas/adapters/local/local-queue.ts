@@ -26,6 +26,8 @@ export interface LocalQueueOptions {
   readonly clock: Clock;
   /** After this many receives a message goes to the dead-letter lane, as SQS redrive does. */
   readonly maxReceiveCount: number;
+  /** Told of every message moved to the dead-letter lane: local mode's alarm. */
+  readonly onDeadLetter?: (message: { readonly messageId: string; readonly receiveCount: number }) => void;
 }
 
 const LANE = 'delivery-queue';
@@ -55,6 +57,7 @@ export class DynamoLocalQueue implements DeliveryQueue, QueueReceiver {
     for (const job of await this.jobs.due(now, maxMessages)) {
       if (job.receiveCount >= this.options.maxReceiveCount) {
         await this.jobs.moveTo(job, DEAD_LETTER_LANE, now);
+        this.options.onDeadLetter?.({ messageId: job.id, receiveCount: job.receiveCount });
         continue;
       }
       const lease = await this.jobs.lease(job, now + visibilityTimeoutMs);
@@ -84,6 +87,21 @@ export class DynamoLocalQueue implements DeliveryQueue, QueueReceiver {
   /** At start-up: messages leased by a process that is gone are due again now. */
   recoverLeases(): Promise<number> {
     return this.jobs.releaseAllLeases(this.options.clock.now().getTime());
+  }
+
+  /**
+   * Puts every dead-lettered message back on the queue, due now, with its receives counted
+   * from 0 again (what `aws sqs start-message-move-task` does on AWS); answers how many.
+   */
+  async redriveDeadLetters(): Promise<number> {
+    const now = this.options.clock.now().getTime();
+    let moved = 0;
+    for (let batch = await this.deadLetters.due(Number.MAX_SAFE_INTEGER, 100); batch.length > 0; ) {
+      for (const job of batch) await this.deadLetters.moveTo(job, LANE, now);
+      moved += batch.length;
+      batch = await this.deadLetters.due(Number.MAX_SAFE_INTEGER, 100);
+    }
+    return moved;
   }
 
   /** Bodies of the messages that exhausted their receives. */
