@@ -8,6 +8,12 @@ import { ValidationError } from './errors';
  * addresses in it, unique-local, multicast, reserved, unspecified, translation ranges) is
  * refused. The WHATWG URL parser has already turned decimal, octal and hex IPv4 spellings
  * and trailing dots into dotted quads by the time a host reaches this module.
+ *
+ * IPv6 forms that carry an IPv4 address: an IPv4-mapped address (::ffff:a.b.c.d) is the
+ * IPv4 address itself to the socket, so it is judged as that address. Every other form
+ * (IPv4-compatible ::a.b.c.d, NAT64 64:ff9b::/96 and 64:ff9b:1::/48, 6to4 2002::/16,
+ * Teredo 2001::/32) is refused whatever it carries: translators and relays can reach
+ * networks the public address does not say, and no receiver needs them.
  */
 
 export type AddressClass = 'public' | 'loopback' | 'blocked';
@@ -30,12 +36,16 @@ export const LOCAL_URL_POLICY: EndpointUrlPolicy = { allowHttp: true, allowLoopb
 
 const MAX_URL_LENGTH = 2048;
 
+const IPV4_COMPATIBLE = ipaddr.parseCIDR('::/96');
+
 export function classifyAddress(address: string): AddressClass {
   if (!ipaddr.isValid(address)) return 'blocked';
   let parsed = ipaddr.parse(address);
   if (parsed.kind() === 'ipv6') {
     const v6 = parsed as ipaddr.IPv6;
     if (v6.isIPv4MappedAddress()) parsed = v6.toIPv4Address();
+    // IPv4-compatible (deprecated ::/96): ipaddr.js calls it unicast.
+    else if (v6.match(IPV4_COMPATIBLE) && v6.range() !== 'loopback') return 'blocked';
   }
   const range = parsed.range();
   if (range === 'unicast') return 'public';

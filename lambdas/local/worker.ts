@@ -31,7 +31,12 @@ export interface LocalWorkerOptions {
   readonly retryBackoffMs?: number;
 }
 
-const IDLE_POLL_MS = 1000;
+/**
+ * The longest the worker sleeps. Every source of work wakes it sooner (an API request
+ * nudges it, due times are known), so this only bounds how late a missed nudge is
+ * noticed; each wake costs a few store queries, which is what an idle process spends.
+ */
+const IDLE_POLL_MS = 5000;
 /**
  * A cycle that took no work sleeps at least this long, whatever the due times say: a due
  * time the worker cannot act on (its job is being written, or its index entry outlived a

@@ -69,7 +69,7 @@ describe('local mode killed in the middle of a store write', () => {
     );
 
     // Before local mode read items instead of index entries, the worker spun on the stale
-    // entry's due time at a whole core. Idle, it wakes about once a second.
+    // entry's due time at a whole core. Idle, it wakes every few seconds.
     const before = await restarted.cpuTicks();
     await new Promise((resolve) => setTimeout(resolve, 5_000));
     const ticks = (await restarted.cpuTicks()) - before;
