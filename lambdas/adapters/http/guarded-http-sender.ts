@@ -1,14 +1,34 @@
+import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
 import { performance } from 'node:perf_hooks';
 import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from 'request-filtering-agent';
 import type { AttemptError } from '../../core/model';
+import { isAllowedAddress } from '../../core/url-guard';
 import { type OutgoingWebhook, RESPONSE_BODY_LIMIT_BYTES, truncateResponseBody } from '../../core/webhook';
 import type { SendOutcome, WebhookSender } from '../../ports';
 
 export interface GuardedHttpSenderOptions {
   /** Local mode: loopback targets are allowed so that a developer can receive on localhost. */
   readonly allowLoopback: boolean;
+  /** Resolves host names: `dns.lookup` unless given (tests give one that asks no DNS server). */
+  readonly lookup?: LookupFunction;
+}
+
+/** `dns.lookup`'s shape, in both its single-answer and its `all: true` forms. */
+export type LookupFunction = (
+  hostname: string,
+  options: dns.LookupOptions,
+  callback: (
+    error: NodeJS.ErrnoException | null,
+    address: string | dns.LookupAddress[],
+    family?: number,
+  ) => void,
+) => void;
+
+/** The address a name resolved to is one Hookpost does not connect to. */
+class BlockedAddressError extends Error {
+  override readonly name = 'BlockedAddressError';
 }
 
 const LOOPBACK_RANGES = ['127.0.0.0/8', '::1/128'];
@@ -26,8 +46,10 @@ class AttemptTimeout extends Error {
 export class GuardedHttpSender implements WebhookSender {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
+  private readonly lookup: LookupFunction;
 
   constructor(options: GuardedHttpSenderOptions) {
+    this.lookup = guardedLookup(options.lookup ?? (dns.lookup as LookupFunction), options);
     const filter = {
       allowPrivateIPAddress: false,
       allowMetaIPAddress: false,
@@ -68,6 +90,7 @@ export class GuardedHttpSender implements WebhookSender {
       const request = transport.request(url, {
         method: 'POST',
         agent: isHttps ? this.httpsAgent : this.httpAgent,
+        lookup: this.lookup as typeof dns.lookup,
         headers: { ...webhook.headers, 'content-length': String(payload.length) },
       });
       const timer = setTimeout(
@@ -114,8 +137,35 @@ const TLS_CODES = new Set([
   'EPROTO',
 ]);
 
+/**
+ * The lookup every connection makes, refusing an answer the URL guard would refuse
+ * (lambdas/core/url-guard.ts): the rule that refuses a literal address at create refuses
+ * the same address when a name resolves to it. request-filtering-agent checks again, with
+ * its own rule, in the same lookup: the socket connects to exactly the address checked.
+ */
+function guardedLookup(resolve: LookupFunction, policy: { readonly allowLoopback: boolean }): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname, options, (error, answer, family) => {
+      if (error !== null) return callback(error, answer, family);
+      const addresses = Array.isArray(answer) ? answer.map((entry) => entry.address) : [answer];
+      const refused = addresses.find((address) => !isAllowedAddress(address, policy));
+      if (refused !== undefined) {
+        return callback(
+          new BlockedAddressError(
+            `${hostname} resolved to ${refused}, an address Hookpost does not connect to.`,
+          ),
+          answer,
+          family,
+        );
+      }
+      callback(null, answer, family);
+    });
+  };
+}
+
 export function classifyNetworkError(error: unknown): AttemptError {
   if (error instanceof AttemptTimeout) return 'timeout';
+  if (error instanceof BlockedAddressError) return 'blocked_address';
   const code = (error as { code?: unknown } | null)?.code;
   const message = error instanceof Error ? error.message : '';
   // request-filtering-agent refuses with an Error whose message says the address "is not allowed".
