@@ -2,21 +2,35 @@ import ipaddr from 'ipaddr.js';
 import { ValidationError } from './errors';
 
 /**
- * Which addresses Hookpost may connect to. Only globally routable unicast
- * addresses are public; loopback is allowed in local mode so that a developer can receive
- * on localhost; everything else (private, carrier-grade NAT, link-local and the metadata
- * addresses in it, unique-local, multicast, reserved, unspecified, translation ranges) is
- * refused. The WHATWG URL parser has already turned decimal, octal and hex IPv4 spellings
- * and trailing dots into dotted quads by the time a host reaches this module.
+ * Which addresses Hookpost may connect to. Only globally routable unicast addresses are
+ * public (what ipaddr.js's `range()` calls `unicast`); loopback is allowed in local mode so
+ * that a developer can receive on localhost; every other range ipaddr.js names (private,
+ * carrierGradeNat, linkLocal with the metadata addresses in it, uniqueLocal,
+ * deprecatedSiteLocal, multicast, reserved with the documentation and benchmarking nets,
+ * broadcast, unspecified, ...) is refused. The WHATWG URL parser has already turned
+ * decimal, octal, hex and short IPv4 spellings, percent-encoding, full-width digits,
+ * ideographic full stops and trailing dots into a dotted quad by the time a host reaches
+ * this module.
  *
- * IPv6 forms that carry an IPv4 address: an IPv4-mapped address (::ffff:a.b.c.d) is the
- * IPv4 address itself to the socket, so it is judged as that address. Every other form
- * (IPv4-compatible ::a.b.c.d, NAT64 64:ff9b::/96 and 64:ff9b:1::/48, 6to4 2002::/16,
- * Teredo 2001::/32) is refused whatever it carries: translators and relays can reach
- * networks the public address does not say, and no receiver needs them.
+ * Every IPv6 form that carries an IPv4 address is refused, whatever it carries:
+ * IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d, which ipaddr.js calls
+ * unicast), IPv4-translated, NAT64, 6to4 and Teredo. A translator or relay forwards them to
+ * networks the address does not name, no receiver needs them (a receiver on a public IPv4
+ * address is reached by that address), and delivery's second opinion,
+ * request-filtering-agent, refuses all of them but IPv4-compatible: an endpoint the API
+ * accepted could never be delivered to.
  */
 
 export type AddressClass = 'public' | 'loopback' | 'blocked';
+
+export interface AddressVerdict {
+  readonly class: AddressClass;
+  /**
+   * Why, for error messages and tests: ipaddr.js's name for the range (`private`,
+   * `linkLocal`, `ipv4Mapped`, `6to4`, ...), or `ipv4Compatible`.
+   */
+  readonly reason: string;
+}
 
 export interface AddressPolicy {
   /** Local mode: loopback targets are allowed, nothing else that is not public. */
@@ -36,25 +50,30 @@ export const LOCAL_URL_POLICY: EndpointUrlPolicy = { allowHttp: true, allowLoopb
 
 const MAX_URL_LENGTH = 2048;
 
+/** IPv4-compatible addresses (RFC 4291, deprecated); `::` and `::1` have ranges of their own. */
 const IPV4_COMPATIBLE = ipaddr.parseCIDR('::/96');
 
-export function classifyAddress(address: string): AddressClass {
-  if (!ipaddr.isValid(address)) return 'blocked';
-  let parsed = ipaddr.parse(address);
-  if (parsed.kind() === 'ipv6') {
-    const v6 = parsed as ipaddr.IPv6;
-    if (v6.isIPv4MappedAddress()) parsed = v6.toIPv4Address();
-    // IPv4-compatible (deprecated ::/96): ipaddr.js calls it unicast.
-    else if (v6.match(IPV4_COMPATIBLE) && v6.range() !== 'loopback') return 'blocked';
-  }
+export function judgeAddress(address: string): AddressVerdict {
+  if (!ipaddr.isValid(address)) return { class: 'blocked', reason: 'not an IP address' };
+  const parsed = ipaddr.parse(address);
   const range = parsed.range();
-  if (range === 'unicast') return 'public';
-  if (range === 'loopback') return 'loopback';
-  return 'blocked';
+  if (parsed.kind() === 'ipv6' && range === 'unicast' && (parsed as ipaddr.IPv6).match(IPV4_COMPATIBLE)) {
+    return { class: 'blocked', reason: 'ipv4Compatible' };
+  }
+  if (range === 'unicast') return { class: 'public', reason: range };
+  if (range === 'loopback') return { class: 'loopback', reason: range };
+  return { class: 'blocked', reason: range };
+}
+
+export function classifyAddress(address: string): AddressClass {
+  return judgeAddress(address).class;
 }
 
 export function isAllowedAddress(address: string, policy: AddressPolicy): boolean {
-  const addressClass = classifyAddress(address);
+  return isAllowedClass(classifyAddress(address), policy);
+}
+
+function isAllowedClass(addressClass: AddressClass, policy: AddressPolicy): boolean {
   return addressClass === 'public' || (addressClass === 'loopback' && policy.allowLoopback);
 }
 
@@ -89,8 +108,11 @@ export function validateEndpointUrl(raw: string, policy: EndpointUrlPolicy): URL
   }
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const literal = ipaddr.isValid(host);
-  if (literal && !isAllowedAddress(host, policy)) {
-    throw refuse(`The URL points at ${host}, an address Hookpost does not connect to.`);
+  if (literal) {
+    const verdict = judgeAddress(host);
+    if (!isAllowedClass(verdict.class, policy)) {
+      throw refuse(`The URL points at ${host} (${verdict.reason}), an address Hookpost does not connect to.`);
+    }
   }
   if (!literal && isLocalhostName(host) && !policy.allowLoopback) {
     throw refuse(`The URL points at ${host}, a loopback name Hookpost does not connect to.`);

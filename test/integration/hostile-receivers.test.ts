@@ -1,13 +1,36 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { GuardedHttpSender } from '../../lambdas/adapters/http/guarded-http-sender';
+import { LOCAL_URL_POLICY } from '../../lambdas/core/url-guard';
 import { RESPONSE_BODY_LIMIT_BYTES } from '../../lambdas/core/webhook';
 import { certificateFor } from '../support/deployed/certificates';
+import { LoopbackOnlyNetwork } from '../support/loopback-network';
 import { Receiver } from '../support/receiver';
 
 const TIMEOUT_MS = 1_500;
 const MiB = 1024 * 1024;
+/** Far below the 64 MiB answer: growth this size means the sender held the body. */
+const MEMORY_GROWTH_LIMIT = 16 * MiB;
+
+/**
+ * The most `process.memoryUsage().arrayBuffers` (where Buffers live) grew above its level
+ * at the start while `work` ran, sampled every few milliseconds.
+ */
+async function peakBufferGrowth<T>(work: () => Promise<T>): Promise<{ result: T; growth: number }> {
+  const baseline = process.memoryUsage().arrayBuffers;
+  let peak = baseline;
+  const sample = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+  }, 5);
+  try {
+    const result = await work();
+    peak = Math.max(peak, process.memoryUsage().arrayBuffers);
+    return { result, growth: peak - baseline };
+  } finally {
+    clearInterval(sample);
+  }
+}
 
 /**
  * Receivers that misbehave on purpose, on 127.0.0.1: each attempt must end within the
@@ -15,8 +38,14 @@ const MiB = 1024 * 1024;
  * sender's memory.
  */
 describe('hostile receivers', () => {
-  const sender = new GuardedHttpSender({ allowLoopback: true });
+  let network: LoopbackOnlyNetwork;
+  let sender: GuardedHttpSender;
   const servers: http.Server[] = [];
+
+  beforeAll(() => {
+    network = LoopbackOnlyNetwork.install();
+    sender = new GuardedHttpSender({ allowLoopback: LOCAL_URL_POLICY.allowLoopback });
+  });
 
   async function serve(handler: http.RequestListener): Promise<string> {
     const server = http.createServer(handler);
@@ -36,7 +65,12 @@ describe('hostile receivers', () => {
       await new Promise((resolve) => server.close(resolve));
     }
   });
-  afterAll(() => sender.close());
+  afterAll(() => {
+    sender?.close();
+    network?.uninstall();
+    // Every connection went to a receiver on loopback.
+    expect(network.refused).toEqual([]);
+  });
 
   it('gives up on a receiver that drips its answer a byte at a time, at the timeout', async () => {
     const url = await serve((_request, response) => {
@@ -79,20 +113,26 @@ describe('hostile receivers', () => {
         pump();
       },
     ],
-  ])('keeps at most 4 KiB of %s and stops reading it, without growing memory', async (_name, answer) => {
+  ])('keeps at most 4 KiB of %s and hangs up, without growing memory', async (_name, answer) => {
+    let hungUp!: () => void;
+    const receiverSawHangUp = new Promise<void>((resolve) => {
+      hungUp = resolve;
+    });
     const url = await serve((_request, response) => {
+      response.on('close', hungUp);
       response.writeHead(200, { 'content-type': 'text/plain' });
       answer(response);
     });
-    const before = process.memoryUsage();
-    const outcome = await post(url);
-    const after = process.memoryUsage();
+
+    const { result: outcome, growth } = await peakBufferGrowth(() => post(url));
+
     expect(outcome).toMatchObject({ kind: 'response', status: 200 });
     if (outcome.kind !== 'response') return;
     expect(Buffer.byteLength(outcome.body)).toBeLessThanOrEqual(RESPONSE_BODY_LIMIT_BYTES);
     expect(outcome.durationMs).toBeLessThan(TIMEOUT_MS);
-    // Reading the whole body would hold it: 64 MiB, or without end.
-    expect(after.arrayBuffers - before.arrayBuffers).toBeLessThan(16 * MiB);
+    expect(growth).toBeLessThan(MEMORY_GROWTH_LIMIT);
+    // The sender closed the connection once it had kept enough, rather than read on.
+    await expect(withDeadline(receiverSawHangUp, 1_000)).resolves.toBe('in time');
   });
 
   it('reports a receiver that resets the connection in the middle of its answer', async () => {
@@ -101,7 +141,11 @@ describe('hostile receivers', () => {
       response.write('partial');
       setTimeout(() => response.socket?.resetAndDestroy(), 50);
     });
-    expect(await post(url)).toMatchObject({ kind: 'error', error: 'connection_reset' });
+
+    const outcome = await post(url);
+
+    expect(outcome).toMatchObject({ kind: 'error', error: 'connection_reset' });
+    expect(outcome.durationMs).toBeLessThan(TIMEOUT_MS);
   });
 
   it('refuses a receiver whose certificate it cannot trust', async () => {
@@ -109,9 +153,17 @@ describe('hostile receivers', () => {
     try {
       const outcome = await post(`${receiver.url}/hook`);
       expect(outcome).toMatchObject({ kind: 'error', error: 'tls' });
+      expect(outcome.durationMs).toBeLessThan(TIMEOUT_MS);
       expect(receiver.requests).toHaveLength(0);
     } finally {
       await receiver.close();
     }
   });
 });
+
+function withDeadline(promise: Promise<void>, ms: number): Promise<'in time' | 'too late'> {
+  return Promise.race([
+    promise.then(() => 'in time' as const),
+    new Promise<'too late'>((resolve) => setTimeout(() => resolve('too late'), ms)),
+  ]);
+}

@@ -1,17 +1,20 @@
 import dns from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
+import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from 'request-filtering-agent';
 import type { AttemptError } from '../../core/model';
-import { isAllowedAddress } from '../../core/url-guard';
+import { type AddressPolicy, isAllowedAddress } from '../../core/url-guard';
 import { type OutgoingWebhook, RESPONSE_BODY_LIMIT_BYTES, truncateResponseBody } from '../../core/webhook';
 import type { SendOutcome, WebhookSender } from '../../ports';
 
-export interface GuardedHttpSenderOptions {
-  /** Local mode: loopback targets are allowed so that a developer can receive on localhost. */
-  readonly allowLoopback: boolean;
-  /** Resolves host names: `dns.lookup` unless given (tests give one that asks no DNS server). */
+export interface GuardedHttpSenderOptions extends AddressPolicy {
+  /**
+   * Resolves host names, with `dns.lookup`'s signature: `dns.lookup` unless given (tests
+   * give one that asks no DNS server). Its answer is checked and then connected to, in the
+   * socket's own lookup.
+   */
   readonly lookup?: LookupFunction;
 }
 
@@ -31,8 +34,6 @@ class BlockedAddressError extends Error {
   override readonly name = 'BlockedAddressError';
 }
 
-const LOOPBACK_RANGES = ['127.0.0.0/8', '::1/128'];
-
 class AttemptTimeout extends Error {
   override readonly name = 'AttemptTimeout';
 }
@@ -42,18 +43,29 @@ class AttemptTimeout extends Error {
  * to, after DNS resolution and inside the same lookup the socket uses: there is no second
  * lookup that a rebinding DNS server could answer differently. Redirects are
  * never followed. The whole exchange, body included, must finish within the timeout.
+ *
+ * Two checks, one inside the other. The URL guard's rule (lambdas/core/url-guard.ts) is
+ * applied to a literal host before connecting and to every answer of the lookup, so that
+ * an address refused at endpoint create is refused at delivery however it is reached.
+ * Deployed, request-filtering-agent then gives a second, independent opinion in the same
+ * lookup (it admits what ipaddr.js calls unicast; the guard admits less). In local mode
+ * the agent's own rule is off: it would refuse loopback, the one thing local mode admits,
+ * and its allow-list cannot hold IPv4 and IPv6 ranges together without warning on every
+ * connection.
  */
 export class GuardedHttpSender implements WebhookSender {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
   private readonly lookup: LookupFunction;
+  private readonly policy: AddressPolicy;
 
   constructor(options: GuardedHttpSenderOptions) {
-    this.lookup = guardedLookup(options.lookup ?? (dns.lookup as LookupFunction), options);
+    this.policy = { allowLoopback: options.allowLoopback };
+    this.lookup = guardedLookup(options.lookup ?? (dns.lookup as LookupFunction), this.policy);
     const filter = {
-      allowPrivateIPAddress: false,
+      // Deployed, the agent's own rule is the second opinion; local mode turns it off (above).
+      allowPrivateIPAddress: options.allowLoopback,
       allowMetaIPAddress: false,
-      allowIPAddressList: options.allowLoopback ? LOOPBACK_RANGES : [],
       keepAlive: true,
     };
     this.httpAgent = new RequestFilteringHttpAgent(filter);
@@ -86,6 +98,11 @@ export class GuardedHttpSender implements WebhookSender {
     const isHttps = url.protocol === 'https:';
     const transport = isHttps ? https : http;
     const payload = Buffer.from(webhook.body, 'utf8');
+    // A literal address is never looked up, so the guard's rule is applied here.
+    const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+    if (net.isIP(host) !== 0 && !isAllowedAddress(host, this.policy)) {
+      return Promise.reject(new BlockedAddressError(`${host} is an address Hookpost does not connect to.`));
+    }
     return new Promise((resolve, reject) => {
       const request = transport.request(url, {
         method: 'POST',
@@ -140,10 +157,11 @@ const TLS_CODES = new Set([
 /**
  * The lookup every connection makes, refusing an answer the URL guard would refuse
  * (lambdas/core/url-guard.ts): the rule that refuses a literal address at create refuses
- * the same address when a name resolves to it. request-filtering-agent checks again, with
- * its own rule, in the same lookup: the socket connects to exactly the address checked.
+ * the same address when a name resolves to it. Every answer is checked, not only the first:
+ * the socket may try each of them. Deployed, request-filtering-agent checks again, with its
+ * own rule, in the same lookup: the socket connects to exactly the addresses checked.
  */
-function guardedLookup(resolve: LookupFunction, policy: { readonly allowLoopback: boolean }): LookupFunction {
+function guardedLookup(resolve: LookupFunction, policy: AddressPolicy): LookupFunction {
   return (hostname, options, callback) => {
     resolve(hostname, options, (error, answer, family) => {
       if (error !== null) return callback(error, answer, family);
