@@ -25,12 +25,13 @@ export interface RouteSpec {
   readonly body: RouteBody;
 }
 
-const route = (
-  method: HttpMethod,
+/** Keeps each route's method as a literal type, so that code can tell reading routes from writing ones. */
+const route = <const Method extends HttpMethod>(
+  method: Method,
   path: string,
   access: RouteAccess,
   body: RouteBody = 'none',
-): RouteSpec => ({
+): RouteSpec & { readonly method: Method } => ({
   method,
   path,
   access,
@@ -74,6 +75,3 @@ export const ROUTES = {
 export type RouteId = keyof typeof ROUTES;
 
 export const ROUTE_IDS = Object.keys(ROUTES) as RouteId[];
-
-/** A request body over 256 KiB is refused with 413. */
-export const MAX_REQUEST_BODY_BYTES = 256 * 1024;

@@ -1,16 +1,27 @@
 import { z } from 'zod';
+import { LIMITS } from '../contract/limits';
 import { ValidationError } from './errors';
 import { isValidSecret } from './signing';
 
 /**
- * The shape of every request body and query, in one module. Handlers parse with
- * `parseInput`, which turns zod's issues into a ValidationError naming each bad field.
+ * The shape of every request body and query, in one module, within the limits of
+ * lambdas/contract/limits.ts. Handlers parse with `parseInput`, which turns zod's issues
+ * into a ValidationError naming each bad field. What holds for every string and number of a
+ * body (well-formed Unicode, finite numbers, no `__proto__` keys, bounded nesting) is
+ * checked once before any schema runs (lambdas/core/json-body.ts).
  */
 
 export const EVENT_TYPE_NAME = /^[a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*$/;
 const EVENT_TYPE_FILTER = /^[a-zA-Z0-9_-]+(\.[a-zA-Z0-9_-]+)*(\.\*)?$/;
+/** An HTTP token (RFC 9110). */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
-const HEADER_VALUE = /^[^\r\n\0]*$/;
+/** Visible ASCII, space and tab: what every HTTP stack sends and reads back the same. */
+const HEADER_VALUE = /^[\t\x20-\x7e]*$/;
+const CHANNEL = /^[a-zA-Z0-9_.:-]+$/;
+/** No control characters (C0, DEL, C1): names, keys and ids are one line of text. */
+const SINGLE_LINE = /^\P{Cc}*$/u;
+/** Descriptions may break lines and use tabs, and hold no other control character. */
+const PROSE = /^(?:[\t\n\r]|\P{Cc})*$/u;
 
 /** Headers Hookpost sets itself; an endpoint's custom headers cannot replace them. */
 export const RESERVED_HEADERS: ReadonlySet<string> = new Set([
@@ -23,56 +34,67 @@ export const RESERVED_HEADERS: ReadonlySet<string> = new Set([
 ]);
 const RESERVED_HEADER_PREFIX = 'webhook-';
 
-const text = (max: number) => z.string().max(max);
+const singleLine = (max: number) =>
+  z.string().max(max).regex(SINGLE_LINE, 'Control characters are not allowed.');
+const prose = (max: number) =>
+  z.string().max(max).regex(PROSE, 'Control characters other than tab and line breaks are not allowed.');
+
 const metadata = z
-  .record(z.string().min(1).max(64), text(512))
-  .refine((value) => Object.keys(value).length <= 50, 'At most 50 metadata entries.');
+  .record(singleLine(LIMITS.metadataKeyLength).min(1), prose(LIMITS.metadataValueLength))
+  .refine(
+    (value) => Object.keys(value).length <= LIMITS.metadataEntries,
+    `At most ${LIMITS.metadataEntries} metadata entries.`,
+  );
 
 export const eventTypeName = z
   .string()
   .min(1)
-  .max(256)
+  .max(LIMITS.nameLength)
   .regex(EVENT_TYPE_NAME, 'Event type names are dot-separated words of letters, digits, _ and -.');
 
 const eventTypeFilters = z
-  .array(z.string().max(258).regex(EVENT_TYPE_FILTER, 'An event type name, optionally ending in .*'))
+  .array(
+    z
+      .string()
+      .max(LIMITS.nameLength + '.*'.length)
+      .regex(EVENT_TYPE_FILTER, 'An event type name, optionally ending in .*'),
+  )
   .min(1)
-  .max(100)
+  .max(LIMITS.eventTypeFilters)
   .nullable();
 
 const customHeaders = z
   .record(
     z
       .string()
+      .max(LIMITS.headerNameLength)
       .regex(HEADER_NAME, 'Not a valid header name.')
       .refine(
         (name) =>
           !RESERVED_HEADERS.has(name.toLowerCase()) && !name.toLowerCase().startsWith(RESERVED_HEADER_PREFIX),
         'Hookpost sets this header itself.',
       ),
-    text(4096).regex(HEADER_VALUE, 'Header values cannot contain line breaks.'),
+    z
+      .string()
+      .max(LIMITS.headerValueLength)
+      .regex(HEADER_VALUE, 'Header values are visible ASCII characters, spaces and tabs.'),
   )
-  .refine((value) => Object.keys(value).length <= 20, 'At most 20 custom headers.');
+  .refine(
+    (value) => Object.keys(value).length <= LIMITS.customHeaders,
+    `At most ${LIMITS.customHeaders} custom headers.`,
+  );
 
-/** JSON.parse turns 1e400 into Infinity, which JSON cannot carry back out: refuse it. */
-function onlyFiniteNumbers(value: unknown): boolean {
-  if (typeof value === 'number') return Number.isFinite(value);
-  if (Array.isArray(value)) return value.every(onlyFiniteNumbers);
-  if (typeof value === 'object' && value !== null) return Object.values(value).every(onlyFiniteNumbers);
-  return true;
-}
-const jsonObject = z
-  .record(z.string(), z.unknown())
-  .refine(onlyFiniteNumbers, 'Numbers must be finite (JSON cannot carry Infinity).');
+/** A JSON object, as sent (json-body.ts has checked its strings, numbers and depth). */
+const jsonObject = z.record(z.string(), z.unknown());
 
 const secret = z.string().refine(isValidSecret, 'A secret is whsec_ followed by base64 of 24 to 64 bytes.');
 
 export const createAppSchema = z.strictObject({
-  name: z.string().min(1).max(256),
+  name: singleLine(LIMITS.nameLength).min(1),
   uid: z
     .string()
     .min(1)
-    .max(256)
+    .max(LIMITS.uidLength)
     .regex(/^[a-zA-Z0-9_.-]+$/, 'Letters, digits, _, . and - only.')
     .refine((uid) => !uid.startsWith('app_'), 'A uid cannot look like an app id.')
     .nullish(),
@@ -85,25 +107,25 @@ export type UpdateAppInput = z.infer<typeof updateAppSchema>;
 
 export const createEventTypeSchema = z.strictObject({
   name: eventTypeName,
-  description: text(1024).optional(),
+  description: prose(LIMITS.descriptionLength).optional(),
   schema: jsonObject.nullish(),
 });
 export type CreateEventTypeInput = z.infer<typeof createEventTypeSchema>;
 
 export const updateEventTypeSchema = z.strictObject({
-  description: text(1024).optional(),
+  description: prose(LIMITS.descriptionLength).optional(),
   schema: jsonObject.nullish(),
   archived: z.boolean().optional(),
 });
 export type UpdateEventTypeInput = z.infer<typeof updateEventTypeSchema>;
 
 const endpointFields = {
-  url: z.string().min(1).max(2048),
-  description: text(1024).optional(),
+  url: z.string().min(1).max(LIMITS.urlLength),
+  description: prose(LIMITS.descriptionLength).optional(),
   eventTypes: eventTypeFilters.optional(),
   headers: customHeaders.optional(),
   disabled: z.boolean().optional(),
-  rateLimit: z.number().int().min(1).max(10_000).nullish(),
+  rateLimit: z.number().int().min(1).max(LIMITS.rateLimitPerSecond).nullish(),
   metadata: metadata.optional(),
 };
 
@@ -122,17 +144,26 @@ export type RotateSecretInput = z.infer<typeof rotateSecretSchema>;
 
 export const createMessageSchema = z.strictObject({
   eventType: eventTypeName,
-  eventId: z.string().min(1).max(256).nullish(),
+  eventId: singleLine(LIMITS.eventIdLength).min(1).nullish(),
   payload: jsonObject,
-  channels: z.array(z.string().min(1).max(128)).max(10).nullish(),
+  channels: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(LIMITS.channelLength)
+        .regex(CHANNEL, 'Channel names are letters, digits, _, ., : and -.'),
+    )
+    .max(LIMITS.channelsPerMessage)
+    .nullish(),
 });
 export type CreateMessageInput = z.infer<typeof createMessageSchema>;
 
 const isoTime = z.iso.datetime({ offset: true });
 
 export const pageQuerySchema = z.object({
-  limit: z.coerce.number().int().min(1).max(250).default(50),
-  cursor: z.string().min(1).max(2048).optional(),
+  limit: z.coerce.number().int().min(1).max(LIMITS.pageSize).default(50),
+  cursor: z.string().min(1).max(LIMITS.cursorLength).optional(),
 });
 export type PageQuery = z.infer<typeof pageQuerySchema>;
 

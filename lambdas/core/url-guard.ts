@@ -1,4 +1,5 @@
 import ipaddr from 'ipaddr.js';
+import { LIMITS } from '../contract/limits';
 import { ValidationError } from './errors';
 
 /**
@@ -48,8 +49,6 @@ export const DEPLOYED_URL_POLICY: EndpointUrlPolicy = { allowHttp: false, allowL
 /** Local mode: `http` too, and loopback, so that a developer can receive on localhost. */
 export const LOCAL_URL_POLICY: EndpointUrlPolicy = { allowHttp: true, allowLoopback: true };
 
-const MAX_URL_LENGTH = 2048;
-
 /** IPv4-compatible addresses (RFC 4291, deprecated); `::` and `::1` have ranges of their own. */
 const IPV4_COMPATIBLE = ipaddr.parseCIDR('::/96');
 
@@ -90,7 +89,7 @@ function isLocalhostName(hostname: string): boolean {
  */
 export function validateEndpointUrl(raw: string, policy: EndpointUrlPolicy): URL {
   const refuse = (message: string) => ValidationError.forField('url', message);
-  if (raw.length > MAX_URL_LENGTH) throw refuse(`The URL is longer than ${MAX_URL_LENGTH} characters.`);
+  if (raw.length > LIMITS.urlLength) throw refuse(`The URL is longer than ${LIMITS.urlLength} characters.`);
   let url: URL;
   try {
     url = new URL(raw);

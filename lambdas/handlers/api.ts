@@ -1,7 +1,13 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { ADMIN_PRINCIPAL } from '../contract/auth';
-import { MAX_REQUEST_BODY_BYTES } from '../contract/routes';
-import { MalformedRequestError, PayloadTooLargeError, UnauthorizedError } from '../core/errors';
+import { LIMITS } from '../contract/limits';
+import {
+  MalformedRequestError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  ValidationError,
+} from '../core/errors';
+import { jsonBodyProblems } from '../core/json-body';
 import { bearerKey, keyMatches } from '../core/keys';
 import type { Logger } from '../ports';
 import type { ApiServices } from '../services';
@@ -63,19 +69,28 @@ function headerValue(event: APIGatewayProxyEvent, name: string): string | undefi
   return entry?.[1] ?? undefined;
 }
 
+/**
+ * The body as JSON, whatever the Content-Type says: API Gateway validates a body against
+ * the route's model only when it is sent as application/json, so the handler reads every
+ * body the same way and lets the schemas judge it.
+ */
 function readJsonBody(event: APIGatewayProxyEvent): unknown {
   if (event.body === null || event.body === '') return {};
   const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
-  if (raw.length > MAX_REQUEST_BODY_BYTES) {
+  if (raw.length > LIMITS.requestBodyBytes) {
     throw new PayloadTooLargeError(
-      `The request body is ${raw.length} bytes; at most ${MAX_REQUEST_BODY_BYTES} are accepted.`,
+      `The request body is ${raw.length} bytes; at most ${LIMITS.requestBodyBytes} are accepted.`,
     );
   }
+  let body: unknown;
   try {
-    return JSON.parse(raw.toString('utf8'));
+    body = JSON.parse(raw.toString('utf8'));
   } catch (cause) {
     throw new MalformedRequestError('The request body is not valid JSON.', { cause });
   }
+  const problems = jsonBodyProblems(body);
+  if (problems.length > 0) throw new ValidationError('The request body is not valid.', problems);
+  return body;
 }
 
 function toProxyResult(response: ApiResponse): APIGatewayProxyResult {

@@ -52,7 +52,14 @@ async function serve(
       respond(response, 413, { error: { code: 'payload_too_large', message: 'The request is too large.' } });
       return;
     }
-    const result = await handler(toProxyEvent(request, body));
+    const event = toProxyEvent(request, body);
+    if (event === undefined) {
+      respond(response, 400, {
+        error: { code: 'bad_request', message: 'The request target is not a valid path.' },
+      });
+      return;
+    }
+    const result = await handler(event);
     response.writeHead(result.statusCode, result.headers as http.OutgoingHttpHeaders);
     response.end(result.body);
   } catch (error) {
@@ -86,8 +93,14 @@ function readBody(request: http.IncomingMessage): Promise<Buffer | undefined> {
   });
 }
 
-function toProxyEvent(request: http.IncomingMessage, body: Buffer): APIGatewayProxyEvent {
-  const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+/** The request as API Gateway would hand it over, or undefined when its target is no path at all. */
+function toProxyEvent(request: http.IncomingMessage, body: Buffer): APIGatewayProxyEvent | undefined {
+  const target = request.url ?? '/';
+  // Origin-form only ("/path?query"): "//host/..." or "http://host/..." would name another host.
+  if (!target.startsWith('/') || target.startsWith('//') || !URL.canParse(target, 'http://127.0.0.1')) {
+    return undefined;
+  }
+  const url = new URL(target, 'http://127.0.0.1');
   const headers: [string, string][] = [];
   for (let index = 0; index < request.rawHeaders.length; index += 2) {
     headers.push([request.rawHeaders[index] as string, request.rawHeaders[index + 1] as string]);

@@ -54,6 +54,12 @@ describe.each(ENGINES)('store contract on $name', ({ start }) => {
       expect(await apps.get('app_missing')).toBeUndefined();
     });
 
+    it('keeps metadata keys named like members of Object.prototype', async () => {
+      const app = anApp({ metadata: { constructor: 'x', toString: 'y', hasOwnProperty: 'z' } });
+      await apps.create(app);
+      expect(await apps.get(app.id)).toEqual(app);
+    });
+
     it('keeps uid unique, and frees it on delete and on change', async () => {
       const first = anApp({ uid: 'customer-1' });
       await apps.create(first);
@@ -138,6 +144,15 @@ describe.each(ENGINES)('store contract on $name', ({ start }) => {
       });
       expect(secondPage.data).toHaveLength(1);
       expect(secondPage.data[0]?.id).not.toBe(firstPage.data[0]?.id);
+    });
+
+    it('keeps custom headers and metadata named like members of Object.prototype', async () => {
+      const endpoint = anEndpoint(anApp().id, {
+        headers: { constructor: 'x', valueOf: 'y' },
+        metadata: { constructor: 'z' },
+      });
+      await endpoints.create(endpoint);
+      expect(await endpoints.get(endpoint.appId, endpoint.id)).toEqual(endpoint);
     });
 
     it('refuses a cursor of another app', async () => {

@@ -22,7 +22,7 @@ export interface ApiAnswer {
  */
 export class DeployedPolicyApi {
   private constructor(
-    private readonly handler: ApiHandler,
+    readonly handler: ApiHandler,
     private readonly engine: DynamoEngine,
     readonly tables: Awaited<ReturnType<typeof freshTables>>,
   ) {}

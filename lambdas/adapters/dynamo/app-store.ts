@@ -2,6 +2,7 @@ import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } fr
 import { ConflictError, NotFoundError } from '../../core/errors';
 import type { App } from '../../core/model';
 import type { AppStore, Page, PageRequest } from '../../ports';
+import { asMapAttribute } from './client';
 import { kindIndexAttributes, listKind } from './kind-index';
 import { isConditionalCheckFailed } from './paging';
 
@@ -120,7 +121,12 @@ export class DynamoAppStore implements AppStore {
 }
 
 function toItem(app: App): Record<string, unknown> {
-  return { ...appKey(app.id), ...kindIndexAttributes(APP_KIND, app.id), ...app };
+  return {
+    ...appKey(app.id),
+    ...kindIndexAttributes(APP_KIND, app.id),
+    ...app,
+    metadata: asMapAttribute(app.metadata),
+  };
 }
 
 function fromItem(item: Record<string, unknown>): App {

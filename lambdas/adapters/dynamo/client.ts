@@ -10,3 +10,12 @@ export function createDocumentClient(config: DynamoDBClientConfig = {}): {
   const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
   return { client, doc };
 }
+
+/**
+ * A record whose keys the caller chose (metadata, custom headers), ready for the
+ * marshaller. The marshaller takes a plain object with a key named `constructor` for a class
+ * instance and refuses it; a Map it always writes as a DynamoDB map.
+ */
+export function asMapAttribute(record: Readonly<Record<string, string>>): Map<string, string> {
+  return new Map(Object.entries(record));
+}

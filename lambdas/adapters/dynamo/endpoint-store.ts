@@ -2,6 +2,7 @@ import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } fr
 import { NotFoundError } from '../../core/errors';
 import type { Endpoint } from '../../core/model';
 import type { EndpointStore, Page, PageRequest } from '../../ports';
+import { asMapAttribute } from './client';
 import { decodeCursor, isConditionalCheckFailed, prefixRange, queryAll, queryPage } from './paging';
 
 /**
@@ -76,11 +77,21 @@ export class DynamoEndpointStore implements EndpointStore {
     }
   }
 
+  /** Conditional, so that deleting an endpoint that does not exist writes nothing. */
   async delete(appId: string, endpointId: string): Promise<boolean> {
-    const { Attributes } = await this.doc.send(
-      new DeleteCommand({ TableName: this.tableName, Key: key(appId, endpointId), ReturnValues: 'ALL_OLD' }),
-    );
-    return Attributes !== undefined;
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: key(appId, endpointId),
+          ConditionExpression: 'attribute_exists(pk)',
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
   }
 
   private queryOf(appId: string) {
@@ -94,7 +105,12 @@ export class DynamoEndpointStore implements EndpointStore {
 }
 
 function toItem(endpoint: Endpoint): Record<string, unknown> {
-  return { ...key(endpoint.appId, endpoint.id), ...endpoint };
+  return {
+    ...key(endpoint.appId, endpoint.id),
+    ...endpoint,
+    headers: asMapAttribute(endpoint.headers),
+    metadata: asMapAttribute(endpoint.metadata),
+  };
 }
 
 function fromItem(item: Record<string, unknown>): Endpoint {

@@ -1,8 +1,6 @@
+import { LIMITS } from '../../contract/limits';
 import { MethodNotAllowedError, NotFoundError } from '../../core/errors';
 import type { Route } from './types';
-
-/** Path parameters longer than this name nothing that exists (and would exceed key sizes). */
-const MAX_PARAM_LENGTH = 256;
 
 export interface RouteMatch {
   readonly route: Route;
@@ -24,7 +22,7 @@ export class Router {
       if (params === undefined) continue;
       pathMatched = true;
       if (route.method === method.toUpperCase()) {
-        if (Object.values(params).some((value) => value.length > MAX_PARAM_LENGTH)) {
+        if (Object.values(params).some((value) => value.length > LIMITS.pathParameterLength)) {
           throw new NotFoundError('Resource', path);
         }
         return { route, params };
