@@ -55,6 +55,10 @@ const decoders: Decoders = {
     .max(ATTEMPT_TIMEOUT_LIMITS_MS.max),
   retentionDays: z.coerce.number().int().min(1),
   requireKnownEventTypes: flag,
+  egressIps: z
+    .string()
+    .transform((value) => value.split(',').map((address) => address.trim()))
+    .pipe(z.array(z.union([z.ipv4(), z.ipv6()])).min(1)),
   logLevel: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]]),
 };
 

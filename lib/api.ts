@@ -21,6 +21,8 @@ export interface ApiProps {
   readonly logRetention: logs.RetentionDays;
   readonly retentionDays: number;
   readonly requireKnownEventTypes: boolean;
+  /** The egress IPs (tokens resolved at deploy), which the API lists at GET /v1/egress-ips. */
+  readonly egressIps: readonly string[];
   readonly logLevel: LogLevel;
   /**
    * Whether this stack sets the role API Gateway writes CloudWatch logs with. There is one
@@ -67,6 +69,7 @@ export class Api extends Construct {
     this.apiFunction.useTable('deliveriesTable', deliveriesTable, 'read');
     this.apiFunction.setting('retentionDays', props.retentionDays);
     this.apiFunction.setting('requireKnownEventTypes', props.requireKnownEventTypes);
+    this.apiFunction.setting('egressIps', props.egressIps);
     this.apiFunction.setting('logLevel', props.logLevel);
 
     this.authorizerFunction = new HookpostFunction(this, 'Authorizer', {

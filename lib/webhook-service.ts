@@ -129,6 +129,7 @@ export class WebhookService extends Construct {
       logRetention,
       retentionDays,
       requireKnownEventTypes: props.requireKnownEventTypes ?? SETTING_DEFAULTS.requireKnownEventTypes,
+      egressIps: this.network.egressIps,
       logLevel,
       manageAccountCloudWatchRole: props.apiGatewayCloudWatchRole ?? false,
     });

@@ -58,8 +58,8 @@ function renderLimits(): string {
     ['Endpoint `rateLimit`', `${range(LIMITS.rateLimitPerSecond)} deliveries per second`],
     ['Message `eventId`', `${range(LIMITS.eventIdLength)} characters`],
     [
-      'Message `channels`',
-      `up to ${LIMITS.channelsPerMessage}, each ${range(LIMITS.channelLength)} characters: ` +
+      'Message and endpoint `channels`',
+      `up to ${LIMITS.channels}, each ${range(LIMITS.channelLength)} characters: ` +
         'letters, digits, `_`, `.`, `:`, `-`',
     ],
     ['An id or a name in a path', `up to ${LIMITS.pathParameterLength} characters`],

@@ -33,7 +33,8 @@ export const LIMITS = {
   rateLimitPerSecond: 10_000,
 
   eventIdLength: 256,
-  channelsPerMessage: 10,
+  /** Channels a message names, or an endpoint takes. */
+  channels: 10,
   channelLength: 128,
 
   /** An id or a name in a path: longer ones name nothing that exists. */

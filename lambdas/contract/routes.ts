@@ -40,6 +40,7 @@ const route = <const Method extends HttpMethod>(
 
 export const ROUTES = {
   health: route('GET', '/v1/health', 'public'),
+  listEgressIps: route('GET', '/v1/egress-ips', 'admin'),
 
   createApp: route('POST', '/v1/apps', 'admin', 'required'),
   listApps: route('GET', '/v1/apps', 'admin'),

@@ -113,6 +113,12 @@ export const SETTINGS = {
     description: 'Refuse messages whose event type is not in the catalogue (422).',
     encode: (required: boolean) => String(required),
   }),
+  egressIps: setting({
+    env: 'HOOKPOST_EGRESS_IPS',
+    readBy: ['api'],
+    description: "The NAT gateways' Elastic IPs, which GET /v1/egress-ips lists for receivers to allow.",
+    encode: (addresses: readonly string[]) => addresses.join(','),
+  }),
   logLevel: setting({
     env: 'HOOKPOST_LOG_LEVEL',
     readBy: ['api', 'fanOut', 'delivery'],

@@ -1,13 +1,21 @@
 /**
  * Which endpoints receive a message. An endpoint with `eventTypes: null` takes every
  * type; an entry ending in `.*` takes every type below that prefix (`invoice.*` matches
- * `invoice.paid` and `invoice.line.added`, not `invoice` itself). Disabled endpoints
- * never match.
+ * `invoice.paid` and `invoice.line.added`, not `invoice` itself). An endpoint with
+ * `channels: null` takes every message; one with channels takes only the messages that
+ * name at least one of them, so a message without channels reaches only endpoints without
+ * channels. Disabled endpoints never match.
  */
 
 export interface SubscriptionFilter {
   readonly disabled: boolean;
   readonly eventTypes: readonly string[] | null;
+  readonly channels: readonly string[] | null;
+}
+
+export interface RoutedMessage {
+  readonly eventType: string;
+  readonly channels: readonly string[] | null;
 }
 
 export function eventTypeMatches(filter: string, eventType: string): boolean {
@@ -15,8 +23,18 @@ export function eventTypeMatches(filter: string, eventType: string): boolean {
   return filter === eventType;
 }
 
-export function endpointMatches(endpoint: SubscriptionFilter, eventType: string): boolean {
+export function endpointMatches(endpoint: SubscriptionFilter, message: RoutedMessage): boolean {
   if (endpoint.disabled) return false;
-  if (endpoint.eventTypes === null) return true;
-  return endpoint.eventTypes.some((filter) => eventTypeMatches(filter, eventType));
+  const typeMatches =
+    endpoint.eventTypes === null ||
+    endpoint.eventTypes.some((filter) => eventTypeMatches(filter, message.eventType));
+  return typeMatches && channelsMatch(endpoint.channels, message.channels);
+}
+
+function channelsMatch(
+  endpointChannels: readonly string[] | null,
+  messageChannels: readonly string[] | null,
+) {
+  if (endpointChannels === null) return true;
+  return messageChannels?.some((channel) => endpointChannels.includes(channel)) ?? false;
 }

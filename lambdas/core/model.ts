@@ -40,6 +40,8 @@ export interface Endpoint {
   readonly url: string | null;
   readonly description: string;
   readonly eventTypes: readonly string[] | null;
+  /** `null`: every message; otherwise the messages that name at least one of these. */
+  readonly channels: readonly string[] | null;
   readonly headers: StringMap;
   readonly disabled: boolean;
   readonly rateLimit: number | null;

@@ -119,10 +119,22 @@ export const updateEventTypeSchema = z.strictObject({
 });
 export type UpdateEventTypeInput = z.infer<typeof updateEventTypeSchema>;
 
+const channelNames = z
+  .array(
+    z
+      .string()
+      .min(1)
+      .max(LIMITS.channelLength)
+      .regex(CHANNEL, 'Channel names are letters, digits, _, ., : and -.'),
+  )
+  .max(LIMITS.channels);
+
 const endpointFields = {
   url: z.string().min(1).max(LIMITS.urlLength),
   description: prose(LIMITS.descriptionLength).optional(),
   eventTypes: eventTypeFilters.optional(),
+  /** `null` takes every message; a list takes the messages that name one of its channels. */
+  channels: channelNames.min(1).nullable().optional(),
   headers: customHeaders.optional(),
   disabled: z.boolean().optional(),
   rateLimit: z.number().int().min(1).max(LIMITS.rateLimitPerSecond).nullish(),
@@ -146,16 +158,7 @@ export const createMessageSchema = z.strictObject({
   eventType: eventTypeName,
   eventId: singleLine(LIMITS.eventIdLength).min(1).nullish(),
   payload: jsonObject,
-  channels: z
-    .array(
-      z
-        .string()
-        .min(1)
-        .max(LIMITS.channelLength)
-        .regex(CHANNEL, 'Channel names are letters, digits, _, ., : and -.'),
-    )
-    .max(LIMITS.channelsPerMessage)
-    .nullish(),
+  channels: channelNames.nullish(),
 });
 export type CreateMessageInput = z.infer<typeof createMessageSchema>;
 

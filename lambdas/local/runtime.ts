@@ -95,7 +95,12 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   const services = {
     ...createApiServices(
       { ...stores, clock },
-      { urlPolicy: LOCAL_URL_POLICY, requireKnownEventTypes: config.requireKnownEventTypes },
+      {
+        urlPolicy: LOCAL_URL_POLICY,
+        requireKnownEventTypes: config.requireKnownEventTypes,
+        // Local mode sends from this machine, to receivers on it.
+        egressIps: ['127.0.0.1'],
+      },
     ),
     fanOut: createFanOutService({ ...stores, queue, metrics }),
     delivery: createDeliveryService(

@@ -1,6 +1,7 @@
 import { ConflictError, NotFoundError } from '../core/errors';
 import type { EventType } from '../core/model';
 import { isOperationalEventType, OPERATIONAL_EVENT_TYPE_ENTRIES } from '../core/operational';
+import { checkPayloadSchema } from '../core/payload-schema';
 import type { CreateEventTypeInput, UpdateEventTypeInput } from '../core/schemas';
 import type { Clock, EventTypeStore, Page, PageRequest } from '../ports';
 
@@ -11,6 +12,7 @@ export class EventTypeService {
     if (isOperationalEventType(input.name)) {
       throw new ConflictError(`${input.name} is a built-in operational event type.`);
     }
+    if (input.schema != null) checkPayloadSchema(input.schema);
     const now = this.deps.clock.now().toISOString();
     const eventType: EventType = {
       name: input.name,
@@ -43,6 +45,7 @@ export class EventTypeService {
 
   async update(name: string, input: UpdateEventTypeInput): Promise<EventType> {
     const previous = await this.getOwn(name);
+    if (input.schema != null) checkPayloadSchema(input.schema);
     const next: EventType = {
       ...previous,
       description: input.description ?? previous.description,

@@ -21,7 +21,7 @@ export class FanOutService {
   async fanOut(message: Message): Promise<{ readonly deliveries: number }> {
     const endpoints = await this.deps.endpoints.listAll(message.appId);
     const targets = endpoints.filter(
-      (endpoint) => endpoint.kind === 'push' && endpointMatches(endpoint, message.eventType),
+      (endpoint) => endpoint.kind === 'push' && endpointMatches(endpoint, message),
     );
     const tasks: DeliveryTask[] = [];
     for (const endpoint of targets) {

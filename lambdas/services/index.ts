@@ -27,6 +27,8 @@ import { OperationalNotifier } from './operational';
  */
 
 export interface ApiServices {
+  /** The addresses webhooks leave from: the stack's Elastic IPs, or loopback in local mode. */
+  readonly egressIps: readonly string[];
   readonly apps: AppService;
   readonly eventTypes: EventTypeService;
   readonly endpoints: EndpointService;
@@ -42,12 +44,17 @@ export function createApiServices(
     readonly deliveries: DeliveryStore;
     readonly clock: Clock;
   },
-  settings: { readonly urlPolicy: EndpointUrlPolicy; readonly requireKnownEventTypes: boolean },
+  settings: {
+    readonly urlPolicy: EndpointUrlPolicy;
+    readonly requireKnownEventTypes: boolean;
+    readonly egressIps: readonly string[];
+  },
 ): ApiServices {
   const { clock } = adapters;
   const apps = new AppService({ apps: adapters.apps, endpoints: adapters.endpoints, clock });
   const eventTypes = new EventTypeService({ eventTypes: adapters.eventTypes, clock });
   return {
+    egressIps: settings.egressIps,
     apps,
     eventTypes,
     endpoints: new EndpointService({

@@ -1,6 +1,7 @@
 import { NotFoundError, ValidationError } from '../core/errors';
 import { newId } from '../core/ids';
-import type { Attempt, Delivery, Message } from '../core/model';
+import type { Attempt, Delivery, EventType, Message } from '../core/model';
+import { validatePayload } from '../core/payload-schema';
 import type { CreateMessageInput, MessageListQuery } from '../core/schemas';
 import type { Clock, DeliveryStore, MessageStore, Page, PageRequest } from '../ports';
 import type { AppService } from './apps';
@@ -35,7 +36,8 @@ export class MessageService {
    */
   async accept(appId: string, input: CreateMessageInput): Promise<AcceptedMessage> {
     await this.deps.apps.get(appId);
-    await this.checkEventType(input.eventType);
+    const eventType = await this.checkEventType(input.eventType);
+    if (eventType?.schema != null) validatePayload(eventType.schema, input.payload);
     const now = this.deps.clock.now();
     return this.deps.messages.accept({
       id: newId('message', now),
@@ -77,7 +79,8 @@ export class MessageService {
     return message;
   }
 
-  private async checkEventType(name: string): Promise<void> {
+  /** The message's catalogue entry (undefined when the deployment accepts unknown types). */
+  private async checkEventType(name: string): Promise<EventType | undefined> {
     const eventType = await this.deps.eventTypes.find(name);
     if (eventType === undefined && this.deps.requireKnownEventTypes) {
       throw ValidationError.forField('eventType', `The event type ${name} is not in the catalogue.`);
@@ -85,5 +88,6 @@ export class MessageService {
     if (eventType?.archived) {
       throw ValidationError.forField('eventType', `The event type ${name} is archived.`);
     }
+    return eventType;
   }
 }

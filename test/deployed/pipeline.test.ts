@@ -143,6 +143,13 @@ describe('the deployed stack', () => {
     }
   });
 
+  it("lists the NAT gateways' Elastic IPs, the stack's EgressIps output, at GET /v1/egress-ips", async () => {
+    const answer = await call('GET', '/v1/egress-ips');
+    expect(answer.status).toBe(200);
+    expect(answer.body.data).toHaveLength(2);
+    expect(answer.body.data.join(',')).toBe(stack.output('EgressIps'));
+  });
+
   it('delivers a message from the API to the receiver, signed so that standardwebhooks verifies it', async () => {
     expect((await call('POST', '/v1/event-types', { body: { name: 'invoice.paid' } })).status).toBe(201);
     const { appId, secret } = await anAppWithEndpoint('/once');

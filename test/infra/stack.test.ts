@@ -146,6 +146,17 @@ describe('functions', () => {
     });
   });
 
+  it("hands the API function the NAT gateways' Elastic IPs for GET /v1/egress-ips", () => {
+    const addresses = Object.keys(template.findResources('AWS::EC2::EIP')).map((id) => ({
+      'Fn::GetAtt': [id, 'PublicIp'],
+    }));
+    // The addresses separated by commas: CDK writes the join of tokens as one Fn::Join with ''.
+    const commaSeparated = addresses.flatMap((address, index) => (index === 0 ? [address] : [',', address]));
+    expect(functions.api?.Properties.Environment.Variables[SETTINGS.egressIps.env]).toEqual({
+      'Fn::Join': ['', commaSeparated],
+    });
+  });
+
   it('lets the authorizer read its secret, and nothing else', () => {
     const authorizerRole = functions.authorizer?.Properties.Role['Fn::GetAtt'][0];
     const statements = resourcesOf('AWS::IAM::Policy')

@@ -33,7 +33,7 @@ export class DeployedPolicyApi {
     const stores = createDynamoStores(tables.doc, tables.tables, { retentionDays: 30 });
     const services = createApiServices(
       { ...stores, clock: systemClock },
-      { urlPolicy: DEPLOYED_URL_POLICY, requireKnownEventTypes: false },
+      { urlPolicy: DEPLOYED_URL_POLICY, requireKnownEventTypes: false, egressIps: ['203.0.113.7'] },
     );
     const handler = createApiHandler({
       services,

@@ -48,6 +48,7 @@ export function anEndpoint(appId: string, overrides: Partial<Endpoint> = {}): En
     url: 'https://hooks.example.com/in',
     description: '',
     eventTypes: null,
+    channels: null,
     headers: {},
     disabled: false,
     rateLimit: null,

@@ -89,7 +89,7 @@ const secret = fc
   .uint8Array({ minLength: 24, maxLength: 64 })
   .map((bytes) => `whsec_${Buffer.from(bytes).toString('base64')}`);
 const channels = fc.array(fc.stringMatching(/^[a-zA-Z0-9_.:-]{1,30}$/), {
-  maxLength: LIMITS.channelsPerMessage,
+  maxLength: LIMITS.channels,
 });
 
 const appFields = fc.record({ name: displayName, uid: word(40), metadata }, { requiredKeys: [] });

@@ -25,6 +25,7 @@ const SAMPLE_ENV: Readonly<Record<SettingName, string>> = {
   attemptTimeoutMs: '15000',
   retentionDays: '30',
   requireKnownEventTypes: 'false',
+  egressIps: '203.0.113.7,198.51.100.9',
   logLevel: 'warn',
 };
 

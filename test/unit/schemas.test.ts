@@ -115,7 +115,7 @@ describe('request schemas', () => {
     ['a channel with a space', { channels: ['a b'] }, false],
     [
       'more channels than the limit',
-      { channels: Array.from({ length: LIMITS.channelsPerMessage + 1 }, (_, i) => `c${i}`) },
+      { channels: Array.from({ length: LIMITS.channels + 1 }, (_, i) => `c${i}`) },
       false,
     ],
   ])('%s is accepted: %s', (_what, fields, accepted) => {

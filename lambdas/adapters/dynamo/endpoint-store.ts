@@ -121,6 +121,7 @@ function fromItem(item: Record<string, unknown>): Endpoint {
     url: (item.url as string | null | undefined) ?? null,
     description: (item.description as string | undefined) ?? '',
     eventTypes: (item.eventTypes as string[] | null | undefined) ?? null,
+    channels: (item.channels as string[] | null | undefined) ?? null,
     headers: (item.headers as Endpoint['headers'] | undefined) ?? {},
     disabled: item.disabled === true,
     rateLimit: (item.rateLimit as number | null | undefined) ?? null,

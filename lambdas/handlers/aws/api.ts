@@ -26,7 +26,11 @@ export const handler = createApiHandler({
       deliveries: new DynamoDeliveryStore(doc, config.deliveriesTable, retention),
       clock: systemClock,
     },
-    { urlPolicy: DEPLOYED_URL_POLICY, requireKnownEventTypes: config.requireKnownEventTypes },
+    {
+      urlPolicy: DEPLOYED_URL_POLICY,
+      requireKnownEventTypes: config.requireKnownEventTypes,
+      egressIps: config.egressIps,
+    },
   ),
   authenticate: lambdaAuthorizerAuthenticator,
   logger: createJsonLogger(config.logLevel),

@@ -55,6 +55,7 @@ export function routeHandlers(services: ApiServices): RouteHandlers {
 
   return {
     health: async () => ok({ status: 'ok' }),
+    listEgressIps: async () => ok({ data: services.egressIps }),
     createApp: async (request) =>
       created(appView(await apps.create(parseInput(createAppSchema, request.body, 'application')))),
     listApps: async (request) => ok(pageView(await apps.list(parseQuery(pageQuerySchema, request)), appView)),

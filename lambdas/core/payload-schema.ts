@@ -1,0 +1,92 @@
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { type FieldProblem, ValidationError } from './errors';
+import type { JsonObject } from './model';
+
+/**
+ * An event type's optional JSON Schema for the `data` of its messages (SPEC §1), checked
+ * with Ajv. A schema is JSON Schema 2020-12 (the dialect of OpenAPI 3.1) unless its
+ * `$schema` names draft-07. It is compiled when the event type is created or changed, so a
+ * schema Ajv cannot compile is refused there (422 naming `schema`), and every message of
+ * the type is checked against it (422 naming each failing field under `payload`).
+ *
+ * Schemas come from the admin key only (the catalogue is admin-written), which is why they
+ * may be compiled to code at all; their size and nesting are bounded by the request limits
+ * (lambdas/contract/limits.ts). Unknown keywords are ignored, as JSON Schema says they
+ * should be; formats (`email`, `date-time`, `uri`, ...) are checked.
+ */
+
+const DRAFT_07 = /^https?:\/\/json-schema\.org\/draft-07\/schema#?$/;
+
+/**
+ * The compilers, made once per container. `addUsedSchema: false`: two event types may copy
+ * a schema with the same `$id` and different content; neither is registered by it.
+ */
+const options = { allErrors: true, strict: false, logger: false, addUsedSchema: false } as const;
+const compilers = {
+  draft2020: addFormats(new Ajv2020(options)),
+  draft07: addFormats(new Ajv(options)),
+};
+
+/** Compiled validators by schema text: a warm function compiles each schema once. */
+const compiled = new Map<
+  string,
+  { readonly compiler: keyof typeof compilers; readonly validate: ValidateFunction }
+>();
+const MAX_COMPILED = 200;
+
+/** Refusals name at most this many failing fields. */
+const MAX_PROBLEMS = 20;
+
+function compile(schema: JsonObject): ValidateFunction {
+  const text = JSON.stringify(schema);
+  const known = compiled.get(text);
+  if (known !== undefined) return known.validate;
+  const compiler =
+    typeof schema.$schema === 'string' && DRAFT_07.test(schema.$schema) ? 'draft07' : 'draft2020';
+  const validate = compilers[compiler].compile(schema);
+  if (compiled.size >= MAX_COMPILED) forgetOldest();
+  compiled.set(text, { compiler, validate });
+  return validate;
+}
+
+/** Ajv keeps every schema it compiled, by object: the oldest goes from both caches. */
+function forgetOldest(): void {
+  const [text, entry] = compiled.entries().next().value ?? [];
+  if (text === undefined || entry === undefined) return;
+  compilers[entry.compiler].removeSchema(entry.validate.schema as object);
+  compiled.delete(text);
+}
+
+/** Throws a ValidationError naming `field` when `schema` is not a JSON Schema Ajv can use. */
+export function checkPayloadSchema(schema: JsonObject, field = 'schema'): void {
+  try {
+    compile(schema);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw ValidationError.forField(
+      field,
+      `This is not a JSON Schema Hookpost can check payloads with: ${reason}`,
+    );
+  }
+}
+
+/** Throws a ValidationError naming each field of `payload` that `schema` does not allow. */
+export function validatePayload(schema: JsonObject, payload: JsonObject): void {
+  const validate = compile(schema);
+  if (validate(payload)) return;
+  const problems = (validate.errors ?? []).slice(0, MAX_PROBLEMS).map(toProblem);
+  throw new ValidationError("The payload does not match its event type's schema.", problems);
+}
+
+function toProblem(error: ErrorObject): FieldProblem {
+  const segments = error.instancePath
+    .split('/')
+    .slice(1)
+    .map((segment) => segment.replaceAll('~1', '/').replaceAll('~0', '~'));
+  const named = error.params as { missingProperty?: string; additionalProperty?: string };
+  const child = named.missingProperty ?? named.additionalProperty;
+  if (child !== undefined) segments.push(child);
+  return { path: ['payload', ...segments].join('.'), message: error.message ?? `fails ${error.keyword}` };
+}

@@ -1,0 +1,129 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HookpostProcess } from '../support/hookpost-process';
+import { Receiver } from '../support/receiver';
+
+const KEY = 'hpk_admin_features_0123456789abcdef';
+
+/**
+ * The features of the API, each over real HTTP against one `npm start` process: every test
+ * creates its own application, so that they do not see each other's endpoints.
+ */
+describe('API features in local mode', () => {
+  let dataDir: string;
+  let hookpost: HookpostProcess;
+  let receiver: Receiver;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'hookpost-features-'));
+    receiver = await Receiver.start();
+    hookpost = await HookpostProcess.start({ HOOKPOST_DATA_DIR: dataDir, HOOKPOST_ADMIN_KEY: KEY });
+    expect((await call('POST', '/v1/event-types', { name: 'order.placed' })).status).toBe(201);
+  });
+  afterAll(async () => {
+    await hookpost?.stop();
+    await receiver?.close();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  const call = (method: string, path: string, body?: unknown) => hookpost.request(method, path, KEY, body);
+
+  async function anApp(name: string): Promise<string> {
+    const app = await call('POST', '/v1/apps', { name });
+    expect(app.status).toBe(201);
+    return app.body.id as string;
+  }
+
+  async function anEndpoint(appId: string, fields: Record<string, unknown>): Promise<string> {
+    const endpoint = await call('POST', `/v1/apps/${appId}/endpoints`, fields);
+    expect(endpoint.status, JSON.stringify(endpoint.body)).toBe(201);
+    return endpoint.body.id as string;
+  }
+
+  it('routes messages by channel: an endpoint with channels takes the messages naming one of them', async () => {
+    const appId = await anApp('Channels');
+    const eu = await anEndpoint(appId, { url: `${receiver.url}/eu`, channels: ['eu'] });
+    const all = await anEndpoint(appId, { url: `${receiver.url}/all`, channels: null });
+    const us = await anEndpoint(appId, { url: `${receiver.url}/us` });
+    expect(
+      (await call('PATCH', `/v1/apps/${appId}/endpoints/${us}`, { channels: ['us'] })).body.channels,
+    ).toEqual(['us']);
+
+    const send = async (channels: string[] | undefined) => {
+      const sent = await call('POST', `/v1/apps/${appId}/messages`, {
+        eventType: 'order.placed',
+        payload: { channels: channels ?? null },
+        ...(channels === undefined ? {} : { channels }),
+      });
+      expect(sent.status).toBe(202);
+      return sent.body.id as string;
+    };
+    const expected = new Map([
+      [await send(['eu']), [eu, all]],
+      [await send(undefined), [all]],
+      [await send(['us', 'eu']), [eu, all, us]],
+      [await send(['apac']), [all]],
+    ]);
+
+    await receiver.waitFor(7);
+    for (const [msgId, endpointIds] of expected) {
+      const message = await call('GET', `/v1/apps/${appId}/messages/${msgId}`);
+      const delivered = (message.body.deliveries as { endpointId: string }[]).map(
+        (delivery) => delivery.endpointId,
+      );
+      expect(delivered.sort()).toEqual([...endpointIds].sort());
+    }
+    expect(receiver.requests.map((request) => request.path).sort()).toEqual(
+      ['/all', '/all', '/all', '/all', '/eu', '/eu', '/us'].sort(),
+    );
+  });
+
+  it("checks each message's payload against its event type's JSON Schema, naming the failing field", async () => {
+    const schema = {
+      type: 'object',
+      required: ['invoiceId'],
+      properties: { invoiceId: { type: 'string' }, amount: { type: 'integer', minimum: 0 } },
+    };
+    const refusedSchema = await call('POST', '/v1/event-types', {
+      name: 'invoice.voided',
+      schema: { type: 'money' },
+    });
+    expect(refusedSchema.status).toBe(422);
+    expect(refusedSchema.body.error.details[0].path).toBe('schema');
+    expect((await call('POST', '/v1/event-types', { name: 'invoice.voided', schema })).status).toBe(201);
+    const appId = await anApp('Schemas');
+
+    const refused = await call('POST', `/v1/apps/${appId}/messages`, {
+      eventType: 'invoice.voided',
+      payload: { amount: -5 },
+    });
+    const accepted = await call('POST', `/v1/apps/${appId}/messages`, {
+      eventType: 'invoice.voided',
+      payload: { invoiceId: 'inv_1', amount: 5 },
+    });
+
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.details.map((problem: { path: string }) => problem.path).sort()).toEqual([
+      'payload.amount',
+      'payload.invoiceId',
+    ]);
+    expect(accepted.status).toBe(202);
+    const patched = await call('PATCH', '/v1/event-types/invoice.voided', {
+      schema: { type: 'object', maxProperties: 0 },
+    });
+    expect(patched.status).toBe(200);
+    const nowRefused = await call('POST', `/v1/apps/${appId}/messages`, {
+      eventType: 'invoice.voided',
+      payload: { invoiceId: 'inv_2' },
+    });
+    expect(nowRefused.status).toBe(422);
+    const listed = await call('GET', `/v1/apps/${appId}/messages`);
+    expect(listed.body.data.map((message: { id: string }) => message.id)).toEqual([accepted.body.id]);
+  });
+
+  it('lists the egress IPs: loopback, in local mode', async () => {
+    expect(await call('GET', '/v1/egress-ips')).toMatchObject({ status: 200, body: { data: ['127.0.0.1'] } });
+  });
+});
