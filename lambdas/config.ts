@@ -14,6 +14,7 @@ import {
   type SettingValue,
   settingNamesOf,
 } from './contract/settings';
+import { APP_KEY_PREFIX } from './core/keys';
 import type { RetryPolicy } from './core/retry';
 
 /**
@@ -115,7 +116,12 @@ const localEnv = z.object({
   /** API port on 127.0.0.1; 0 picks a free one. */
   PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
   /** The admin key; generated and printed when unset. */
-  HOOKPOST_ADMIN_KEY: z.string().min(16).optional(),
+  HOOKPOST_ADMIN_KEY: z
+    .string()
+    .min(16)
+    .regex(/^\S+$/, 'no spaces')
+    .refine((key) => !key.startsWith(APP_KEY_PREFIX), `an application key's prefix (${APP_KEY_PREFIX})`)
+    .optional(),
   /** Where local mode keeps its data. */
   HOOKPOST_DATA_DIR: z.string().min(1).default('.hookpost'),
   /** Prefix of the table names (`{prefix}-catalog`, `{prefix}-messages`, …). */

@@ -1,4 +1,5 @@
 import type {
+  ApiKey,
   App,
   Attempt,
   AttemptError,
@@ -37,6 +38,15 @@ export interface AppStore {
   /** Throws ConflictError when the new `uid` is taken; NotFoundError when the app is gone. */
   update(previous: App, next: App): Promise<void>;
   delete(app: App): Promise<void>;
+}
+
+export interface ApiKeyStore {
+  create(key: ApiKey): Promise<void>;
+  get(keyId: string): Promise<ApiKey | undefined>;
+  /** The app's keys, oldest first. */
+  list(appId: string, page: PageRequest): Promise<Page<ApiKey>>;
+  /** Deletes the key when it is one of the app's; answers whether it was. */
+  delete(appId: string, keyId: string): Promise<boolean>;
 }
 
 export interface EventTypeStore {

@@ -80,6 +80,8 @@ export class Api extends Construct {
       logRetention: props.logRetention,
     });
     this.authorizerFunction.readsSecret('adminKeySecretArn', props.adminKey);
+    // Application keys are read by id, one GetItem per authorizer call, and nothing else.
+    this.authorizerFunction.useTable('catalogTable', catalogTable, 'getItem');
     const authorizer = new apigateway.TokenAuthorizer(this, 'KeyAuthorizer', {
       handler: this.authorizerFunction.function,
       identitySource: apigateway.IdentitySource.header('Authorization'),

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { type CfnElement, type Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -124,9 +125,19 @@ export class HookpostFunction extends Construct {
     this.settings.add(name);
   }
 
-  /** Names a table in the function's settings and grants access to it and its indexes. */
-  useTable(name: TableSetting, table: dynamodb.Table, access: 'read' | 'readWrite'): void {
+  /**
+   * Names a table in the function's settings and grants access to it: `getItem` reads single
+   * items by key and nothing else; `read` and `readWrite` cover the table and its indexes.
+   */
+  useTable(name: TableSetting, table: dynamodb.Table, access: 'getItem' | 'read' | 'readWrite'): void {
     this.setting(name, table.tableName);
+    if (access === 'getItem') {
+      // Not table.grant(), which adds the indexes too.
+      this.function.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table.tableArn] }),
+      );
+      return;
+    }
     if (access === 'read') table.grantReadData(this.function);
     else table.grantReadWriteData(this.function);
     const logicalId = Stack.of(this).getLogicalId(table.node.defaultChild as CfnElement);

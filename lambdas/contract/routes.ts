@@ -8,8 +8,13 @@
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
-/** `public` routes skip authentication; `admin` routes need the admin key. */
-export type RouteAccess = 'public' | 'admin';
+/**
+ * Who may call a route. `public`: anyone, without a key. `anyKey`: the admin key or any
+ * application key. `app`: the admin key, or a key of the application the path names (a
+ * key of another application gets 404). `admin`: the admin key only (an application key
+ * gets 404 for another application's ids, and 403 for its own).
+ */
+export type RouteAccess = 'public' | 'anyKey' | 'app' | 'admin';
 
 /**
  * What a route does with a request body: `required` means it must be a JSON object, which
@@ -40,37 +45,41 @@ const route = <const Method extends HttpMethod>(
 
 export const ROUTES = {
   health: route('GET', '/v1/health', 'public'),
-  listEgressIps: route('GET', '/v1/egress-ips', 'admin'),
+  listEgressIps: route('GET', '/v1/egress-ips', 'anyKey'),
 
   createApp: route('POST', '/v1/apps', 'admin', 'required'),
   listApps: route('GET', '/v1/apps', 'admin'),
-  getApp: route('GET', '/v1/apps/{appId}', 'admin'),
+  getApp: route('GET', '/v1/apps/{appId}', 'app'),
   updateApp: route('PATCH', '/v1/apps/{appId}', 'admin', 'required'),
   deleteApp: route('DELETE', '/v1/apps/{appId}', 'admin'),
 
+  createAppKey: route('POST', '/v1/apps/{appId}/keys', 'admin'),
+  listAppKeys: route('GET', '/v1/apps/{appId}/keys', 'admin'),
+  revokeAppKey: route('DELETE', '/v1/apps/{appId}/keys/{keyId}', 'admin'),
+
   createEventType: route('POST', '/v1/event-types', 'admin', 'required'),
-  listEventTypes: route('GET', '/v1/event-types', 'admin'),
-  getEventType: route('GET', '/v1/event-types/{name}', 'admin'),
+  listEventTypes: route('GET', '/v1/event-types', 'anyKey'),
+  getEventType: route('GET', '/v1/event-types/{name}', 'anyKey'),
   updateEventType: route('PATCH', '/v1/event-types/{name}', 'admin', 'required'),
   archiveEventType: route('DELETE', '/v1/event-types/{name}', 'admin'),
 
-  createEndpoint: route('POST', '/v1/apps/{appId}/endpoints', 'admin', 'required'),
-  listEndpoints: route('GET', '/v1/apps/{appId}/endpoints', 'admin'),
-  getEndpoint: route('GET', '/v1/apps/{appId}/endpoints/{endpointId}', 'admin'),
-  updateEndpoint: route('PATCH', '/v1/apps/{appId}/endpoints/{endpointId}', 'admin', 'required'),
-  deleteEndpoint: route('DELETE', '/v1/apps/{appId}/endpoints/{endpointId}', 'admin'),
-  getEndpointSecret: route('GET', '/v1/apps/{appId}/endpoints/{endpointId}/secret', 'admin'),
+  createEndpoint: route('POST', '/v1/apps/{appId}/endpoints', 'app', 'required'),
+  listEndpoints: route('GET', '/v1/apps/{appId}/endpoints', 'app'),
+  getEndpoint: route('GET', '/v1/apps/{appId}/endpoints/{endpointId}', 'app'),
+  updateEndpoint: route('PATCH', '/v1/apps/{appId}/endpoints/{endpointId}', 'app', 'required'),
+  deleteEndpoint: route('DELETE', '/v1/apps/{appId}/endpoints/{endpointId}', 'app'),
+  getEndpointSecret: route('GET', '/v1/apps/{appId}/endpoints/{endpointId}/secret', 'app'),
   rotateEndpointSecret: route(
     'POST',
     '/v1/apps/{appId}/endpoints/{endpointId}/secret/rotate',
-    'admin',
+    'app',
     'optional',
   ),
 
-  sendMessage: route('POST', '/v1/apps/{appId}/messages', 'admin', 'required'),
-  listMessages: route('GET', '/v1/apps/{appId}/messages', 'admin'),
-  getMessage: route('GET', '/v1/apps/{appId}/messages/{msgId}', 'admin'),
-  listMessageAttempts: route('GET', '/v1/apps/{appId}/messages/{msgId}/attempts', 'admin'),
+  sendMessage: route('POST', '/v1/apps/{appId}/messages', 'app', 'required'),
+  listMessages: route('GET', '/v1/apps/{appId}/messages', 'app'),
+  getMessage: route('GET', '/v1/apps/{appId}/messages/{msgId}', 'app'),
+  listMessageAttempts: route('GET', '/v1/apps/{appId}/messages/{msgId}/attempts', 'app'),
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteId = keyof typeof ROUTES;

@@ -30,7 +30,7 @@ const asText = (value: string) => value;
 export const SETTINGS = {
   catalogTable: setting({
     env: 'HOOKPOST_CATALOG_TABLE',
-    readBy: ['api', 'fanOut', 'delivery'],
+    readBy: ['api', 'authorizer', 'fanOut', 'delivery'],
     description: 'The catalog table: apps, event types, endpoints.',
     encode: asText,
   }),

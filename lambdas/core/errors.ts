@@ -35,6 +35,11 @@ export class UnauthorizedError extends HookpostError {
   }
 }
 
+/** A valid key that may not use this route: an application key on a route only the admin may use. */
+export class ForbiddenError extends HookpostError {
+  readonly code = 'forbidden';
+}
+
 /** Unknown id, or an id the caller may not see. */
 export class NotFoundError extends HookpostError {
   readonly code = 'not_found';

@@ -10,6 +10,7 @@ export const ID_PREFIX = {
   endpoint: 'ep_',
   message: 'msg_',
   attempt: 'atmpt_',
+  apiKey: 'key_',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -51,6 +51,15 @@ export interface Endpoint {
   readonly updatedAt: string;
 }
 
+/** An application key, as stored: its hash only (the key itself is shown once, at creation). */
+export interface ApiKey {
+  readonly id: string;
+  readonly appId: string;
+  /** SHA-256 of the key, base64. */
+  readonly keyHash: string;
+  readonly createdAt: string;
+}
+
 export interface Message {
   readonly id: string;
   readonly appId: string;

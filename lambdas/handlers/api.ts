@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { ADMIN_PRINCIPAL } from '../contract/auth';
+import { type Principal, principalFromContext } from '../contract/auth';
 import { LIMITS } from '../contract/limits';
+import { authorize } from '../core/access';
 import {
   MalformedRequestError,
   PayloadTooLargeError,
@@ -8,32 +9,35 @@ import {
   ValidationError,
 } from '../core/errors';
 import { jsonBodyProblems } from '../core/json-body';
-import { bearerKey, keyMatches } from '../core/keys';
 import type { Logger } from '../ports';
 import type { ApiServices } from '../services';
+import type { KeyAuthenticator } from '../services/api-keys';
 import { errorResponse } from './http/errors';
 import { Router } from './http/router';
 import { apiRoutes } from './http/routes';
 import type { ApiResponse } from './http/types';
 
-/** Decides whether a request to a non-public route may go on; throws UnauthorizedError if not. */
-export type Authenticator = (event: APIGatewayProxyEvent) => void;
+/** Who a request to a non-public route acts as; throws UnauthorizedError for no key or an unknown one. */
+export type Authenticator = (event: APIGatewayProxyEvent) => Promise<Principal>;
 
-/** Local mode: the handler checks the bearer key itself against the admin key's hash. */
-export function bearerKeyAuthenticator(adminKeyHash: Buffer): Authenticator {
-  return (event) => {
-    const key = bearerKey(headerValue(event, 'authorization'));
-    if (key === undefined || !keyMatches(key, adminKeyHash)) throw new UnauthorizedError();
+/** Local mode: the handler checks the bearer key itself, at every request (a revoked key stops at once). */
+export function bearerKeyAuthenticator(keys: KeyAuthenticator): Authenticator {
+  return async (event) => {
+    const principal = await keys.principalOf(headerValue(event, 'authorization'));
+    if (principal === undefined) throw new UnauthorizedError();
+    return principal;
   };
 }
 
 /**
- * On AWS the Lambda authorizer has checked the key before the request got here; the
- * handler still refuses anything the authorizer did not pass, in case a route is ever
- * deployed without it.
+ * On AWS the Lambda authorizer has checked the key before the request got here and named
+ * its principal in the context; the handler still refuses a request that names none, in
+ * case a route is ever deployed without the authorizer.
  */
-export const lambdaAuthorizerAuthenticator: Authenticator = (event) => {
-  if (event.requestContext.authorizer?.principalId !== ADMIN_PRINCIPAL) throw new UnauthorizedError();
+export const lambdaAuthorizerAuthenticator: Authenticator = async (event) => {
+  const principal = principalFromContext(event.requestContext.authorizer);
+  if (principal === undefined) throw new UnauthorizedError();
+  return principal;
 };
 
 export interface ApiHandlerDeps {
@@ -51,7 +55,7 @@ export function createApiHandler(deps: ApiHandlerDeps): ApiHandler {
     let response: ApiResponse;
     try {
       const { route, params } = router.match(event.httpMethod, event.path);
-      if (route.access !== 'public') deps.authenticate(event);
+      if (route.access !== 'public') authorize(route, params, await deps.authenticate(event));
       response = await route.handle({
         params,
         query: event.queryStringParameters ?? {},

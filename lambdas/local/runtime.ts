@@ -25,6 +25,7 @@ import { createDeliveryHandler, type DeliveryHandler } from '../handlers/deliver
 import { createFanOutHandler, type FanOutHandler } from '../handlers/fanout';
 import { type Clock, type Logger, systemClock, type WebhookSender } from '../ports';
 import { type ApiServices, createApiServices, createDeliveryService, createFanOutService } from '../services';
+import { KeyAuthenticator } from '../services/api-keys';
 import type { DeliveryService } from '../services/delivery';
 import type { FanOutService } from '../services/fanout';
 
@@ -108,6 +109,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
       { retry: config.retry, attemptTimeoutMs: config.attemptTimeoutMs, userAgent: USER_AGENT },
     ),
   };
+  const adminKeyHash = hashKey(options.adminKey);
   return {
     tables,
     client,
@@ -120,7 +122,9 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     handlers: {
       api: createApiHandler({
         services,
-        authenticate: bearerKeyAuthenticator(hashKey(options.adminKey)),
+        authenticate: bearerKeyAuthenticator(
+          new KeyAuthenticator({ adminKeyHash: async () => adminKeyHash, apiKeys: stores.apiKeys }),
+        ),
         logger,
       }),
       fanOut: createFanOutHandler({ fanOut: services.fanOut, decode: messageFromStreamImage, logger }),

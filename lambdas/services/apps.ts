@@ -3,12 +3,13 @@ import { newId } from '../core/ids';
 import type { App } from '../core/model';
 import { OPERATIONAL_APP, OPERATIONAL_APP_ID } from '../core/operational';
 import type { CreateAppInput, UpdateAppInput } from '../core/schemas';
-import type { AppStore, Clock, EndpointStore, Page, PageRequest } from '../ports';
+import type { ApiKeyStore, AppStore, Clock, EndpointStore, Page, PageRequest } from '../ports';
 
 export class AppService {
   constructor(
     private readonly deps: {
       readonly apps: AppStore;
+      readonly apiKeys: ApiKeyStore;
       readonly endpoints: EndpointStore;
       readonly clock: Clock;
     },
@@ -53,9 +54,18 @@ export class AppService {
     return next;
   }
 
-  /** Deletes the app and its endpoints; deliveries still queued for them are abandoned when they come up. */
+  /**
+   * Deletes the app, its keys and its endpoints; deliveries still queued for them are
+   * abandoned when they come up. The keys go first: a key of a deleted app would only meet 404s,
+   * but it should not outlive its app at all.
+   */
   async delete(appId: string): Promise<void> {
     const app = await this.getOwn(appId);
+    for (;;) {
+      const keys = await this.deps.apiKeys.list(appId, { limit: 100 });
+      for (const key of keys.data) await this.deps.apiKeys.delete(appId, key.id);
+      if (keys.nextCursor === null) break;
+    }
     for (const endpoint of await this.deps.endpoints.listAll(appId)) {
       await this.deps.endpoints.delete(appId, endpoint.id);
     }

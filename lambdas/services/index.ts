@@ -1,5 +1,6 @@
 import type { EndpointUrlPolicy } from '../core/url-guard';
 import type {
+  ApiKeyStore,
   AppStore,
   Clock,
   DeliveryQueue,
@@ -12,6 +13,7 @@ import type {
   RetryScheduler,
   WebhookSender,
 } from '../ports';
+import { ApiKeyService } from './api-keys';
 import { AppService } from './apps';
 import { DeliveryService, type DeliverySettings } from './delivery';
 import { EndpointService } from './endpoints';
@@ -30,6 +32,7 @@ export interface ApiServices {
   /** The addresses webhooks leave from: the stack's Elastic IPs, or loopback in local mode. */
   readonly egressIps: readonly string[];
   readonly apps: AppService;
+  readonly apiKeys: ApiKeyService;
   readonly eventTypes: EventTypeService;
   readonly endpoints: EndpointService;
   readonly messages: MessageService;
@@ -38,6 +41,7 @@ export interface ApiServices {
 export function createApiServices(
   adapters: {
     readonly apps: AppStore;
+    readonly apiKeys: ApiKeyStore;
     readonly eventTypes: EventTypeStore;
     readonly endpoints: EndpointStore;
     readonly messages: MessageStore;
@@ -51,11 +55,17 @@ export function createApiServices(
   },
 ): ApiServices {
   const { clock } = adapters;
-  const apps = new AppService({ apps: adapters.apps, endpoints: adapters.endpoints, clock });
+  const apps = new AppService({
+    apps: adapters.apps,
+    apiKeys: adapters.apiKeys,
+    endpoints: adapters.endpoints,
+    clock,
+  });
   const eventTypes = new EventTypeService({ eventTypes: adapters.eventTypes, clock });
   return {
     egressIps: settings.egressIps,
     apps,
+    apiKeys: new ApiKeyService({ apps, apiKeys: adapters.apiKeys, clock }),
     eventTypes,
     endpoints: new EndpointService({
       apps,

@@ -143,6 +143,22 @@ describe('the deployed stack', () => {
     }
   });
 
+  it('lets an application key act on its own application only, through the authorizer', async () => {
+    const { appId } = await anAppWithEndpoint('/keyed');
+    const other = await anAppWithEndpoint('/other');
+    const created = await call('POST', `/v1/apps/${appId}/keys`);
+    expect(created.status).toBe(201);
+    const key = created.body.key as string;
+
+    expect((await call('GET', `/v1/apps/${appId}/endpoints`, { key })).status).toBe(200);
+    const foreign = await call('GET', `/v1/apps/${other.appId}/endpoints/${other.endpointId}`, { key });
+    expect([foreign.status, foreign.body.error.code]).toEqual([404, 'not_found']);
+    const adminOnly = await call('GET', '/v1/apps', { key });
+    expect([adminOnly.status, adminOnly.body.error.code]).toEqual([403, 'forbidden']);
+    const unknown = await call('GET', `/v1/apps/${appId}`, { key: `${key.slice(0, -4)}AAAA` });
+    expect(unknown.status).toBe(401);
+  });
+
   it("lists the NAT gateways' Elastic IPs, the stack's EgressIps output, at GET /v1/egress-ips", async () => {
     const answer = await call('GET', '/v1/egress-ips');
     expect(answer.status).toBe(200);
@@ -259,7 +275,7 @@ describe('the deployed stack', () => {
     const actionsOf = (roleLogicalId: string | undefined) =>
       new Set(stack.access.callsBy(roleLogicalId ?? '?').map((record) => record.action));
     expect(actionsOf(stack.functions.authorizer?.deployment.accessKeyId)).toEqual(
-      new Set(['secretsmanager:GetSecretValue']),
+      new Set(['secretsmanager:GetSecretValue', 'dynamodb:GetItem']),
     );
     expect(actionsOf(stack.functions.api?.deployment.accessKeyId)).toContain('dynamodb:PutItem');
     for (const action of ['dynamodb:GetRecords', 'dynamodb:Query', 'sqs:SendMessage']) {

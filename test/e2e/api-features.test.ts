@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROUTE_IDS, ROUTES } from '../../lambdas/contract/routes';
 import { HookpostProcess } from '../support/hookpost-process';
 import { Receiver } from '../support/receiver';
 
@@ -125,5 +126,79 @@ describe('API features in local mode', () => {
 
   it('lists the egress IPs: loopback, in local mode', async () => {
     expect(await call('GET', '/v1/egress-ips')).toMatchObject({ status: 200, body: { data: ['127.0.0.1'] } });
+  });
+
+  it('gives an application a key of its own: shown once, scoped to it, refused once revoked', async () => {
+    const appId = await anApp('Keyed');
+    const created = await call('POST', `/v1/apps/${appId}/keys`);
+    expect(created.status).toBe(201);
+    expect(created.body).toEqual({
+      id: expect.stringMatching(/^key_/),
+      key: expect.stringMatching(/^hpk_app_/),
+      createdAt: expect.any(String),
+    });
+    const { id: keyId, key } = created.body as { id: string; key: string };
+    const listed = await call('GET', `/v1/apps/${appId}/keys`);
+    expect(listed.body).toEqual({
+      data: [{ id: keyId, appId, createdAt: created.body.createdAt }],
+      nextCursor: null,
+    });
+    const withKey = (method: string, path: string, body?: unknown) =>
+      hookpost.request(method, path, key, body);
+
+    expect((await withKey('GET', `/v1/apps/${appId}`)).status).toBe(200);
+    expect(
+      (await withKey('POST', `/v1/apps/${appId}/endpoints`, { url: `${receiver.url}/keyed` })).status,
+    ).toBe(201);
+    expect(
+      (await withKey('POST', `/v1/apps/${appId}/messages`, { eventType: 'order.placed', payload: {} }))
+        .status,
+    ).toBe(202);
+    expect((await withKey('GET', '/v1/event-types')).status).toBe(200);
+    expect((await withKey('GET', '/v1/egress-ips')).status).toBe(200);
+    for (const [method, path, body] of [
+      ['GET', '/v1/apps', undefined],
+      ['POST', '/v1/apps', { name: 'Sneaky' }],
+      ['PATCH', `/v1/apps/${appId}`, { name: 'Renamed' }],
+      ['POST', `/v1/apps/${appId}/keys`, undefined],
+      ['POST', '/v1/event-types', { name: 'sneaky.type' }],
+    ] as const) {
+      const refused = await withKey(method, path, body);
+      expect([method, path, refused.status, refused.body.error?.code]).toEqual([
+        method,
+        path,
+        403,
+        'forbidden',
+      ]);
+    }
+
+    expect((await call('DELETE', `/v1/apps/${appId}/keys/${keyId}`)).status).toBe(204);
+    expect((await withKey('GET', `/v1/apps/${appId}`)).status).toBe(401);
+    expect((await call('DELETE', `/v1/apps/${appId}/keys/${keyId}`)).status).toBe(404);
+  });
+
+  it("answers 404 on every route to a key of application A naming application B's ids", async () => {
+    const appA = await anApp('Tenant A');
+    const appB = await anApp('Tenant B');
+    const keyA = (await call('POST', `/v1/apps/${appA}/keys`)).body.key as string;
+    const ids: Record<string, string> = {
+      appId: appB,
+      endpointId: await anEndpoint(appB, { url: `${receiver.url}/tenant-b` }),
+      msgId: (await call('POST', `/v1/apps/${appB}/messages`, { eventType: 'order.placed', payload: {} }))
+        .body.id,
+      keyId: (await call('POST', `/v1/apps/${appB}/keys`)).body.id,
+    };
+    const routes = ROUTE_IDS.filter((id) => ROUTES[id].path.includes('{appId}'));
+    expect(routes.length).toBeGreaterThan(15);
+
+    for (const id of routes) {
+      const route = ROUTES[id];
+      const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name] ?? 'missing');
+      const answer = await hookpost.request(route.method, path, keyA, route.body === 'none' ? undefined : {});
+      expect([id, answer.status, answer.body.error?.code]).toEqual([id, 404, 'not_found']);
+    }
+    // And B's resources are all still there.
+    expect((await call('GET', `/v1/apps/${appB}/endpoints/${ids.endpointId}`)).status).toBe(200);
+    expect((await call('GET', `/v1/apps/${appB}/keys`)).body.data).toHaveLength(1);
   });
 });

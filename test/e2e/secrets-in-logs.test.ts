@@ -64,6 +64,17 @@ describe('logs of a whole run', () => {
     // Refused requests that carry secrets: a wrong key, and a bad body echoing a secret.
     const wrongKey = `hpk_admin_${randomBytes(24).toString('base64url')}`;
     expect((await api.request('GET', '/v1/apps', wrongKey)).status).toBe(401);
+    // An application key: created, used, used on another app, revoked, then refused.
+    const appKey = (await api.request('POST', `/v1/apps/${appId}/keys`, ADMIN_KEY)).body as {
+      id: string;
+      key: string;
+    };
+    expect((await api.request('GET', `/v1/apps/${appId}/endpoints`, appKey.key)).status).toBe(200);
+    expect((await api.request('GET', '/v1/apps/app_01M83RZ3NMF5JJ3TDZYVVKF7FT', appKey.key)).status).toBe(
+      404,
+    );
+    await api.request('DELETE', `/v1/apps/${appId}/keys/${appKey.id}`, ADMIN_KEY);
+    expect((await api.request('GET', `/v1/apps/${appId}/endpoints`, appKey.key)).status).toBe(401);
     const badSecret = `whsec_${randomBytes(8).toString('base64')}`;
     await api.request('POST', `/v1/apps/${appId}/endpoints`, ADMIN_KEY, { url: 'nope', secret: badSecret });
 
@@ -84,7 +95,16 @@ describe('logs of a whole run', () => {
         .split(' ')
         .map((signature) => signature.split(',')[1] ?? ''),
     );
-    const secrets = [ADMIN_KEY, wrongKey, headerToken, headerToken.slice('Bearer '.length), ...signatures];
+    const secrets = [
+      ADMIN_KEY,
+      wrongKey,
+      appKey.key,
+      // The random part alone: after `hpk_app_`, the key id's ULID and an underscore.
+      appKey.key.slice('hpk_app_'.length + 27),
+      headerToken,
+      headerToken.slice('Bearer '.length),
+      ...signatures,
+    ];
     for (const secret of [givenSecret, generatedSecret, rotatedSecret, badSecret]) {
       secrets.push(secret, secret.slice('whsec_'.length));
     }

@@ -157,13 +157,17 @@ describe('functions', () => {
     });
   });
 
-  it('lets the authorizer read its secret, and nothing else', () => {
+  it('lets the authorizer read its secret and single catalog items, and nothing else', () => {
     const authorizerRole = functions.authorizer?.Properties.Role['Fn::GetAtt'][0];
     const statements = resourcesOf('AWS::IAM::Policy')
       .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(authorizerRole))
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
     const actions = statements.flatMap((statement: Properties) => [statement.Action].flat());
-    expect(actions.sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    expect(actions.sort()).toEqual([
+      'dynamodb:GetItem',
+      'secretsmanager:DescribeSecret',
+      'secretsmanager:GetSecretValue',
+    ]);
   });
 });
 

@@ -15,16 +15,20 @@ import { messageAttributes } from '../../lambdas/adapters/dynamo/message-item';
 import { messageFromStreamImage } from '../../lambdas/adapters/dynamo/message-stream';
 import {
   ADMIN_KEY_CACHE_SECONDS,
+  APP_KEY_REVOCATION_SECONDS,
   AUTHORIZER_CACHE_SECONDS,
   KEY_CHANGE_DEADLINE_SECONDS,
 } from '../../lambdas/contract/auth';
-import { hashKey } from '../../lambdas/core/keys';
+import { newId } from '../../lambdas/core/ids';
+import { hashKey, newAppKey } from '../../lambdas/core/keys';
+import type { ApiKey } from '../../lambdas/core/model';
 import { createApiHandler, lambdaAuthorizerAuthenticator } from '../../lambdas/handlers/api';
 import { createAuthorizerHandler, wholeApiArn } from '../../lambdas/handlers/authorizer';
 import { createDeliveryHandler } from '../../lambdas/handlers/delivery';
 import { createFanOutHandler } from '../../lambdas/handlers/fanout';
 import { proxyEvent } from '../../lambdas/local/api-gateway-server';
 import { createJsonLogger } from '../../lambdas/logger';
+import { KeyAuthenticator } from '../../lambdas/services/api-keys';
 import { aMessage, ManualClock } from '../support/fixtures';
 import { LocalStack } from '../support/local-stack';
 
@@ -32,10 +36,28 @@ import { LocalStack } from '../support/local-stack';
 const logger = createJsonLogger('error', () => {});
 const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/prod/POST/v1/apps/app_1/messages';
 
-describe('authorizer handler', () => {
-  const handler = createAuthorizerHandler({
-    adminKeyHash: async () => hashKey('hpk_admin_right_key_0123456789'),
+/** An authorizer over the admin key's hash and an in-memory table of application keys. */
+function authorizerWith(adminKeyHash: () => Promise<Buffer>, apiKeys: ApiKey[] = []) {
+  return createAuthorizerHandler({
+    keys: new KeyAuthenticator({
+      adminKeyHash,
+      apiKeys: { get: async (keyId) => apiKeys.find((apiKey) => apiKey.id === keyId) },
+    }),
   });
+}
+
+describe('authorizer handler', () => {
+  const appKeyId = newId('apiKey', new Date());
+  const appKey = newAppKey(appKeyId);
+  const stored: ApiKey[] = [
+    {
+      id: appKeyId,
+      appId: 'app_1',
+      keyHash: hashKey(appKey).toString('base64'),
+      createdAt: '2026-11-23T00:00:00Z',
+    },
+  ];
+  const handler = authorizerWith(async () => hashKey('hpk_admin_right_key_0123456789'), stored);
   const event = (authorizationToken: string): APIGatewayTokenAuthorizerEvent => ({
     type: 'TOKEN',
     methodArn: METHOD_ARN,
@@ -52,6 +74,26 @@ describe('authorizer handler', () => {
         Resource: 'arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/prod/*',
       },
     ]);
+  });
+
+  it('allows an application key on the whole API too, naming its application for the API function', async () => {
+    const result = await handler(event(`Bearer ${appKey}`));
+    expect(result.principalId).toBe(appKeyId);
+    expect(result.context).toEqual({ role: 'app', appId: 'app_1', keyId: appKeyId });
+    expect(result.policyDocument.Statement).toEqual([
+      expect.objectContaining({ Resource: 'arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/prod/*' }),
+    ]);
+  });
+
+  it('refuses an application key whose secret part is not the stored one, or whose record is gone', async () => {
+    const forged = `${appKey.slice(0, -4)}AAAA`;
+    await expect(handler(event(`Bearer ${forged}`))).rejects.toThrow(/^Unauthorized$/);
+    const revoked = authorizerWith(async () => hashKey('hpk_admin_right_key_0123456789'), []);
+    await expect(revoked(event(`Bearer ${appKey}`))).rejects.toThrow(/^Unauthorized$/);
+  });
+
+  it('stops a revoked application key within 60 s: it is read at every authorizer call', () => {
+    expect(APP_KEY_REVOCATION_SECONDS).toBeLessThanOrEqual(60);
   });
 
   it.each(['Bearer wrong', 'hpk_admin_right_key_0123456789', '', 'Basic abc'])(
@@ -89,7 +131,7 @@ describe('admin key from Secrets Manager', () => {
       maxAgeMs,
       clock,
     });
-    const handler = createAuthorizerHandler({ adminKeyHash: () => adminKey.keyHash() });
+    const handler = authorizerWith(() => adminKey.keyHash());
     await handler(event('hpk_admin_right_key_0123456789'));
     clock.advance(maxAgeMs - 1);
     await handler(event('hpk_admin_right_key_0123456789'));
@@ -109,7 +151,7 @@ describe('admin key from Secrets Manager', () => {
       maxAgeMs,
       clock,
     });
-    const handler = createAuthorizerHandler({ adminKeyHash: () => adminKey.keyHash() });
+    const handler = authorizerWith(() => adminKey.keyHash());
     await expect(handler(event('hpk_admin_old_key_0123456789'))).resolves.toMatchObject({
       principalId: 'admin',
     });
@@ -163,11 +205,24 @@ describe('API handler behind the authorizer', () => {
       body: null,
       sourceIp: '198.51.100.7',
     });
-    const authorized = {
+    // What API Gateway hands on from a Lambda authorizer: its principalId and context, flattened.
+    const withAuthorizer = (authorizer: Record<string, unknown>) => ({
       ...base,
-      requestContext: { ...base.requestContext, authorizer: { principalId: 'admin' } },
+      requestContext: { ...base.requestContext, authorizer },
+    });
+    expect(
+      (await handler(withAuthorizer({ principalId: 'admin', role: 'admin', integrationLatency: 5 })))
+        .statusCode,
+    ).toBe(200);
+    const appKey = {
+      principalId: 'key_1',
+      role: 'app',
+      appId: 'app_A',
+      keyId: 'key_1',
+      integrationLatency: 5,
     };
-    expect((await handler(authorized)).statusCode).toBe(200);
+    expect((await handler(withAuthorizer(appKey))).statusCode).toBe(403);
+    expect((await handler(withAuthorizer({ principalId: 'admin' }))).statusCode).toBe(401);
     expect((await handler(base)).statusCode).toBe(401);
     const health = proxyEvent({
       method: 'GET',

@@ -1,5 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoApiKeyStore } from '../../lambdas/adapters/dynamo/api-key-store';
 import { DynamoAppStore } from '../../lambdas/adapters/dynamo/app-store';
 import { DynamoDeliveryStore } from '../../lambdas/adapters/dynamo/delivery-store';
 import { DynamoEndpointStore } from '../../lambdas/adapters/dynamo/endpoint-store';
@@ -8,6 +9,7 @@ import { messageAttributes } from '../../lambdas/adapters/dynamo/message-item';
 import { DynamoMessageStore } from '../../lambdas/adapters/dynamo/message-store';
 import { ConflictError, MalformedRequestError, NotFoundError } from '../../lambdas/core/errors';
 import type {
+  ApiKeyStore,
   AppStore,
   DeliveryStore,
   EndpointStore,
@@ -24,6 +26,7 @@ import { aDelivery, aMessage, anApp, anAttempt, anEndpoint, anEventType } from '
 describe.each(ENGINES)('store contract on $name', ({ start }) => {
   let engine: DynamoEngine;
   let apps: AppStore;
+  let apiKeys: ApiKeyStore;
   let eventTypes: EventTypeStore;
   let endpoints: EndpointStore;
   let messages: MessageStore;
@@ -40,6 +43,7 @@ describe.each(ENGINES)('store contract on $name', ({ start }) => {
     tables = await freshTables(engine.endpoint);
     const { doc } = tables;
     apps = new DynamoAppStore(doc, tables.tables.catalog);
+    apiKeys = new DynamoApiKeyStore(doc, tables.tables.catalog);
     eventTypes = new DynamoEventTypeStore(doc, tables.tables.catalog);
     endpoints = new DynamoEndpointStore(doc, tables.tables.catalog);
     messages = new DynamoMessageStore(doc, tables.tables.messages, { retentionDays: 30 });
@@ -111,6 +115,32 @@ describe.each(ENGINES)('store contract on $name', ({ start }) => {
         await expect(apps.list({ limit: 2, cursor })).rejects.toThrow(MalformedRequestError);
       },
     );
+  });
+
+  describe('ApiKeyStore', () => {
+    const aKey = (appId: string, id: string) => ({
+      id,
+      appId,
+      keyHash: 'c2hhLTI1NiBvZiB0aGUga2V5',
+      createdAt: '2026-11-23T08:00:00.000Z',
+    });
+
+    it("reads a key by id, lists an app's keys in id order, and deletes only from the right app", async () => {
+      const first = aKey('app_A', 'key_01M83RZ3NMF5JJ3TDZYVVKF7F1');
+      const second = aKey('app_A', 'key_01M83RZ3NMF5JJ3TDZYVVKF7F2');
+      const other = aKey('app_B', 'key_01M83RZ3NMF5JJ3TDZYVVKF7F3');
+      for (const key of [second, other, first]) await apiKeys.create(key);
+
+      expect(await apiKeys.get(first.id)).toEqual(first);
+      expect(await apiKeys.get('key_missing')).toBeUndefined();
+      const page = await apiKeys.list('app_A', { limit: 1 });
+      const rest = await apiKeys.list('app_A', { limit: 5, cursor: page.nextCursor ?? undefined });
+      expect([...page.data, ...rest.data]).toEqual([first, second]);
+      expect(await apiKeys.delete('app_B', first.id)).toBe(false);
+      expect(await apiKeys.delete('app_A', first.id)).toBe(true);
+      expect(await apiKeys.delete('app_A', first.id)).toBe(false);
+      expect(await apiKeys.get(first.id)).toBeUndefined();
+    });
   });
 
   describe('EventTypeStore', () => {

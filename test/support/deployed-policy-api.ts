@@ -6,6 +6,7 @@ import { proxyEvent } from '../../lambdas/local/api-gateway-server';
 import { createJsonLogger } from '../../lambdas/logger';
 import { systemClock } from '../../lambdas/ports';
 import { createApiServices } from '../../lambdas/services';
+import { KeyAuthenticator } from '../../lambdas/services/api-keys';
 import { type DynamoEngine, freshTables, startDynalite } from './dynamodb';
 
 export const API_KEY = 'hpk_admin_policy_0123456789abcdef';
@@ -37,7 +38,9 @@ export class DeployedPolicyApi {
     );
     const handler = createApiHandler({
       services,
-      authenticate: bearerKeyAuthenticator(hashKey(API_KEY)),
+      authenticate: bearerKeyAuthenticator(
+        new KeyAuthenticator({ adminKeyHash: async () => hashKey(API_KEY), apiKeys: stores.apiKeys }),
+      ),
       logger: createJsonLogger('error', () => {}),
     });
     return new DeployedPolicyApi(handler, engine, tables);

@@ -493,6 +493,8 @@ export const writingRouteFuzz: Record<WritingRouteId, fc.Arbitrary<BuildRequest>
   createApp: bodyRouteFuzz('createApp'),
   updateApp: bodyRouteFuzz('updateApp'),
   deleteApp: hostileParamsFuzz('deleteApp'),
+  createAppKey: hostileParamsFuzz('createAppKey'),
+  revokeAppKey: hostileParamsFuzz('revokeAppKey'),
   createEventType: bodyRouteFuzz('createEventType'),
   updateEventType: bodyRouteFuzz('updateEventType'),
   archiveEventType: hostileParamsFuzz('archiveEventType'),

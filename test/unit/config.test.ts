@@ -66,6 +66,8 @@ describe('local settings', () => {
     { HOOKPOST_LOG_LEVEL: 'loud' },
     { PORT: '70000' },
     { HOOKPOST_ADMIN_KEY: 'short' },
+    { HOOKPOST_ADMIN_KEY: 'hpk_app_looks_like_an_application_key' },
+    { HOOKPOST_ADMIN_KEY: 'has a space in the middle' },
   ])('fails fast on %j', (env) => {
     expect(() => loadLocalConfig(env)).toThrow(ConfigError);
   });
@@ -101,8 +103,8 @@ describe('function settings', () => {
     });
   });
 
-  it('gives the authorizer nothing but its secret', () => {
-    expect(settingNamesOf('authorizer')).toEqual(['adminKeySecretArn']);
+  it('gives the authorizer its secret and the table its application keys live in, nothing else', () => {
+    expect(settingNamesOf('authorizer').sort()).toEqual(['adminKeySecretArn', 'catalogTable']);
   });
 });
 

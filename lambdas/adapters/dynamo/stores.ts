@@ -1,5 +1,13 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { AppStore, DeliveryStore, EndpointStore, EventTypeStore, MessageStore } from '../../ports';
+import type {
+  ApiKeyStore,
+  AppStore,
+  DeliveryStore,
+  EndpointStore,
+  EventTypeStore,
+  MessageStore,
+} from '../../ports';
+import { DynamoApiKeyStore } from './api-key-store';
 import { DynamoAppStore } from './app-store';
 import { DynamoDeliveryStore } from './delivery-store';
 import { DynamoEndpointStore } from './endpoint-store';
@@ -9,6 +17,7 @@ import type { TableNames } from './tables';
 
 export interface DynamoStores {
   readonly apps: AppStore;
+  readonly apiKeys: ApiKeyStore;
   readonly eventTypes: EventTypeStore;
   readonly endpoints: EndpointStore;
   readonly messages: MessageStore;
@@ -26,6 +35,7 @@ export function createDynamoStores(
 ): DynamoStores {
   return {
     apps: new DynamoAppStore(doc, tables.catalog),
+    apiKeys: new DynamoApiKeyStore(doc, tables.catalog),
     eventTypes: new DynamoEventTypeStore(doc, tables.catalog),
     endpoints: new DynamoEndpointStore(doc, tables.catalog),
     messages: new DynamoMessageStore(doc, tables.messages, options),

@@ -1,3 +1,4 @@
+import { DynamoApiKeyStore } from '../../adapters/dynamo/api-key-store';
 import { DynamoAppStore } from '../../adapters/dynamo/app-store';
 import { createDocumentClient } from '../../adapters/dynamo/client';
 import { DynamoDeliveryStore } from '../../adapters/dynamo/delivery-store';
@@ -20,6 +21,7 @@ export const handler = createApiHandler({
   services: createApiServices(
     {
       apps: new DynamoAppStore(doc, config.catalogTable),
+      apiKeys: new DynamoApiKeyStore(doc, config.catalogTable),
       eventTypes: new DynamoEventTypeStore(doc, config.catalogTable),
       endpoints: new DynamoEndpointStore(doc, config.catalogTable),
       messages: new DynamoMessageStore(doc, config.messagesTable, retention),

@@ -1,5 +1,6 @@
 import {
   ConflictError,
+  ForbiddenError,
   HookpostError,
   MalformedRequestError,
   MethodNotAllowedError,
@@ -16,6 +17,7 @@ import type { ApiResponse } from './types';
 const STATUS_BY_ERROR: readonly (readonly [abstract new (...args: never[]) => HookpostError, number])[] = [
   [MalformedRequestError, 400],
   [UnauthorizedError, 401],
+  [ForbiddenError, 403],
   [NotFoundError, 404],
   [MethodNotAllowedError, 405],
   [ConflictError, 409],

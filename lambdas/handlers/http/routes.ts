@@ -17,6 +17,7 @@ import {
 import type { ApiServices } from '../../services';
 import type { ApiRequest, ApiResponse, Route, RouteHandlers } from './types';
 import {
+  apiKeyView,
   appView,
   attemptView,
   endpointView,
@@ -49,7 +50,7 @@ const param = (request: ApiRequest, name: string): string => {
 
 /** The handler of every route of the contract: thin adapters from HTTP to one service call each. */
 export function routeHandlers(services: ApiServices): RouteHandlers {
-  const { apps, eventTypes, endpoints, messages } = services;
+  const { apps, apiKeys, eventTypes, endpoints, messages } = services;
   const appId = (request: ApiRequest) => param(request, 'appId');
   const endpointId = (request: ApiRequest) => param(request, 'endpointId');
 
@@ -66,6 +67,13 @@ export function routeHandlers(services: ApiServices): RouteHandlers {
       ),
     deleteApp: async (request) => {
       await apps.delete(appId(request));
+      return noContent;
+    },
+    createAppKey: async (request) => created(await apiKeys.create(appId(request))),
+    listAppKeys: async (request) =>
+      ok(pageView(await apiKeys.list(appId(request), parseQuery(pageQuerySchema, request)), apiKeyView)),
+    revokeAppKey: async (request) => {
+      await apiKeys.revoke(appId(request), param(request, 'keyId'));
       return noContent;
     },
     createEventType: async (request) =>

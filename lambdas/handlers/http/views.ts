@@ -1,4 +1,4 @@
-import type { App, Attempt, Delivery, Endpoint, EventType, Message } from '../../core/model';
+import type { ApiKey, App, Attempt, Delivery, Endpoint, EventType, Message } from '../../core/model';
 import type { Page } from '../../ports';
 import type { MessageWithDeliveries } from '../../services/messages';
 
@@ -36,6 +36,8 @@ export function messageWithDeliveriesView(message: MessageWithDeliveries) {
 }
 
 export const appView = (app: App) => app;
+/** A key's hash never leaves the store; the key itself is shown only by the create route. */
+export const apiKeyView = (key: ApiKey) => ({ id: key.id, appId: key.appId, createdAt: key.createdAt });
 export const eventTypeView = (eventType: EventType) => eventType;
 export const attemptView = (attempt: Attempt) => attempt;
 
