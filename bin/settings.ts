@@ -59,6 +59,7 @@ export function settingsFromContext(node: Node): DeploymentSettings {
   const ladder = list('retryLadderSeconds');
   const timeout = wholeNumber('attemptTimeoutSeconds');
   const retention = wholeNumber('retentionDays');
+  const autoDisable = wholeNumber('autoDisableAfterDays');
   const service: WebhookServiceProps = {
     egressAzCount: wholeNumber('egressAzCount'),
     eipAllocationIds: list('eipAllocationIds'),
@@ -69,6 +70,7 @@ export function settingsFromContext(node: Node): DeploymentSettings {
     }),
     attemptTimeout: timeout === undefined ? undefined : Duration.seconds(timeout),
     retention: retention === undefined ? undefined : Duration.days(retention),
+    autoDisableAfter: autoDisable === undefined ? undefined : Duration.days(autoDisable),
     alarmEmail: text('alarmEmail'),
     logLevel: logLevel as LogLevel | undefined,
     requireKnownEventTypes: flag('requireKnownEventTypes'),

@@ -54,6 +54,7 @@ const decoders: Decoders = {
     .int()
     .min(ATTEMPT_TIMEOUT_LIMITS_MS.min)
     .max(ATTEMPT_TIMEOUT_LIMITS_MS.max),
+  autoDisableAfterDays: z.coerce.number().int().min(1).max(365),
   retentionDays: z.coerce.number().int().min(1),
   requireKnownEventTypes: flag,
   egressIps: z
@@ -138,6 +139,7 @@ export interface LocalConfig {
   readonly tablePrefix: string;
   readonly retry: RetryPolicy;
   readonly attemptTimeoutMs: number;
+  readonly autoDisableAfterDays: number;
   readonly retentionDays: number;
   readonly requireKnownEventTypes: boolean;
   readonly logLevel: LogLevel;
@@ -151,7 +153,14 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
   }
   const local = parsed.data;
   const tunable = readSettings(
-    ['retryLadderSeconds', 'attemptTimeoutMs', 'retentionDays', 'requireKnownEventTypes', 'logLevel'],
+    [
+      'retryLadderSeconds',
+      'attemptTimeoutMs',
+      'autoDisableAfterDays',
+      'retentionDays',
+      'requireKnownEventTypes',
+      'logLevel',
+    ],
     env,
     SETTING_DEFAULTS,
     // Local mode takes attempt timeouts under a second too (a deployment's must fill a Lambda timeout).
@@ -164,6 +173,7 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     tablePrefix: local.HOOKPOST_TABLE_PREFIX,
     retry: retryPolicyOf(tunable.retryLadderSeconds as readonly number[], local.HOOKPOST_TIME_SCALE),
     attemptTimeoutMs: tunable.attemptTimeoutMs as number,
+    autoDisableAfterDays: tunable.autoDisableAfterDays as number,
     retentionDays: tunable.retentionDays as number,
     requireKnownEventTypes: tunable.requireKnownEventTypes as boolean,
     logLevel: tunable.logLevel as LogLevel,

@@ -65,6 +65,12 @@ export interface EndpointStore {
   listAll(appId: string): Promise<readonly Endpoint[]>;
   /** Throws NotFoundError when the endpoint is gone. */
   update(endpoint: Endpoint): Promise<void>;
+  /** Starts the endpoint's run of failures at `since`, unless one is running; answers when the run began. */
+  markFailing(appId: string, endpointId: string, since: string): Promise<string | undefined>;
+  /** Ends the endpoint's run of failures (a success). */
+  clearFailing(appId: string, endpointId: string): Promise<void>;
+  /** Disables the endpoint; answers false when it was disabled already or is gone. */
+  disable(appId: string, endpointId: string, at: string): Promise<boolean>;
   delete(appId: string, endpointId: string): Promise<boolean>;
 }
 
@@ -132,7 +138,14 @@ export interface RetryScheduler {
 }
 
 export type SendOutcome =
-  | { readonly kind: 'response'; readonly status: number; readonly body: string; readonly durationMs: number }
+  | {
+      readonly kind: 'response';
+      readonly status: number;
+      readonly body: string;
+      /** The `Retry-After` header as the receiver sent it, if it did. */
+      readonly retryAfter?: string;
+      readonly durationMs: number;
+    }
   | {
       readonly kind: 'error';
       readonly error: AttemptError;

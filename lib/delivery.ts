@@ -26,6 +26,7 @@ export interface DeliveryProps {
   readonly attemptTimeout: Duration;
   readonly retryLadderSeconds: readonly number[];
   readonly retentionDays: number;
+  readonly autoDisableAfterDays: number;
   readonly logLevel: LogLevel;
   /** The CloudWatch namespace the functions emit their metrics in. */
   readonly metricNamespace: string;
@@ -143,7 +144,8 @@ export class Delivery extends Construct {
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
     });
     const deliver = this.deliveryFunction.function;
-    this.deliveryFunction.useTable('catalogTable', catalogTable, 'read');
+    // Reads endpoints; updates one's run of failures, or disables it (SPEC §4).
+    this.deliveryFunction.useTable('catalogTable', catalogTable, 'readUpdate');
     // Operational webhooks are messages the delivery function accepts itself.
     this.deliveryFunction.useTable('messagesTable', messagesTable, 'readWrite');
     this.deliveryFunction.useTable('deliveriesTable', deliveriesTable, 'readWrite');
@@ -155,6 +157,7 @@ export class Delivery extends Construct {
     this.deliveryFunction.setting('retryLadderSeconds', props.retryLadderSeconds);
     this.deliveryFunction.setting('attemptTimeoutMs', attemptTimeoutMs);
     this.deliveryFunction.setting('retentionDays', props.retentionDays);
+    this.deliveryFunction.setting('autoDisableAfterDays', props.autoDisableAfterDays);
     this.deliveryFunction.setting('metricNamespace', props.metricNamespace);
     this.deliveryFunction.setting('logLevel', props.logLevel);
     this.scheduleGroup.grantWriteSchedules(deliver);

@@ -127,9 +127,14 @@ export class HookpostFunction extends Construct {
 
   /**
    * Names a table in the function's settings and grants access to it: `getItem` reads single
-   * items by key and nothing else; `read` and `readWrite` cover the table and its indexes.
+   * items by key and nothing else; `read` covers the table and its indexes, `readUpdate`
+   * adds UpdateItem (changing attributes of existing items), `readWrite` every write.
    */
-  useTable(name: TableSetting, table: dynamodb.Table, access: 'getItem' | 'read' | 'readWrite'): void {
+  useTable(
+    name: TableSetting,
+    table: dynamodb.Table,
+    access: 'getItem' | 'read' | 'readUpdate' | 'readWrite',
+  ): void {
     this.setting(name, table.tableName);
     if (access === 'getItem') {
       // Not table.grant(), which adds the indexes too.
@@ -138,8 +143,13 @@ export class HookpostFunction extends Construct {
       );
       return;
     }
-    if (access === 'read') table.grantReadData(this.function);
-    else table.grantReadWriteData(this.function);
+    if (access === 'readWrite') table.grantReadWriteData(this.function);
+    else table.grantReadData(this.function);
+    if (access === 'readUpdate') {
+      this.function.addToRolePolicy(
+        new iam.PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [table.tableArn] }),
+      );
+    }
     const logicalId = Stack.of(this).getLogicalId(table.node.defaultChild as CfnElement);
     Validations.of(this.function).acknowledge({
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${logicalId}.Arn>/index/*]`,

@@ -98,6 +98,7 @@ export class Observability extends Construct {
     const failedAttempts = metric('attemptsFailed');
     const exhausted = metric('messagesExhausted');
     const retries = metric('retriesScheduled');
+    const endpointsDisabled = metric('endpointsDisabled');
     const attemptLatency = (statistic: string) => metric('attemptDuration', statistic, statistic);
     const endToEnd = (statistic: string) => metric('endToEndLatency', statistic, statistic);
 
@@ -109,7 +110,7 @@ export class Observability extends Construct {
         [
           graph('Messages fanned out, deliveries created / min', [ingest, deliveriesCreated]),
           graph('Deliveries / min', [succeeded, failedAttempts, exhausted]),
-          graph('Retries scheduled / min', [retries]),
+          graph('Retries scheduled, endpoints disabled / min', [retries, endpointsDisabled]),
         ],
         [
           graph('Attempt latency (ms)', [attemptLatency('p50'), attemptLatency('p99')]),

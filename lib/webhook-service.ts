@@ -33,6 +33,8 @@ export interface WebhookServiceProps {
   readonly attemptTimeout?: Duration;
   /** How long messages and attempts are kept. @default Duration.days(30) */
   readonly retention?: Duration;
+  /** An endpoint whose every attempt has failed this long is disabled. @default Duration.days(5) */
+  readonly autoDisableAfter?: Duration;
   /** Where alarms are e-mailed. @default no subscription (alarms still go to the topic) */
   readonly alarmEmail?: string;
   /** Log level of the functions. @default 'info' */
@@ -115,6 +117,7 @@ export class WebhookService extends Construct {
       attemptTimeout: Duration.millis(attemptTimeoutMs),
       retryLadderSeconds,
       retentionDays,
+      autoDisableAfterDays: props.autoDisableAfter?.toDays() ?? SETTING_DEFAULTS.autoDisableAfterDays,
       logLevel,
       metricNamespace,
       maxConcurrency: props.maxDeliveryConcurrency ?? 50,

@@ -23,6 +23,8 @@ export const METRICS = {
   retriesScheduled: { name: 'RetriesScheduled', unit: 'Count' },
   /** Failed last attempts: the delivery is given up. */
   messagesExhausted: { name: 'MessagesExhausted', unit: 'Count' },
+  /** Endpoints disabled by their receiver's 410 Gone or by days of nothing but failures. */
+  endpointsDisabled: { name: 'EndpointsDisabled', unit: 'Count' },
   /** How long one attempt took, connection and response included. */
   attemptDuration: { name: 'AttemptDuration', unit: 'Milliseconds' },
   /** From acceptance of the message to its successful delivery. */

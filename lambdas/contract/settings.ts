@@ -101,6 +101,12 @@ export const SETTINGS = {
     description: 'How long one attempt may take, connection and response included.',
     encode: (milliseconds: number) => String(milliseconds),
   }),
+  autoDisableAfterDays: setting({
+    env: 'HOOKPOST_AUTO_DISABLE_AFTER_DAYS',
+    readBy: ['delivery'],
+    description: 'An endpoint whose every attempt has failed for this many days is disabled.',
+    encode: (days: number) => String(days),
+  }),
   retentionDays: setting({
     env: 'HOOKPOST_RETENTION_DAYS',
     readBy: ['api', 'fanOut', 'delivery'],
@@ -156,6 +162,7 @@ export function encodeSetting<Name extends SettingName>(
 export const SETTING_DEFAULTS = {
   retryLadderSeconds: [5, 300, 1_800, 7_200, 18_000, 36_000],
   attemptTimeoutMs: 30_000,
+  autoDisableAfterDays: 5,
   retentionDays: 30,
   requireKnownEventTypes: true,
   logLevel: 'info',

@@ -44,6 +44,12 @@ export interface Endpoint {
   readonly channels: readonly string[] | null;
   readonly headers: StringMap;
   readonly disabled: boolean;
+  /**
+   * When the endpoint's current run of failures began (its first failed attempt since its
+   * last success), or null: an endpoint failing for the setting's days is disabled. Not shown
+   * by the API.
+   */
+  readonly failingSince: string | null;
   readonly rateLimit: number | null;
   readonly metadata: StringMap;
   readonly secrets: EndpointSecrets;
@@ -75,7 +81,7 @@ export type AttemptTrigger = 'initial' | 'retry' | 'manual' | 'recover';
 export type AttemptOutcome = 'succeeded' | 'failed';
 
 /** What a recorded attempt led to: done, another rung, or the delivery given up. */
-export type AttemptResult = 'succeeded' | 'retry_scheduled' | 'exhausted';
+export type AttemptResult = 'succeeded' | 'retry_scheduled' | 'exhausted' | 'endpoint_disabled';
 
 /** Why an attempt failed without (or besides) an HTTP status. */
 export type AttemptError =

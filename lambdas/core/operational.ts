@@ -28,7 +28,8 @@ export const OPERATIONAL_EVENT_TYPES = {
 const descriptions: Record<string, string> = {
   [OPERATIONAL_EVENT_TYPES.attemptExhausted]: 'A delivery failed its last retry and was given up.',
   [OPERATIONAL_EVENT_TYPES.attemptFailing]: 'A delivery failed three attempts in a row.',
-  [OPERATIONAL_EVENT_TYPES.endpointDisabled]: 'An endpoint was disabled after failing for too long.',
+  [OPERATIONAL_EVENT_TYPES.endpointDisabled]:
+    'An endpoint was disabled: it answered 410 Gone, or failed every attempt for days.',
 };
 
 /** The built-in catalogue entries for the operational types; they cannot be changed or archived. */

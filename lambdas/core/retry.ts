@@ -38,6 +38,8 @@ export interface RetryPlan {
 /**
  * What follows a failed attempt: the next rung, or `undefined` when the ladder is exhausted.
  * `random` is a number in [0, 1) supplied by the caller, which keeps this function pure.
+ * A receiver's `Retry-After` replaces the jittered rung, kept between the rung and twice it:
+ * it may slow the ladder down, never speed it up or stall it.
  *
  * The transport is chosen by the delay actually waited, jitter included: a 15-minute rung
  * jittered up to 16.5 minutes does not fit in an SQS delay. With a time scale (local mode)
@@ -48,16 +50,43 @@ export function planRetry(
   policy: RetryPolicy,
   failedAttemptNumber: number,
   random: number,
+  /** How long the receiver asked to be left alone (`Retry-After` on a 429 or 503), if it did. */
+  retryAfterMs?: number,
 ): RetryPlan | undefined {
   const rungSeconds = policy.ladderSeconds[failedAttemptNumber - 1];
   if (rungSeconds === undefined) return undefined;
-  const fullSpeedDelayMs = rungSeconds * 1000 * (1 + policy.jitterRatio * (2 * random - 1));
+  const rungMs = rungSeconds * 1000;
+  const fullSpeedDelayMs =
+    retryAfterMs === undefined
+      ? rungMs * (1 + policy.jitterRatio * (2 * random - 1))
+      : Math.min(Math.max(retryAfterMs, rungMs), 2 * rungMs);
   const delayMs = Math.round(fullSpeedDelayMs * policy.timeScale);
   return {
     attemptNumber: failedAttemptNumber + 1,
     delayMs,
     transport: Math.max(fullSpeedDelayMs, delayMs) <= MAX_QUEUE_DELAY_MS ? 'queue' : 'scheduler',
   };
+}
+
+/** The statuses whose `Retry-After` Hookpost honours (SPEC §4). */
+const RETRY_AFTER_STATUSES: ReadonlySet<number> = new Set([429, 503]);
+
+/**
+ * How long a receiver asked to wait, from the `Retry-After` of a 429 or 503: whole seconds,
+ * or an HTTP date (a date in the past means now). Anything else, or another status, is no
+ * request at all. planRetry keeps the wait between the rung and twice the rung.
+ */
+export function requestedRetryDelayMs(
+  status: number,
+  retryAfter: string | undefined,
+  now: Date,
+): number | undefined {
+  if (!RETRY_AFTER_STATUSES.has(status) || retryAfter === undefined) return undefined;
+  const value = retryAfter.trim();
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  if (Number.isNaN(date) || !/[a-z]/i.test(value)) return undefined;
+  return Math.max(0, date - now.getTime());
 }
 
 /**

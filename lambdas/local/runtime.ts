@@ -106,7 +106,13 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     fanOut: createFanOutService({ ...stores, queue, metrics }),
     delivery: createDeliveryService(
       { ...stores, queue, scheduler, sender, clock, random: Math.random, metrics, logger },
-      { retry: config.retry, attemptTimeoutMs: config.attemptTimeoutMs, userAgent: USER_AGENT },
+      {
+        retry: config.retry,
+        attemptTimeoutMs: config.attemptTimeoutMs,
+        // Scaled like the ladder, so that HOOKPOST_TIME_SCALE shows auto-disable on a laptop too.
+        autoDisableAfterMs: config.autoDisableAfterDays * 86_400_000 * config.retry.timeScale,
+        userAgent: USER_AGENT,
+      },
     ),
   };
   const adminKeyHash = hashKey(options.adminKey);

@@ -1,7 +1,7 @@
 import { DeliveryNotReadyError } from '../core/errors';
 import { newId } from '../core/ids';
 import type { Attempt, AttemptResult, Delivery, DeliveryTask, Endpoint, Message } from '../core/model';
-import { planRetry, type RetryPlan, type RetryPolicy } from '../core/retry';
+import { planRetry, type RetryPlan, type RetryPolicy, requestedRetryDelayMs } from '../core/retry';
 import { buildWebhook } from '../core/webhook';
 import type {
   AttemptRecord,
@@ -21,6 +21,8 @@ import type { OperationalNotifier } from './operational';
 export interface DeliverySettings {
   readonly retry: RetryPolicy;
   readonly attemptTimeoutMs: number;
+  /** An endpoint whose every attempt has failed for this long is disabled. */
+  readonly autoDisableAfterMs: number;
   readonly userAgent: string;
 }
 
@@ -105,36 +107,7 @@ export class DeliveryService {
     const attempt = attemptFrom(task, startedAt, outcome, newId('attempt', startedAt));
     await deliveries.saveAttempt(attempt);
 
-    let record: AttemptRecord;
-    let result: AttemptResult;
-    if (attempt.outcome === 'succeeded') {
-      record = {
-        status: 'succeeded',
-        attemptCount: task.attemptNumber,
-        nextAttemptAt: null,
-        lastAttempt: attempt,
-      };
-      result = 'succeeded';
-    } else {
-      const plan = planRetry(settings.retry, task.attemptNumber, this.deps.random());
-      if (plan === undefined) {
-        await this.deps.notifier.attemptExhausted(delivery, attempt);
-        record = {
-          status: 'failed',
-          attemptCount: task.attemptNumber,
-          nextAttemptAt: null,
-          lastAttempt: attempt,
-        };
-        result = 'exhausted';
-      } else {
-        if (task.attemptNumber === FAILING_NOTICE_AFTER_ATTEMPTS) {
-          await this.deps.notifier.attemptFailing(delivery, attempt);
-        }
-        const nextAttemptAt = await this.scheduleRetry(task, plan);
-        record = { status: 'pending', attemptCount: task.attemptNumber, nextAttemptAt, lastAttempt: attempt };
-        result = 'retry_scheduled';
-      }
-    }
+    const { record, result } = await this.settle(task, delivery, endpoint, attempt, outcome);
     const recorded = await deliveries.recordAttempt(
       task.msgId,
       task.endpointId,
@@ -155,6 +128,78 @@ export class DeliveryService {
       sinceAcceptedMs: this.deps.clock.now().getTime() - Date.parse(message.timestamp),
     });
     return result;
+  }
+
+  /**
+   * What follows an attempt (SPEC §4): a 2xx ends the delivery and the endpoint's run of
+   * failures. A 410 Gone disables the endpoint at once, with no further retries. Any other
+   * failure starts or extends the endpoint's run of failures, and one that has lasted the
+   * setting's days disables the endpoint too; otherwise the next rung follows (waiting as
+   * long as a 429 or 503 asked, within the rung and twice it), or the delivery is given up.
+   */
+  private async settle(
+    task: DeliveryTask,
+    delivery: Delivery,
+    endpoint: Endpoint,
+    attempt: Attempt,
+    outcome: SendOutcome,
+  ): Promise<{ record: AttemptRecord; result: AttemptResult }> {
+    const { endpoints, notifier, settings } = this.deps;
+    const settled = (status: AttemptRecord['status'], nextAttemptAt: string | null = null) => ({
+      status,
+      attemptCount: task.attemptNumber,
+      nextAttemptAt,
+      lastAttempt: attempt,
+    });
+    if (attempt.outcome === 'succeeded') {
+      if (endpoint.failingSince !== null) await endpoints.clearFailing(endpoint.appId, endpoint.id);
+      return { record: settled('succeeded'), result: 'succeeded' };
+    }
+    if (attempt.responseStatus === 410 || (await this.failingTooLong(endpoint, attempt))) {
+      await this.disableEndpoint(
+        endpoint,
+        delivery,
+        attempt,
+        attempt.responseStatus === 410 ? 'gone' : 'failing',
+      );
+      return { record: settled('failed'), result: 'endpoint_disabled' };
+    }
+    const retryAfterMs =
+      outcome.kind === 'response'
+        ? requestedRetryDelayMs(outcome.status, outcome.retryAfter, this.deps.clock.now())
+        : undefined;
+    const plan = planRetry(settings.retry, task.attemptNumber, this.deps.random(), retryAfterMs);
+    if (plan === undefined) {
+      await notifier.attemptExhausted(delivery, attempt);
+      return { record: settled('failed'), result: 'exhausted' };
+    }
+    if (task.attemptNumber === FAILING_NOTICE_AFTER_ATTEMPTS)
+      await notifier.attemptFailing(delivery, attempt);
+    return { record: settled('pending', await this.scheduleRetry(task, plan)), result: 'retry_scheduled' };
+  }
+
+  /** Whether this failure extends a run of failures that has lasted the setting's time. */
+  private async failingTooLong(endpoint: Endpoint, attempt: Attempt): Promise<boolean> {
+    const since =
+      endpoint.failingSince ??
+      (await this.deps.endpoints.markFailing(endpoint.appId, endpoint.id, attempt.timestamp)) ??
+      attempt.timestamp;
+    return Date.parse(attempt.timestamp) - Date.parse(since) >= this.deps.settings.autoDisableAfterMs;
+  }
+
+  /**
+   * Sends `endpoint.disabled`, then disables the endpoint: a crash in between sends the
+   * notice again (stored once: its eventId names the endpoint's version), never loses it.
+   * Deliveries still queued for the endpoint end without a POST when they come up.
+   */
+  private async disableEndpoint(
+    endpoint: Endpoint,
+    delivery: Delivery,
+    attempt: Attempt,
+    reason: 'gone' | 'failing',
+  ): Promise<void> {
+    await this.deps.notifier.endpointDisabled(endpoint, delivery, attempt, reason);
+    await this.deps.endpoints.disable(endpoint.appId, endpoint.id, this.deps.clock.now().toISOString());
   }
 
   private async scheduleRetry(task: DeliveryTask, plan: RetryPlan): Promise<string> {

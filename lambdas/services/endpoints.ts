@@ -32,6 +32,7 @@ export class EndpointService {
       channels: input.channels ?? null,
       headers: input.headers ?? {},
       disabled: input.disabled ?? false,
+      failingSince: null,
       rateLimit: input.rateLimit ?? null,
       metadata: input.metadata ?? {},
       secrets: { current: input.secret ?? generateSecret(), previous: null, previousExpiresAt: null },
@@ -66,6 +67,8 @@ export class EndpointService {
       channels: input.channels === undefined ? previous.channels : input.channels,
       headers: input.headers ?? previous.headers,
       disabled: input.disabled ?? previous.disabled,
+      // Enabled again, the endpoint starts with a clean slate: it is not disabled at its next failure.
+      failingSince: previous.disabled && input.disabled === false ? null : previous.failingSince,
       rateLimit: input.rateLimit === undefined ? previous.rateLimit : input.rateLimit,
       metadata: input.metadata ?? previous.metadata,
       updatedAt: this.deps.clock.now().toISOString(),

@@ -1,5 +1,5 @@
 import { newId } from '../core/ids';
-import type { Attempt, Delivery } from '../core/model';
+import type { Attempt, Delivery, Endpoint } from '../core/model';
 import { OPERATIONAL_APP_ID, OPERATIONAL_EVENT_TYPES } from '../core/operational';
 import type { Clock, MessageStore } from '../ports';
 
@@ -20,7 +20,29 @@ export class OperationalNotifier {
     return this.notify(OPERATIONAL_EVENT_TYPES.attemptFailing, delivery, lastAttempt);
   }
 
-  private async notify(eventType: string, delivery: Delivery, lastAttempt: Attempt): Promise<void> {
+  /**
+   * The endpoint was disabled: it answered 410 Gone, or failed every attempt for the
+   * setting's days. One notice per disabling: the eventId names the endpoint's version
+   * (`updatedAt`), which every worker that saw the same endpoint shares.
+   */
+  endpointDisabled(
+    endpoint: Endpoint,
+    delivery: Delivery,
+    lastAttempt: Attempt,
+    reason: 'gone' | 'failing',
+  ): Promise<void> {
+    return this.notify(OPERATIONAL_EVENT_TYPES.endpointDisabled, delivery, lastAttempt, {
+      eventId: `${OPERATIONAL_EVENT_TYPES.endpointDisabled}:${endpoint.id}:${endpoint.updatedAt}`,
+      extra: { reason, failingSince: endpoint.failingSince },
+    });
+  }
+
+  private async notify(
+    eventType: string,
+    delivery: Delivery,
+    lastAttempt: Attempt,
+    options: { readonly eventId?: string; readonly extra?: Record<string, unknown> } = {},
+  ): Promise<void> {
     // Operational messages never cause operational messages: a failing operator endpoint must not feed on itself.
     if (delivery.appId === OPERATIONAL_APP_ID) return;
     const now = this.deps.clock.now();
@@ -28,8 +50,9 @@ export class OperationalNotifier {
       id: newId('message', now),
       appId: OPERATIONAL_APP_ID,
       eventType,
-      eventId: `${eventType}:${delivery.msgId}:${delivery.endpointId}`,
+      eventId: options.eventId ?? `${eventType}:${delivery.msgId}:${delivery.endpointId}`,
       payload: {
+        ...options.extra,
         appId: delivery.appId,
         endpointId: delivery.endpointId,
         msgId: delivery.msgId,

@@ -202,6 +202,27 @@ describe('the deployed stack', () => {
     expect(replay).toMatchObject({ status: 200, body: { id: sent.body.id } });
   });
 
+  it('disables an endpoint that answers 410 Gone, with no retry, and tells app_operational', async () => {
+    receiver.reply = (request) => (request.path === '/gone' ? { status: 410 } : { status: 200, body: 'ok' });
+    const { appId, endpointId } = await anAppWithEndpoint('/gone');
+    const sent = await call('POST', `/v1/apps/${appId}/messages`, {
+      body: { eventType: 'invoice.paid', payload: { invoiceId: 'inv_gone' } },
+    });
+
+    const delivery = await eventually(
+      () => messageStatus(appId, sent.body.id),
+      (state) => state?.status === 'failed',
+      30_000,
+    );
+    expect(delivery).toMatchObject({ attemptCount: 1, nextAttemptAt: null });
+    expect((await call('GET', `/v1/apps/${appId}/endpoints/${endpointId}`)).body.disabled).toBe(true);
+    const notices = await call('GET', '/v1/apps/app_operational/messages?eventType=endpoint.disabled');
+    expect(notices.body.data.map((notice: { payload: unknown }) => notice.payload)).toContainEqual(
+      expect.objectContaining({ endpointId, msgId: sent.body.id, reason: 'gone' }),
+    );
+    expect(stack.sqs.delays.filter((delay) => JSON.parse(delay.body).msgId === sent.body.id)).toEqual([]);
+  });
+
   it('retries after 5 s and 5 min on queue delays and after 30 min on a one-time schedule, then delivers', async () => {
     let failuresLeft = 3;
     receiver.reply = (request) => {

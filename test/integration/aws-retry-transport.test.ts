@@ -181,7 +181,12 @@ describe('retry transport on AWS', () => {
         random: () => random,
         metrics: new LoggedMetrics(logger),
         logger,
-        settings: { retry, attemptTimeoutMs: 5_000, userAgent: 'Hookpost/test' },
+        settings: {
+          retry,
+          attemptTimeoutMs: 5_000,
+          autoDisableAfterMs: 5 * 86_400_000,
+          userAgent: 'Hookpost/test',
+        },
       });
     base = { appId: message.appId, msgId: message.id, endpointId: endpoint.id };
   });

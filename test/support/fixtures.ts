@@ -49,6 +49,7 @@ export function anEndpoint(appId: string, overrides: Partial<Endpoint> = {}): En
     description: '',
     eventTypes: null,
     channels: null,
+    failingSince: null,
     headers: {},
     disabled: false,
     rateLimit: null,

@@ -23,6 +23,7 @@ const SAMPLE_ENV: Readonly<Record<SettingName, string>> = {
   metricNamespace: 'Hookpost/Hookpost',
   retryLadderSeconds: '5,300,1800',
   attemptTimeoutMs: '15000',
+  autoDisableAfterDays: '5',
   retentionDays: '30',
   requireKnownEventTypes: 'false',
   egressIps: '203.0.113.7,198.51.100.9',

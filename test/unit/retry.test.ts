@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RETRY_POLICY, maxAttempts, planRetry, retryScheduleName } from '../../lambdas/core/retry';
+import {
+  DEFAULT_RETRY_POLICY,
+  maxAttempts,
+  planRetry,
+  requestedRetryDelayMs,
+  retryScheduleName,
+} from '../../lambdas/core/retry';
 
 describe('retry ladder', () => {
   it('has 7 attempts by default', () => {
@@ -78,5 +84,44 @@ describe('retry ladder', () => {
     expect(name).toBe('msg_01KAAAAAAAAAAAAAAAAAAAAAAA-ep_01KAAAAAAAAAAAAAAAAAAAAAAA-7');
     expect(name.length).toBeLessThanOrEqual(64);
     expect(name).toMatch(/^[0-9a-zA-Z_.-]+$/);
+  });
+
+  it.each([
+    // The 5 min rung after attempt 2: a Retry-After within [5 min, 10 min] is honoured as given.
+    [2, 400_000, 400_000, 'queue'],
+    [2, 1_000, 300_000, 'queue'],
+    [2, 3_600_000, 600_000, 'queue'],
+    // The 30 min rung after attempt 3: 45 minutes do not fit in an SQS delay.
+    [3, 2_700_000, 2_700_000, 'scheduler'],
+  ] as const)(
+    'after attempt %i, a receiver asking for %i ms gets %i ms on the %s',
+    (failed, asked, delay, transport) => {
+      expect(planRetry(DEFAULT_RETRY_POLICY, failed, 0.5, asked)).toEqual({
+        attemptNumber: failed + 1,
+        delayMs: delay,
+        transport,
+      });
+    },
+  );
+
+  it('honours no Retry-After once the ladder is exhausted', () => {
+    expect(planRetry(DEFAULT_RETRY_POLICY, 7, 0.5, 1_000)).toBeUndefined();
+  });
+
+  const now = new Date('2026-11-23T10:00:00.000Z');
+  it.each([
+    [429, '120', 120_000],
+    [503, ' 30 ', 30_000],
+    [429, 'Mon, 23 Nov 2026 10:01:00 GMT', 60_000],
+    [429, 'Mon, 23 Nov 2026 09:00:00 GMT', 0],
+    [429, '-5', undefined],
+    [429, '1.5', undefined],
+    [429, '2026', 2_026_000],
+    [429, 'later', undefined],
+    [500, '120', undefined],
+    [200, '120', undefined],
+    [429, undefined, undefined],
+  ] as const)('reads a %i with Retry-After %j as a request to wait %j ms', (status, header, expected) => {
+    expect(requestedRetryDelayMs(status, header, now)).toBe(expected);
   });
 });

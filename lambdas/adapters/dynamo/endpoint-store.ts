@@ -1,4 +1,10 @@
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { NotFoundError } from '../../core/errors';
 import type { Endpoint } from '../../core/model';
 import type { EndpointStore, Page, PageRequest } from '../../ports';
@@ -77,6 +83,61 @@ export class DynamoEndpointStore implements EndpointStore {
     }
   }
 
+  async markFailing(appId: string, endpointId: string, since: string): Promise<string | undefined> {
+    try {
+      const { Attributes } = await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key(appId, endpointId),
+          // The condition keeps a run that began earlier; null is how an ended run is written.
+          UpdateExpression: 'SET failingSince = :since',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_not_exists(failingSince) OR failingSince = :null)',
+          ExpressionAttributeValues: { ':since': since, ':null': null },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return Attributes?.failingSince as string | undefined;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      return (await this.get(appId, endpointId))?.failingSince ?? undefined;
+    }
+  }
+
+  async clearFailing(appId: string, endpointId: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key(appId, endpointId),
+          UpdateExpression: 'SET failingSince = :null',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':null': null },
+        }),
+      );
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+  }
+
+  async disable(appId: string, endpointId: string, at: string): Promise<boolean> {
+    try {
+      await this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key(appId, endpointId),
+          UpdateExpression: 'SET disabled = :true, failingSince = :null, updatedAt = :at',
+          ConditionExpression: 'attribute_exists(pk) AND disabled = :false',
+          ExpressionAttributeValues: { ':true': true, ':false': false, ':null': null, ':at': at },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return false;
+      throw error;
+    }
+  }
+
   /** Conditional, so that deleting an endpoint that does not exist writes nothing. */
   async delete(appId: string, endpointId: string): Promise<boolean> {
     try {
@@ -122,6 +183,7 @@ function fromItem(item: Record<string, unknown>): Endpoint {
     description: (item.description as string | undefined) ?? '',
     eventTypes: (item.eventTypes as string[] | null | undefined) ?? null,
     channels: (item.channels as string[] | null | undefined) ?? null,
+    failingSince: (item.failingSince as string | null | undefined) ?? null,
     headers: (item.headers as Endpoint['headers'] | undefined) ?? {},
     disabled: item.disabled === true,
     rateLimit: (item.rateLimit as number | null | undefined) ?? null,

@@ -76,8 +76,14 @@ export class GuardedHttpSender implements WebhookSender {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     try {
-      const { status, body } = await this.post(webhook, options.timeoutMs);
-      return { kind: 'response', status, body, durationMs: elapsed() };
+      const { status, body, retryAfter } = await this.post(webhook, options.timeoutMs);
+      return {
+        kind: 'response',
+        status,
+        body,
+        ...(retryAfter === undefined ? {} : { retryAfter }),
+        durationMs: elapsed(),
+      };
     } catch (error) {
       return {
         kind: 'error',
@@ -93,7 +99,10 @@ export class GuardedHttpSender implements WebhookSender {
     this.httpsAgent.destroy();
   }
 
-  private post(webhook: OutgoingWebhook, timeoutMs: number): Promise<{ status: number; body: string }> {
+  private post(
+    webhook: OutgoingWebhook,
+    timeoutMs: number,
+  ): Promise<{ status: number; body: string; retryAfter: string | undefined }> {
     const url = new URL(webhook.url);
     const isHttps = url.protocol === 'https:';
     const transport = isHttps ? https : http;
@@ -124,7 +133,11 @@ export class GuardedHttpSender implements WebhookSender {
         let kept = 0;
         const done = () =>
           finish(() =>
-            resolve({ status: response.statusCode ?? 0, body: truncateResponseBody(Buffer.concat(chunks)) }),
+            resolve({
+              status: response.statusCode ?? 0,
+              body: truncateResponseBody(Buffer.concat(chunks)),
+              retryAfter: response.headers['retry-after'],
+            }),
           );
         response.on('data', (chunk: Buffer) => {
           if (kept >= RESPONSE_BODY_LIMIT_BYTES) return;

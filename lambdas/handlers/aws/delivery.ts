@@ -20,6 +20,7 @@ import { createDeliveryHandler } from '../delivery';
  * failures): signs and POSTs, records attempts, schedules retries, accepts operational
  * messages. The only function in the VPC, behind the NAT gateways' Elastic IPs.
  */
+const DAY_MS = 86_400_000;
 const config = loadFunctionConfig('delivery');
 const { doc } = createDocumentClient();
 const retention = { retentionDays: config.retentionDays };
@@ -47,6 +48,7 @@ export const handler = createDeliveryHandler({
     {
       retry: retryPolicyOf(config.retryLadderSeconds),
       attemptTimeoutMs: config.attemptTimeoutMs,
+      autoDisableAfterMs: config.autoDisableAfterDays * DAY_MS,
       userAgent: USER_AGENT,
     },
   ),

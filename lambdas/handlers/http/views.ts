@@ -5,7 +5,7 @@ import type { MessageWithDeliveries } from '../../services/messages';
 /** What the API shows of each resource. Endpoint secrets appear only on their own route. */
 
 export function endpointView(endpoint: Endpoint) {
-  const { secrets: _secrets, ...visible } = endpoint;
+  const { secrets: _secrets, failingSince: _failingSince, ...visible } = endpoint;
   return visible;
 }
 

@@ -35,6 +35,7 @@ export class EmfMetrics implements PipelineMetrics {
         ...(failed ? { attemptsFailed: 1 } : {}),
         ...(report.result === 'retry_scheduled' ? { retriesScheduled: 1 } : {}),
         ...(report.result === 'exhausted' ? { messagesExhausted: 1 } : {}),
+        ...(report.result === 'endpoint_disabled' ? { endpointsDisabled: 1 } : {}),
       },
       report,
     );
