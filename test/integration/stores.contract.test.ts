@@ -185,6 +185,36 @@ describe.each(ENGINES)('store contract on $name', ({ start }) => {
       expect(await endpoints.get(endpoint.appId, endpoint.id)).toEqual(endpoint);
     });
 
+    it("keeps an endpoint's run of failures from its first failure, ends it, and disables once", async () => {
+      const endpoint = anEndpoint(anApp().id);
+      await endpoints.create(endpoint);
+      const { appId, id } = endpoint;
+
+      expect(await endpoints.markFailing(appId, id, '2026-11-20T00:00:00.000Z')).toBe(
+        '2026-11-20T00:00:00.000Z',
+      );
+      expect(await endpoints.markFailing(appId, id, '2026-11-21T00:00:00.000Z')).toBe(
+        '2026-11-20T00:00:00.000Z',
+      );
+      await endpoints.clearFailing(appId, id);
+      expect((await endpoints.get(appId, id))?.failingSince).toBeNull();
+      expect(await endpoints.markFailing(appId, id, '2026-11-22T00:00:00.000Z')).toBe(
+        '2026-11-22T00:00:00.000Z',
+      );
+
+      expect(await endpoints.disable(appId, id, '2026-11-23T00:00:00.000Z')).toBe(true);
+      expect(await endpoints.disable(appId, id, '2026-11-23T00:00:01.000Z')).toBe(false);
+      expect(await endpoints.get(appId, id)).toMatchObject({
+        disabled: true,
+        failingSince: null,
+        updatedAt: '2026-11-23T00:00:00.000Z',
+      });
+      expect(await endpoints.disable(appId, 'ep_missing', '2026-11-23T00:00:00.000Z')).toBe(false);
+      expect(await endpoints.markFailing(appId, 'ep_missing', '2026-11-23T00:00:00.000Z')).toBeUndefined();
+      await expect(endpoints.clearFailing(appId, 'ep_missing')).resolves.toBeUndefined();
+      expect(await endpoints.get(appId, 'ep_missing')).toBeUndefined();
+    });
+
     it('refuses a cursor of another app', async () => {
       const app = anApp();
       await endpoints.create(anEndpoint(app.id));
