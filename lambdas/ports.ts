@@ -131,6 +131,17 @@ export interface DeliveryQueue {
   send(tasks: readonly DeliveryTask[], options?: SendOptions): Promise<void>;
 }
 
+/**
+ * Spaces the sends to an endpoint with a `rateLimit` (SPEC §4): each send reserves the
+ * endpoint's next slot, slots 1/rate seconds apart, so that the receiver gets at most
+ * `rateLimit` per second whatever the number of workers. Shared by every worker (a DynamoDB
+ * item per endpoint).
+ */
+export interface RateLimiter {
+  /** Reserves the endpoint's next send slot at `perSecond` and answers its time: `now`, or later. */
+  reserve(endpointId: string, perSecond: number, now: Date): Promise<Date>;
+}
+
 /** Puts a task on the delivery queue at a later time (EventBridge Scheduler on AWS). */
 export interface RetryScheduler {
   /** Idempotent per task: scheduling the same task attempt twice creates one schedule. */

@@ -132,4 +132,9 @@ export interface DeliveryTask {
   readonly endpointId: string;
   readonly attemptNumber: number;
   readonly trigger: AttemptTrigger;
+  /**
+   * The send time the endpoint's rate limit reserved for this attempt, when it was further
+   * off than the delivery function waits in place: the task came back on the queue for it.
+   */
+  readonly notBefore?: string;
 }

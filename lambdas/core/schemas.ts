@@ -198,4 +198,5 @@ export const deliveryTaskSchema = z.object({
   endpointId: z.string().min(1),
   attemptNumber: z.number().int().min(1),
   trigger: z.enum(['initial', 'retry', 'manual', 'recover']),
+  notBefore: z.iso.datetime().optional(),
 });

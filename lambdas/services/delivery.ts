@@ -1,3 +1,4 @@
+import { MAX_QUEUE_DELAY_MS } from '../contract/queues';
 import { DeliveryNotReadyError } from '../core/errors';
 import { newId } from '../core/ids';
 import type { Attempt, AttemptResult, Delivery, DeliveryTask, Endpoint, Message } from '../core/model';
@@ -12,6 +13,7 @@ import type {
   Logger,
   MessageStore,
   PipelineMetrics,
+  RateLimiter,
   RetryScheduler,
   SendOutcome,
   WebhookSender,
@@ -26,7 +28,14 @@ export interface DeliverySettings {
   readonly userAgent: string;
 }
 
-export type DeliveryResult = AttemptResult | 'duplicate' | 'abandoned';
+export type DeliveryResult = AttemptResult | 'duplicate' | 'abandoned' | 'rate_limited';
+
+/**
+ * A send slot at most this far off is waited for in place; one further off sends the task
+ * back to the queue until then, carrying its slot (a wait is neither a failed attempt nor a
+ * used retry).
+ */
+const MAX_WAIT_IN_PLACE_MS = 1_000;
 
 /** After this many failed attempts in a row, `message.attempt.failing` is sent. */
 const FAILING_NOTICE_AFTER_ATTEMPTS = 3;
@@ -52,6 +61,7 @@ export class DeliveryService {
       readonly deliveries: DeliveryStore;
       readonly queue: DeliveryQueue;
       readonly scheduler: RetryScheduler;
+      readonly rateLimiter: RateLimiter;
       readonly sender: WebhookSender;
       readonly notifier: OperationalNotifier;
       readonly clock: Clock;
@@ -91,7 +101,31 @@ export class DeliveryService {
       await deliveries.abandon(task.msgId, task.endpointId, 'endpoint_disabled');
       return 'abandoned';
     }
+    if (endpoint.rateLimit !== null && !(await this.awaitSlot(task, endpoint.rateLimit)))
+      return 'rate_limited';
     return this.attempt(task, delivery, message, endpoint);
+  }
+
+  /**
+   * Waits for the endpoint's next send slot (or the one the task already holds): in place
+   * when it is near, else by sending the task back to the queue for it. Answers whether the
+   * attempt may go ahead now.
+   */
+  private async awaitSlot(task: DeliveryTask, perSecond: number): Promise<boolean> {
+    const now = this.deps.clock.now();
+    const slot =
+      task.notBefore === undefined
+        ? await this.deps.rateLimiter.reserve(task.endpointId, perSecond, now)
+        : new Date(task.notBefore);
+    const waitMs = slot.getTime() - now.getTime();
+    if (waitMs <= 0) return true;
+    if (waitMs <= MAX_WAIT_IN_PLACE_MS) {
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      return true;
+    }
+    const later: DeliveryTask = { ...task, notBefore: slot.toISOString() };
+    await this.deps.queue.send([later], { delayMs: Math.min(waitMs, MAX_QUEUE_DELAY_MS) });
+    return false;
   }
 
   private async attempt(task: DeliveryTask, delivery: Delivery, message: Message, endpoint: Endpoint) {

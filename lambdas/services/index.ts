@@ -10,6 +10,7 @@ import type {
   Logger,
   MessageStore,
   PipelineMetrics,
+  RateLimiter,
   RetryScheduler,
   WebhookSender,
 } from '../ports';
@@ -100,6 +101,7 @@ export function createDeliveryService(
     readonly deliveries: DeliveryStore;
     readonly queue: DeliveryQueue;
     readonly scheduler: RetryScheduler;
+    readonly rateLimiter: RateLimiter;
     readonly sender: WebhookSender;
     readonly clock: Clock;
     readonly random: () => number;

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTE_IDS, ROUTES } from '../../lambdas/contract/routes';
 import { HookpostProcess } from '../support/hookpost-process';
-import { Receiver } from '../support/receiver';
+import { eventually, Receiver } from '../support/receiver';
 
 const KEY = 'hpk_admin_features_0123456789abcdef';
 
@@ -200,5 +200,33 @@ describe('API features in local mode', () => {
     // And B's resources are all still there.
     expect((await call('GET', `/v1/apps/${appB}/endpoints/${ids.endpointId}`)).status).toBe(200);
     expect((await call('GET', `/v1/apps/${appB}/keys`)).body.data).toHaveLength(1);
+  });
+
+  it("keeps an endpoint's deliveries within its rateLimit, without failed attempts", async () => {
+    const appId = await anApp('Rate limited');
+    const limit = 4;
+    await anEndpoint(appId, { url: `${receiver.url}/limited`, rateLimit: limit });
+    const sent = await Promise.all(
+      Array.from({ length: 16 }, (_, index) =>
+        call('POST', `/v1/apps/${appId}/messages`, { eventType: 'order.placed', payload: { index } }),
+      ),
+    );
+    expect(sent.every((answer) => answer.status === 202)).toBe(true);
+
+    const arrivals = await eventually(
+      async () =>
+        receiver.requests.filter((request) => request.path === '/limited').map((request) => request.at),
+      (times) => times.length === 16,
+      30_000,
+    );
+    const spanSeconds = (Math.max(...arrivals) - Math.min(...arrivals)) / 1000;
+    // 16 sends in slots 1/limit apart span at least 15/limit seconds; 5 % is left for timer jitter.
+    expect((arrivals.length - 1) / spanSeconds).toBeLessThanOrEqual(limit * 1.05);
+    for (const answer of sent) {
+      const message = await call('GET', `/v1/apps/${appId}/messages/${answer.body.id}`);
+      expect(message.body.deliveries).toEqual([
+        expect.objectContaining({ status: 'succeeded', attemptCount: 1 }),
+      ]);
+    }
   });
 });

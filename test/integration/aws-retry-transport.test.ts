@@ -10,6 +10,7 @@ import { SqsDeliveryQueue } from '../../lambdas/adapters/aws/sqs/sqs-delivery-qu
 import { DynamoDeliveryStore } from '../../lambdas/adapters/dynamo/delivery-store';
 import { DynamoEndpointStore } from '../../lambdas/adapters/dynamo/endpoint-store';
 import { DynamoMessageStore } from '../../lambdas/adapters/dynamo/message-store';
+import { DynamoRateLimiter } from '../../lambdas/adapters/dynamo/rate-limiter';
 import { GuardedHttpSender } from '../../lambdas/adapters/http/guarded-http-sender';
 import { LoggedMetrics } from '../../lambdas/adapters/local/logged-metrics';
 import type { DeliveryTask } from '../../lambdas/core/model';
@@ -170,6 +171,7 @@ describe('retry transport on AWS', () => {
         messages,
         endpoints,
         deliveries,
+        rateLimiter: new DynamoRateLimiter(doc, tables.deliveries),
         queue: new SqsDeliveryQueue(new SQSClient({ region: 'eu-west-1' }), QUEUE_URL),
         scheduler: new SchedulerRetryScheduler(
           new SchedulerClient({ region: 'eu-west-1' }),

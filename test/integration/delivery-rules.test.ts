@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDeliveryStore } from '../../lambdas/adapters/dynamo/delivery-store';
 import { DynamoEndpointStore } from '../../lambdas/adapters/dynamo/endpoint-store';
 import { DynamoMessageStore } from '../../lambdas/adapters/dynamo/message-store';
+import { DynamoRateLimiter } from '../../lambdas/adapters/dynamo/rate-limiter';
 import { GuardedHttpSender } from '../../lambdas/adapters/http/guarded-http-sender';
 import { LoggedMetrics } from '../../lambdas/adapters/local/logged-metrics';
 import type { DeliveryTask, Endpoint, Message } from '../../lambdas/core/model';
@@ -74,6 +75,7 @@ describe('delivery rules', () => {
       messages,
       endpoints,
       deliveries,
+      rateLimiter: new DynamoRateLimiter(doc, tables.deliveries),
       queue,
       scheduler: queue,
       sender,
@@ -238,5 +240,46 @@ describe('delivery rules', () => {
     expect(noticesAfter).toEqual([0, 1, 1]);
     const [notice] = await operationalMessages(OPERATIONAL_EVENT_TYPES.attemptFailing);
     expect(notice?.payload).toMatchObject({ msgId: message.id, lastAttempt: { attemptNumber: 3 } });
+  });
+
+  describe('rate limit', () => {
+    beforeEach(async () => {
+      endpoint = { ...endpoint, rateLimit: 2 };
+      await endpoints.update(endpoint);
+    });
+
+    it('waits in place for a slot up to a second off, and sends a task further off back to the queue with its slot', async () => {
+      const results = [];
+      for (let index = 0; index < 4; index++) results.push(await deliverNewMessage());
+
+      // Slots 0, 0.5 and 1 s from now are waited for; the one 1.5 s off is not.
+      expect(results.map(({ result }) => result)).toEqual([
+        'succeeded',
+        'succeeded',
+        'succeeded',
+        'rate_limited',
+      ]);
+      expect(receiver.requests).toHaveLength(3);
+      const [later] = queue.sent;
+      const slot = new Date(clock.now().getTime() + 1_500).toISOString();
+      expect(later).toEqual({
+        task: expect.objectContaining({ attemptNumber: 1, notBefore: slot }),
+        delayMs: 1_500,
+      });
+      const waiting = results[3]?.message.id as string;
+      expect(await deliveries.get(waiting, endpoint.id)).toMatchObject({
+        status: 'pending',
+        attemptCount: 0,
+      });
+
+      // Back from the queue at its slot, the task is sent without taking another one.
+      clock.advance(1_500);
+      expect(await service.deliver(later?.task as DeliveryTask)).toBe('succeeded');
+      expect(receiver.requests).toHaveLength(4);
+      expect(await deliveries.get(waiting, endpoint.id)).toMatchObject({
+        status: 'succeeded',
+        attemptCount: 1,
+      });
+    });
   });
 });

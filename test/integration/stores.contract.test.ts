@@ -7,6 +7,7 @@ import { DynamoEndpointStore } from '../../lambdas/adapters/dynamo/endpoint-stor
 import { DynamoEventTypeStore } from '../../lambdas/adapters/dynamo/event-type-store';
 import { messageAttributes } from '../../lambdas/adapters/dynamo/message-item';
 import { DynamoMessageStore } from '../../lambdas/adapters/dynamo/message-store';
+import { DynamoRateLimiter } from '../../lambdas/adapters/dynamo/rate-limiter';
 import { ConflictError, MalformedRequestError, NotFoundError } from '../../lambdas/core/errors';
 import type {
   ApiKeyStore,
@@ -140,6 +141,27 @@ describe.each(ENGINES)('store contract on $name', ({ start }) => {
       expect(await apiKeys.delete('app_A', first.id)).toBe(true);
       expect(await apiKeys.delete('app_A', first.id)).toBe(false);
       expect(await apiKeys.get(first.id)).toBeUndefined();
+    });
+  });
+
+  describe('RateLimiter', () => {
+    const now = new Date('2026-11-23T10:00:00.000Z');
+    const at = (ms: number) => new Date(now.getTime() + ms);
+
+    it('hands out slots 1/rate apart to concurrent callers, each slot once', async () => {
+      const limiter = new DynamoRateLimiter(tables.doc, tables.tables.deliveries);
+      const slots = await Promise.all(Array.from({ length: 20 }, () => limiter.reserve('ep_1', 4, now)));
+      const times = slots.map((slot) => slot.getTime() - now.getTime()).sort((a, b) => a - b);
+      expect(times).toEqual(Array.from({ length: 20 }, (_, index) => index * 250));
+    });
+
+    it('starts from now again once the endpoint has been idle, and keeps endpoints apart', async () => {
+      const limiter = new DynamoRateLimiter(tables.doc, tables.tables.deliveries);
+      expect(await limiter.reserve('ep_1', 2, now)).toEqual(now);
+      expect(await limiter.reserve('ep_1', 2, now)).toEqual(at(500));
+      expect(await limiter.reserve('ep_2', 2, now)).toEqual(now);
+      expect(await limiter.reserve('ep_1', 2, at(5_000))).toEqual(at(5_000));
+      expect(await limiter.reserve('ep_1', 2, at(5_100))).toEqual(at(5_500));
     });
   });
 

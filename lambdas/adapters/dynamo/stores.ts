@@ -6,6 +6,7 @@ import type {
   EndpointStore,
   EventTypeStore,
   MessageStore,
+  RateLimiter,
 } from '../../ports';
 import { DynamoApiKeyStore } from './api-key-store';
 import { DynamoAppStore } from './app-store';
@@ -13,6 +14,7 @@ import { DynamoDeliveryStore } from './delivery-store';
 import { DynamoEndpointStore } from './endpoint-store';
 import { DynamoEventTypeStore } from './event-type-store';
 import { DynamoMessageStore, type DynamoMessageStoreOptions } from './message-store';
+import { DynamoRateLimiter } from './rate-limiter';
 import type { TableNames } from './tables';
 
 export interface DynamoStores {
@@ -22,6 +24,7 @@ export interface DynamoStores {
   readonly endpoints: EndpointStore;
   readonly messages: MessageStore;
   readonly deliveries: DeliveryStore;
+  readonly rateLimiter: RateLimiter;
 }
 
 /**
@@ -40,5 +43,6 @@ export function createDynamoStores(
     endpoints: new DynamoEndpointStore(doc, tables.catalog),
     messages: new DynamoMessageStore(doc, tables.messages, options),
     deliveries: new DynamoDeliveryStore(doc, tables.deliveries, { retentionDays: options.retentionDays }),
+    rateLimiter: new DynamoRateLimiter(doc, tables.deliveries),
   };
 }

@@ -7,6 +7,7 @@ import { createDocumentClient } from '../../adapters/dynamo/client';
 import { DynamoDeliveryStore } from '../../adapters/dynamo/delivery-store';
 import { DynamoEndpointStore } from '../../adapters/dynamo/endpoint-store';
 import { DynamoMessageStore } from '../../adapters/dynamo/message-store';
+import { DynamoRateLimiter } from '../../adapters/dynamo/rate-limiter';
 import { GuardedHttpSender } from '../../adapters/http/guarded-http-sender';
 import { loadFunctionConfig, retryPolicyOf, USER_AGENT } from '../../config';
 import { DEPLOYED_URL_POLICY } from '../../core/url-guard';
@@ -32,6 +33,7 @@ export const handler = createDeliveryHandler({
       messages: new DynamoMessageStore(doc, config.messagesTable, retention),
       endpoints: new DynamoEndpointStore(doc, config.catalogTable),
       deliveries: new DynamoDeliveryStore(doc, config.deliveriesTable, retention),
+      rateLimiter: new DynamoRateLimiter(doc, config.deliveriesTable),
       queue: new SqsDeliveryQueue(new SQSClient({}), config.deliveryQueueUrl),
       scheduler: new SchedulerRetryScheduler(new SchedulerClient({}), {
         groupName: config.retryScheduleGroup,
