@@ -57,6 +57,7 @@ function renderLimits(): string {
     ],
     ['Endpoint `rateLimit`', `${range(LIMITS.rateLimitPerSecond)} deliveries per second`],
     ['Message `eventId`', `${range(LIMITS.eventIdLength)} characters`],
+    ['Messages in one batch', `${range(LIMITS.batchMessages)}`],
     [
       'Message and endpoint `channels`',
       `up to ${LIMITS.channels}, each ${range(LIMITS.channelLength)} characters: ` +

@@ -33,6 +33,8 @@ export const LIMITS = {
   rateLimitPerSecond: 10_000,
 
   eventIdLength: 256,
+  /** Messages in one batch call. */
+  batchMessages: 100,
   /** Channels a message names, or an endpoint takes. */
   channels: 10,
   channelLength: 128,

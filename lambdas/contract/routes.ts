@@ -77,6 +77,7 @@ export const ROUTES = {
   ),
 
   sendMessage: route('POST', '/v1/apps/{appId}/messages', 'app', 'required'),
+  sendMessageBatch: route('POST', '/v1/apps/{appId}/messages/batch', 'app', 'required'),
   listMessages: route('GET', '/v1/apps/{appId}/messages', 'app'),
   getMessage: route('GET', '/v1/apps/{appId}/messages/{msgId}', 'app'),
   listMessageAttempts: route('GET', '/v1/apps/{appId}/messages/{msgId}/attempts', 'app'),

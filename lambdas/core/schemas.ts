@@ -162,6 +162,11 @@ export const createMessageSchema = z.strictObject({
 });
 export type CreateMessageInput = z.infer<typeof createMessageSchema>;
 
+/** The batch's envelope; each message in it is parsed on its own, so that one bad item fails alone. */
+export const messageBatchSchema = z.strictObject({
+  messages: z.array(z.unknown()).min(1).max(LIMITS.batchMessages),
+});
+
 const isoTime = z.iso.datetime({ offset: true });
 
 export const pageQuerySchema = z.object({

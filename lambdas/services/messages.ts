@@ -2,7 +2,12 @@ import { NotFoundError, ValidationError } from '../core/errors';
 import { newId } from '../core/ids';
 import type { Attempt, Delivery, EventType, Message } from '../core/model';
 import { validatePayload } from '../core/payload-schema';
-import type { CreateMessageInput, MessageListQuery } from '../core/schemas';
+import {
+  type CreateMessageInput,
+  createMessageSchema,
+  type MessageListQuery,
+  parseInput,
+} from '../core/schemas';
 import type { Clock, DeliveryStore, MessageStore, Page, PageRequest } from '../ports';
 import type { AppService } from './apps';
 import type { EventTypeService } from './event-types';
@@ -12,6 +17,12 @@ export interface AcceptedMessage {
   /** False when the `eventId` was seen before and this is the first message, replayed. */
   readonly created: boolean;
 }
+
+/** One message of a batch: accepted (or replayed), or refused with the reason. */
+export type BatchItemResult = { readonly accepted: AcceptedMessage } | { readonly refused: ValidationError };
+
+/** Messages of a batch accepted at once: enough to keep a batch quick, few enough to spare the table. */
+const BATCH_CONCURRENCY = 10;
 
 export interface MessageWithDeliveries extends Message {
   readonly deliveries: readonly Delivery[];
@@ -36,7 +47,15 @@ export class MessageService {
    */
   async accept(appId: string, input: CreateMessageInput): Promise<AcceptedMessage> {
     await this.deps.apps.get(appId);
-    const eventType = await this.checkEventType(input.eventType);
+    return this.acceptValid(appId, input, (name) => this.checkEventType(name));
+  }
+
+  private async acceptValid(
+    appId: string,
+    input: CreateMessageInput,
+    checkEventType: (name: string) => Promise<EventType | undefined>,
+  ): Promise<AcceptedMessage> {
+    const eventType = await checkEventType(input.eventType);
     if (eventType?.schema != null) validatePayload(eventType.schema, input.payload);
     const now = this.deps.clock.now();
     return this.deps.messages.accept({
@@ -48,6 +67,41 @@ export class MessageService {
       channels: input.channels ?? null,
       timestamp: now.toISOString(),
     });
+  }
+
+  /**
+   * Accepts up to LIMITS.batchMessages messages, each on its own: a message that is not
+   * valid is refused alone (422 in its result) and the others are accepted; each is
+   * idempotent on its `eventId` exactly as a single send. A failure of the store fails the
+   * call; the messages accepted before it stay accepted, and sending the batch again with
+   * the same eventIds accepts the rest without doubling any.
+   */
+  async acceptBatch(appId: string, items: readonly unknown[]): Promise<BatchItemResult[]> {
+    await this.deps.apps.get(appId);
+    const eventTypes = new Map<string, Promise<EventType | undefined>>();
+    const checkEventType = (name: string) => {
+      const known = eventTypes.get(name) ?? this.checkEventType(name);
+      eventTypes.set(name, known);
+      return known;
+    };
+    const results: BatchItemResult[] = [];
+    for (let start = 0; start < items.length; start += BATCH_CONCURRENCY) {
+      const slice = items.slice(start, start + BATCH_CONCURRENCY);
+      results.push(
+        ...(await Promise.all(
+          slice.map(async (item, offset): Promise<BatchItemResult> => {
+            try {
+              const input = parseInput(createMessageSchema, item, `message ${start + offset}`);
+              return { accepted: await this.acceptValid(appId, input, checkEventType) };
+            } catch (error) {
+              if (error instanceof ValidationError) return { refused: error };
+              throw error;
+            }
+          }),
+        )),
+      );
+    }
+    return results;
   }
 
   async get(appId: string, msgId: string): Promise<MessageWithDeliveries> {

@@ -202,6 +202,28 @@ describe('the deployed stack', () => {
     expect(replay).toMatchObject({ status: 200, body: { id: sent.body.id } });
   });
 
+  it('accepts a batch and delivers each of its messages', async () => {
+    const { appId } = await anAppWithEndpoint('/batch');
+    const batch = await call('POST', `/v1/apps/${appId}/messages/batch`, {
+      body: {
+        messages: [
+          { eventType: 'invoice.paid', eventId: 'batch-1', payload: { n: 1 } },
+          { eventType: 'invoice.paid', eventId: 'batch-2', payload: { n: 2 } },
+        ],
+      },
+    });
+    expect(batch.status).toBe(200);
+    expect(batch.body.data.map((result: { status: number }) => result.status)).toEqual([202, 202]);
+    for (const result of batch.body.data) {
+      await eventually(
+        () => messageStatus(appId, result.message.id),
+        (state) => state?.status === 'succeeded',
+        30_000,
+      );
+    }
+    expect(receiver.requests.filter((request) => request.path === '/batch')).toHaveLength(2);
+  });
+
   it('disables an endpoint that answers 410 Gone, with no retry, and tells app_operational', async () => {
     receiver.reply = (request) => (request.path === '/gone' ? { status: 410 } : { status: 200, body: 'ok' });
     const { appId, endpointId } = await anAppWithEndpoint('/gone');

@@ -229,4 +229,36 @@ describe('API features in local mode', () => {
       ]);
     }
   });
+
+  it('accepts a batch item by item: each idempotent on its eventId, a bad one refused alone', async () => {
+    const appId = await anApp('Batches');
+    const batch = {
+      messages: [
+        { eventType: 'order.placed', eventId: 'order-1', payload: { n: 1 } },
+        { eventType: 'not a type', payload: { n: 2 } },
+        { eventType: 'order.placed', payload: { n: 3 } },
+      ],
+    };
+
+    const first = await call('POST', `/v1/apps/${appId}/messages/batch`, batch);
+    const again = await call('POST', `/v1/apps/${appId}/messages/batch`, batch);
+
+    expect(first.status).toBe(200);
+    expect(first.body.data.map((result: { status: number }) => result.status)).toEqual([202, 422, 202]);
+    expect(first.body.data[1].error).toMatchObject({
+      code: 'validation_failed',
+      details: [{ path: 'eventType' }],
+    });
+    expect(again.body.data.map((result: { status: number }) => result.status)).toEqual([200, 422, 202]);
+    expect(again.body.data[0].message.id).toBe(first.body.data[0].message.id);
+    const listed = await call('GET', `/v1/apps/${appId}/messages`);
+    expect(listed.body.data).toHaveLength(3);
+
+    const tooMany = {
+      messages: Array.from({ length: 101 }, () => ({ eventType: 'order.placed', payload: {} })),
+    };
+    const refused = await call('POST', `/v1/apps/${appId}/messages/batch`, tooMany);
+    expect([refused.status, refused.body.error.details[0].path]).toEqual([422, 'messages']);
+    expect((await call('GET', `/v1/apps/${appId}/messages`)).body.data).toHaveLength(3);
+  });
 });

@@ -112,6 +112,22 @@ const withUniqueUid =
   (unique) =>
     'uid' in fields ? { ...fields, uid: `u${unique}-${String(fields.uid)}` } : fields;
 
+const message = fc
+  .record(
+    {
+      eventType: eventTypeName,
+      eventId: word(40),
+      payload: jsonObject,
+      channels: fc.option(channels, { nil: null }),
+    },
+    { requiredKeys: ['eventType', 'payload'] },
+  )
+  .map(
+    (fields): ValidBody =>
+      (unique) =>
+        'eventId' in fields ? { ...fields, eventId: `e${unique}-${fields.eventId}` } : fields,
+  );
+
 const VALID_BODIES = {
   createApp: fc.tuple(displayName, appFields).map(([name, fields]) => withUniqueUid({ ...fields, name })),
   updateApp: appFields.map(withUniqueUid),
@@ -156,21 +172,11 @@ const VALID_BODIES = {
       () =>
         key === undefined ? {} : { key },
   ),
-  sendMessage: fc
-    .record(
-      {
-        eventType: eventTypeName,
-        eventId: word(40),
-        payload: jsonObject,
-        channels: fc.option(channels, { nil: null }),
-      },
-      { requiredKeys: ['eventType', 'payload'] },
-    )
-    .map(
-      (fields): ValidBody =>
-        (unique) =>
-          'eventId' in fields ? { ...fields, eventId: `e${unique}-${fields.eventId}` } : fields,
-    ),
+  sendMessage: message,
+  sendMessageBatch: fc.array(message, { minLength: 1, maxLength: 5 }).map(
+    (items): ValidBody =>
+      (unique) => ({ messages: items.map((item, index) => item(unique * 100 + index)) }),
+  ),
 } as const satisfies Partial<Record<WritingRouteId, fc.Arbitrary<ValidBody>>>;
 
 type BodyRouteId = keyof typeof VALID_BODIES;
@@ -503,4 +509,5 @@ export const writingRouteFuzz: Record<WritingRouteId, fc.Arbitrary<BuildRequest>
   deleteEndpoint: hostileParamsFuzz('deleteEndpoint'),
   rotateEndpointSecret: bodyRouteFuzz('rotateEndpointSecret'),
   sendMessage: bodyRouteFuzz('sendMessage'),
+  sendMessageBatch: bodyRouteFuzz('sendMessageBatch'),
 };

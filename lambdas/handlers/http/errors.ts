@@ -25,21 +25,21 @@ const STATUS_BY_ERROR: readonly (readonly [abstract new (...args: never[]) => Ho
   [ValidationError, 422],
 ];
 
+/** The error envelope of a refusal: `{ error: { code, message, details? } }`. */
+export function errorEnvelope(error: HookpostError) {
+  return {
+    error: {
+      code: error.code,
+      message: error.message,
+      ...(error.details === undefined ? {} : { details: error.details }),
+    },
+  };
+}
+
 export function errorResponse(error: unknown, logger: Logger): ApiResponse {
   if (error instanceof HookpostError) {
     const status = STATUS_BY_ERROR.find(([type]) => error instanceof type)?.[1];
-    if (status !== undefined) {
-      return {
-        statusCode: status,
-        body: {
-          error: {
-            code: error.code,
-            message: error.message,
-            ...(error.details === undefined ? {} : { details: error.details }),
-          },
-        },
-      };
-    }
+    if (status !== undefined) return { statusCode: status, body: errorEnvelope(error) };
   }
   // A bug: log what happened, tell the caller nothing of the internals.
   logger.error('unhandled error in API handler', describeError(error));

@@ -6,6 +6,7 @@ import {
   createEndpointSchema,
   createEventTypeSchema,
   createMessageSchema,
+  messageBatchSchema,
   messageListQuerySchema,
   pageQuerySchema,
   parseInput,
@@ -15,6 +16,7 @@ import {
   updateEventTypeSchema,
 } from '../../core/schemas';
 import type { ApiServices } from '../../services';
+import { errorEnvelope } from './errors';
 import type { ApiRequest, ApiResponse, Route, RouteHandlers } from './types';
 import {
   apiKeyView,
@@ -142,6 +144,18 @@ export function routeHandlers(services: ApiServices): RouteHandlers {
             body: messageView(accepted.message),
             headers: { 'Idempotent-Replayed': 'true' },
           };
+    },
+    sendMessageBatch: async (request) => {
+      const { messages: items } = parseInput(messageBatchSchema, request.body, 'batch');
+      const results = await messages.acceptBatch(appId(request), items);
+      // Each result as its own call would have answered: 202 accepted, 200 replayed, 422 refused.
+      return ok({
+        data: results.map((result) =>
+          'accepted' in result
+            ? { status: result.accepted.created ? 202 : 200, message: messageView(result.accepted.message) }
+            : { status: 422, ...errorEnvelope(result.refused) },
+        ),
+      });
     },
     listMessages: async (request) =>
       ok(
