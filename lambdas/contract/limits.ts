@@ -1,7 +1,7 @@
 /**
  * Every limit the API puts on what it is sent, written once. The request schemas
  * (lambdas/core/schemas.ts), the body check (lambdas/core/json-body.ts), the router and the
- * URL guard enforce them; README "Limits" is generated from them (`npm run readme`, and a
+ * URL guard enforce them; README "Limits" is generated from them (`npm run docs`, and a
  * test fails when the README is stale).
  */
 export const LIMITS = {

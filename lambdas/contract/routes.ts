@@ -46,6 +46,7 @@ const route = <const Method extends HttpMethod>(
 export const ROUTES = {
   health: route('GET', '/v1/health', 'public'),
   listEgressIps: route('GET', '/v1/egress-ips', 'anyKey'),
+  openApi: route('GET', '/v1/openapi.json', 'public'),
 
   createApp: route('POST', '/v1/apps', 'admin', 'required'),
   listApps: route('GET', '/v1/apps', 'admin'),

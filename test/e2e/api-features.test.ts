@@ -261,4 +261,11 @@ describe('API features in local mode', () => {
     expect([refused.status, refused.body.error.details[0].path]).toEqual([422, 'messages']);
     expect((await call('GET', `/v1/apps/${appId}/messages`)).body.data).toHaveLength(3);
   });
+
+  it('serves its OpenAPI 3.1 document without a key', async () => {
+    const answer = await hookpost.request('GET', '/v1/openapi.json', '');
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ openapi: '3.1.0', info: { title: 'Hookpost' } });
+    expect(Object.keys(answer.body.paths)).toContain('/v1/apps/{appId}/messages/batch');
+  });
 });

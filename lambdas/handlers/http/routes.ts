@@ -1,22 +1,11 @@
 import type { z } from 'zod';
 import { ROUTE_IDS, ROUTES } from '../../contract/routes';
 import { MalformedRequestError } from '../../core/errors';
-import {
-  createAppSchema,
-  createEndpointSchema,
-  createEventTypeSchema,
-  createMessageSchema,
-  messageBatchSchema,
-  messageListQuerySchema,
-  pageQuerySchema,
-  parseInput,
-  rotateSecretSchema,
-  updateAppSchema,
-  updateEndpointSchema,
-  updateEventTypeSchema,
-} from '../../core/schemas';
+import { parseInput } from '../../core/schemas';
 import type { ApiServices } from '../../services';
 import { errorEnvelope } from './errors';
+import { openApiDocument } from './openapi';
+import { ROUTE_SCHEMAS } from './route-schemas';
 import type { ApiRequest, ApiResponse, Route, RouteHandlers } from './types';
 import {
   apiKeyView,
@@ -33,10 +22,27 @@ const ok = (body: unknown): ApiResponse => ({ statusCode: 200, body });
 const created = (body: unknown): ApiResponse => ({ statusCode: 201, body });
 const noContent: ApiResponse = { statusCode: 204 };
 
-/** A bad query string is a malformed request (400), unlike a bad body (422). */
-function parseQuery<Schema extends z.ZodType>(schema: Schema, request: ApiRequest): z.output<Schema> {
-  const result = schema.safeParse(request.query);
-  if (result.success) return result.data;
+type Schemas = typeof ROUTE_SCHEMAS;
+type WithBody = {
+  [Id in keyof Schemas]: Schemas[Id] extends { body: z.ZodType } ? Id : never;
+}[keyof Schemas];
+type WithQuery = {
+  [Id in keyof Schemas]: Schemas[Id] extends { query: z.ZodType } ? Id : never;
+}[keyof Schemas];
+
+/** The request body, parsed with the route's own schema (route-schemas.ts, which the OpenAPI document shows). */
+function bodyOf<Id extends WithBody>(
+  id: Id,
+  request: ApiRequest,
+  what: string,
+): z.output<Schemas[Id]['body']> {
+  return parseInput(ROUTE_SCHEMAS[id].body, request.body, what) as z.output<Schemas[Id]['body']>;
+}
+
+/** The query string, parsed with the route's own schema: a bad one is a malformed request (400), unlike a bad body (422). */
+function queryOf<Id extends WithQuery>(id: Id, request: ApiRequest): z.output<Schemas[Id]['query']> {
+  const result = ROUTE_SCHEMAS[id].query.safeParse(request.query);
+  if (result.success) return result.data as z.output<Schemas[Id]['query']>;
   const details = result.error.issues.map((issue) => ({
     path: issue.path.join('.'),
     message: issue.message,
@@ -59,39 +65,33 @@ export function routeHandlers(services: ApiServices): RouteHandlers {
   return {
     health: async () => ok({ status: 'ok' }),
     listEgressIps: async () => ok({ data: services.egressIps }),
+    openApi: async () => ok(openApiDocument()),
     createApp: async (request) =>
-      created(appView(await apps.create(parseInput(createAppSchema, request.body, 'application')))),
-    listApps: async (request) => ok(pageView(await apps.list(parseQuery(pageQuerySchema, request)), appView)),
+      created(appView(await apps.create(bodyOf('createApp', request, 'application')))),
+    listApps: async (request) => ok(pageView(await apps.list(queryOf('listApps', request)), appView)),
     getApp: async (request) => ok(appView(await apps.get(appId(request)))),
     updateApp: async (request) =>
-      ok(
-        appView(await apps.update(appId(request), parseInput(updateAppSchema, request.body, 'application'))),
-      ),
+      ok(appView(await apps.update(appId(request), bodyOf('updateApp', request, 'application')))),
     deleteApp: async (request) => {
       await apps.delete(appId(request));
       return noContent;
     },
     createAppKey: async (request) => created(await apiKeys.create(appId(request))),
     listAppKeys: async (request) =>
-      ok(pageView(await apiKeys.list(appId(request), parseQuery(pageQuerySchema, request)), apiKeyView)),
+      ok(pageView(await apiKeys.list(appId(request), queryOf('listAppKeys', request)), apiKeyView)),
     revokeAppKey: async (request) => {
       await apiKeys.revoke(appId(request), param(request, 'keyId'));
       return noContent;
     },
     createEventType: async (request) =>
-      created(
-        eventTypeView(await eventTypes.create(parseInput(createEventTypeSchema, request.body, 'event type'))),
-      ),
+      created(eventTypeView(await eventTypes.create(bodyOf('createEventType', request, 'event type')))),
     listEventTypes: async (request) =>
-      ok(pageView(await eventTypes.list(parseQuery(pageQuerySchema, request)), eventTypeView)),
+      ok(pageView(await eventTypes.list(queryOf('listEventTypes', request)), eventTypeView)),
     getEventType: async (request) => ok(eventTypeView(await eventTypes.get(param(request, 'name')))),
     updateEventType: async (request) =>
       ok(
         eventTypeView(
-          await eventTypes.update(
-            param(request, 'name'),
-            parseInput(updateEventTypeSchema, request.body, 'event type'),
-          ),
+          await eventTypes.update(param(request, 'name'), bodyOf('updateEventType', request, 'event type')),
         ),
       ),
     archiveEventType: async (request) => {
@@ -100,12 +100,10 @@ export function routeHandlers(services: ApiServices): RouteHandlers {
     },
     createEndpoint: async (request) =>
       created(
-        endpointView(
-          await endpoints.create(appId(request), parseInput(createEndpointSchema, request.body, 'endpoint')),
-        ),
+        endpointView(await endpoints.create(appId(request), bodyOf('createEndpoint', request, 'endpoint'))),
       ),
     listEndpoints: async (request) =>
-      ok(pageView(await endpoints.list(appId(request), parseQuery(pageQuerySchema, request)), endpointView)),
+      ok(pageView(await endpoints.list(appId(request), queryOf('listEndpoints', request)), endpointView)),
     getEndpoint: async (request) =>
       ok(endpointView(await endpoints.get(appId(request), endpointId(request)))),
     updateEndpoint: async (request) =>
@@ -114,7 +112,7 @@ export function routeHandlers(services: ApiServices): RouteHandlers {
           await endpoints.update(
             appId(request),
             endpointId(request),
-            parseInput(updateEndpointSchema, request.body, 'endpoint'),
+            bodyOf('updateEndpoint', request, 'endpoint'),
           ),
         ),
       ),
@@ -128,15 +126,12 @@ export function routeHandlers(services: ApiServices): RouteHandlers {
       await endpoints.rotateSecret(
         appId(request),
         endpointId(request),
-        parseInput(rotateSecretSchema, request.body, 'rotation'),
+        bodyOf('rotateEndpointSecret', request, 'rotation'),
       );
       return noContent;
     },
     sendMessage: async (request) => {
-      const accepted = await messages.accept(
-        appId(request),
-        parseInput(createMessageSchema, request.body, 'message'),
-      );
+      const accepted = await messages.accept(appId(request), bodyOf('sendMessage', request, 'message'));
       return accepted.created
         ? { statusCode: 202, body: messageView(accepted.message) }
         : {
@@ -146,7 +141,7 @@ export function routeHandlers(services: ApiServices): RouteHandlers {
           };
     },
     sendMessageBatch: async (request) => {
-      const { messages: items } = parseInput(messageBatchSchema, request.body, 'batch');
+      const { messages: items } = bodyOf('sendMessageBatch', request, 'batch');
       const results = await messages.acceptBatch(appId(request), items);
       // Each result as its own call would have answered: 202 accepted, 200 replayed, 422 refused.
       return ok({
@@ -158,12 +153,7 @@ export function routeHandlers(services: ApiServices): RouteHandlers {
       });
     },
     listMessages: async (request) =>
-      ok(
-        pageView(
-          await messages.list(appId(request), parseQuery(messageListQuerySchema, request)),
-          messageView,
-        ),
-      ),
+      ok(pageView(await messages.list(appId(request), queryOf('listMessages', request)), messageView)),
     getMessage: async (request) =>
       ok(messageWithDeliveriesView(await messages.get(appId(request), param(request, 'msgId')))),
     listMessageAttempts: async (request) =>
@@ -172,7 +162,7 @@ export function routeHandlers(services: ApiServices): RouteHandlers {
           await messages.listAttempts(
             appId(request),
             param(request, 'msgId'),
-            parseQuery(pageQuerySchema, request),
+            queryOf('listMessageAttempts', request),
           ),
           attemptView,
         ),

@@ -1,15 +1,31 @@
+import type { z } from 'zod';
 import type { ApiKey, App, Attempt, Delivery, Endpoint, EventType, Message } from '../../core/model';
 import type { Page } from '../../ports';
 import type { MessageWithDeliveries } from '../../services/messages';
+import type {
+  apiKeyResponse,
+  appResponse,
+  attemptResponse,
+  deliveryResponse,
+  endpointResponse,
+  eventTypeResponse,
+  messageResponse,
+  messageWithDeliveriesResponse,
+} from './response-schemas';
 
-/** What the API shows of each resource. Endpoint secrets appear only on their own route. */
+/**
+ * What the API shows of each resource, in the shapes of response-schemas.ts (which the
+ * OpenAPI document is made of). Endpoint secrets appear only on their own route.
+ */
 
-export function endpointView(endpoint: Endpoint) {
+type Shown<Schema extends z.ZodType> = z.input<Schema>;
+
+export function endpointView(endpoint: Endpoint): Shown<typeof endpointResponse> {
   const { secrets: _secrets, failingSince: _failingSince, ...visible } = endpoint;
   return visible;
 }
 
-export function deliveryView(delivery: Delivery) {
+export function deliveryView(delivery: Delivery): Shown<typeof deliveryResponse> {
   return {
     endpointId: delivery.endpointId,
     status: delivery.status,
@@ -19,7 +35,7 @@ export function deliveryView(delivery: Delivery) {
   };
 }
 
-export function messageView(message: Message) {
+export function messageView(message: Message): Shown<typeof messageResponse> {
   return {
     id: message.id,
     appId: message.appId,
@@ -31,15 +47,21 @@ export function messageView(message: Message) {
   };
 }
 
-export function messageWithDeliveriesView(message: MessageWithDeliveries) {
+export function messageWithDeliveriesView(
+  message: MessageWithDeliveries,
+): Shown<typeof messageWithDeliveriesResponse> {
   return { ...messageView(message), deliveries: message.deliveries.map(deliveryView) };
 }
 
-export const appView = (app: App) => app;
+export const appView = (app: App): Shown<typeof appResponse> => app;
 /** A key's hash never leaves the store; the key itself is shown only by the create route. */
-export const apiKeyView = (key: ApiKey) => ({ id: key.id, appId: key.appId, createdAt: key.createdAt });
-export const eventTypeView = (eventType: EventType) => eventType;
-export const attemptView = (attempt: Attempt) => attempt;
+export const apiKeyView = (key: ApiKey): Shown<typeof apiKeyResponse> => ({
+  id: key.id,
+  appId: key.appId,
+  createdAt: key.createdAt,
+});
+export const eventTypeView = (eventType: EventType): Shown<typeof eventTypeResponse> => eventType;
+export const attemptView = (attempt: Attempt): Shown<typeof attemptResponse> => attempt;
 
 export function pageView<T, V>(page: Page<T>, view: (item: T) => V) {
   return { data: page.data.map(view), nextCursor: page.nextCursor };
