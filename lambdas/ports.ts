@@ -119,7 +119,16 @@ export interface DeliveryStore {
   /** Ends a pending delivery without an attempt (its endpoint was deleted or disabled). */
   abandon(msgId: string, endpointId: string, reason: AttemptError): Promise<void>;
   listAttempts(msgId: string, page: PageRequest): Promise<Page<Attempt>>;
+  /** The endpoint's attempts, newest first, of one outcome if given. */
+  listEndpointAttempts(
+    endpointId: string,
+    filter: PageRequest & { readonly outcome?: Attempt['outcome'] | undefined },
+  ): Promise<Page<Attempt>>;
+  /** How the endpoint's deliveries of messages accepted in [since, until) stand. */
+  countEndpointDeliveries(endpointId: string, since: Date, until: Date): Promise<DeliveryCounts>;
 }
+
+export type DeliveryCounts = { readonly [Status in DeliveryStatus]: number };
 
 export interface SendOptions {
   /** Delay before the tasks become visible; adapters round up to what they support. */

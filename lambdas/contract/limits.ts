@@ -42,5 +42,7 @@ export const LIMITS = {
   /** An id or a name in a path: longer ones name nothing that exists. */
   pathParameterLength: 256,
   pageSize: 250,
+  /** The widest window endpoint statistics count over. */
+  statsWindowDays: 31,
   cursorLength: 2048,
 } as const;

@@ -70,6 +70,8 @@ export const ROUTES = {
   updateEndpoint: route('PATCH', '/v1/apps/{appId}/endpoints/{endpointId}', 'app', 'required'),
   deleteEndpoint: route('DELETE', '/v1/apps/{appId}/endpoints/{endpointId}', 'app'),
   getEndpointSecret: route('GET', '/v1/apps/{appId}/endpoints/{endpointId}/secret', 'app'),
+  listEndpointAttempts: route('GET', '/v1/apps/{appId}/endpoints/{endpointId}/attempts', 'app'),
+  getEndpointStats: route('GET', '/v1/apps/{appId}/endpoints/{endpointId}/stats', 'app'),
   rotateEndpointSecret: route(
     'POST',
     '/v1/apps/{appId}/endpoints/{endpointId}/secret/rotate',

@@ -28,6 +28,8 @@ export const TTL_ATTRIBUTE = 'expiresAt';
 export const INDEX = {
   /** catalog: every item of one kind (apps, event types) in id order. */
   byKind: 'byKind',
+  /** deliveries: one endpoint's deliveries (by message id) and attempts (by attempt id), in time order. */
+  byEndpoint: 'byEndpoint',
 } as const;
 
 const keyed = { partitionKey: PARTITION_KEY, sortKey: SORT_KEY } as const;
@@ -38,7 +40,10 @@ export const TABLES = {
   /** Messages and `eventId` claims; its stream drives fan-out. */
   messages: { ...keyed, indexes: {}, stream: 'NEW_IMAGE' },
   /** Delivery state and the attempt log, per message. */
-  deliveries: { ...keyed, indexes: {} },
+  deliveries: {
+    ...keyed,
+    indexes: { [INDEX.byEndpoint]: { partitionKey: 'endpointPk', sortKey: 'endpointSk' } },
+  },
 } as const satisfies Record<string, TableDefinition>;
 
 export type TableName = keyof typeof TABLES;

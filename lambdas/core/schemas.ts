@@ -175,6 +175,15 @@ export const pageQuerySchema = z.object({
 });
 export type PageQuery = z.infer<typeof pageQuerySchema>;
 
+export const endpointAttemptsQuerySchema = pageQuerySchema.extend({
+  outcome: z.enum(['succeeded', 'failed']).optional(),
+});
+export type EndpointAttemptsQuery = z.infer<typeof endpointAttemptsQuerySchema>;
+
+/** A window of acceptance times; the service fills in what is missing from its clock. */
+export const statsQuerySchema = z.object({ since: isoTime.optional(), until: isoTime.optional() });
+export type StatsQuery = z.infer<typeof statsQuerySchema>;
+
 export const messageListQuerySchema = pageQuerySchema.extend({
   eventType: eventTypeName.optional(),
   after: isoTime.optional(),

@@ -1,18 +1,28 @@
-import { NotFoundError } from '../core/errors';
+import { LIMITS } from '../contract/limits';
+import { MalformedRequestError, NotFoundError } from '../core/errors';
 import { newId } from '../core/ids';
-import type { Endpoint } from '../core/model';
-import type { CreateEndpointInput, RotateSecretInput, UpdateEndpointInput } from '../core/schemas';
+import type { Attempt, Endpoint } from '../core/model';
+import type {
+  CreateEndpointInput,
+  EndpointAttemptsQuery,
+  RotateSecretInput,
+  StatsQuery,
+  UpdateEndpointInput,
+} from '../core/schemas';
 import { generateSecret } from '../core/signing';
 import { type EndpointUrlPolicy, validateEndpointUrl } from '../core/url-guard';
 import { rotateSecrets } from '../core/webhook';
-import type { Clock, EndpointStore, Page, PageRequest } from '../ports';
+import type { Clock, DeliveryCounts, DeliveryStore, EndpointStore, Page, PageRequest } from '../ports';
 import type { AppService } from './apps';
+
+const DAY_MS = 86_400_000;
 
 export class EndpointService {
   constructor(
     private readonly deps: {
       readonly apps: AppService;
       readonly endpoints: EndpointStore;
+      readonly deliveries: DeliveryStore;
       readonly clock: Clock;
       readonly urlPolicy: EndpointUrlPolicy;
     },
@@ -81,6 +91,33 @@ export class EndpointService {
     await this.deps.apps.get(appId);
     if (!(await this.deps.endpoints.delete(appId, endpointId)))
       throw new NotFoundError('Endpoint', endpointId);
+  }
+
+  /** The endpoint's attempts, newest first; `?outcome=failed` for the failures only. */
+  async attempts(appId: string, endpointId: string, query: EndpointAttemptsQuery): Promise<Page<Attempt>> {
+    await this.get(appId, endpointId);
+    return this.deps.deliveries.listEndpointAttempts(endpointId, query);
+  }
+
+  /**
+   * How the endpoint's deliveries of the messages accepted in a window stand: the last 24
+   * hours unless `since` and `until` say otherwise, at most LIMITS.statsWindowDays wide.
+   */
+  async stats(
+    appId: string,
+    endpointId: string,
+    query: StatsQuery,
+  ): Promise<DeliveryCounts & { readonly since: string; readonly until: string }> {
+    await this.get(appId, endpointId);
+    const until = query.until === undefined ? this.deps.clock.now() : new Date(query.until);
+    const since = query.since === undefined ? new Date(until.getTime() - DAY_MS) : new Date(query.since);
+    if (since >= until)
+      throw new MalformedRequestError('The window must begin before it ends (since < until).');
+    if (until.getTime() - since.getTime() > LIMITS.statsWindowDays * DAY_MS) {
+      throw new MalformedRequestError(`The window is at most ${LIMITS.statsWindowDays} days wide.`);
+    }
+    const counts = await this.deps.deliveries.countEndpointDeliveries(endpointId, since, until);
+    return { since: since.toISOString(), until: until.toISOString(), ...counts };
   }
 
   async getSecret(appId: string, endpointId: string): Promise<string> {

@@ -71,6 +71,7 @@ export function createApiServices(
     endpoints: new EndpointService({
       apps,
       endpoints: adapters.endpoints,
+      deliveries: adapters.deliveries,
       clock,
       urlPolicy: settings.urlPolicy,
     }),

@@ -268,4 +268,44 @@ describe('API features in local mode', () => {
     expect(answer.body).toMatchObject({ openapi: '3.1.0', info: { title: 'Hookpost' } });
     expect(Object.keys(answer.body.paths)).toContain('/v1/apps/{appId}/messages/batch');
   });
+
+  it("shows an endpoint's attempts, the failed ones alone, and counts its deliveries", async () => {
+    const appId = await anApp('Endpoint views');
+    const endpointId = await anEndpoint(appId, { url: `${receiver.url}/views` });
+    let answered = 0;
+    receiver.reply = (request) => {
+      if (request.path !== '/views') return { status: 200 };
+      answered += 1;
+      return answered === 1 ? { status: 200 } : { status: 500, body: 'down' };
+    };
+    const send = async (n: number) =>
+      (await call('POST', `/v1/apps/${appId}/messages`, { eventType: 'order.placed', payload: { n } })).body
+        .id as string;
+    const delivered = await send(1);
+    await eventually(
+      () => call('GET', `/v1/apps/${appId}/messages/${delivered}`),
+      (message) => message.body.deliveries[0]?.status === 'succeeded',
+    );
+    const failing = await send(2);
+    const base = `/v1/apps/${appId}/endpoints/${endpointId}`;
+    const attempts = await eventually(
+      () => call('GET', `${base}/attempts`),
+      (answer) => answer.body.data.length === 2,
+    );
+
+    expect(attempts.body.data.map((attempt: { msgId: string }) => attempt.msgId)).toEqual([
+      failing,
+      delivered,
+    ]);
+    const failed = await call('GET', `${base}/attempts?outcome=failed`);
+    expect(failed.body.data).toEqual([expect.objectContaining({ msgId: failing, responseStatus: 500 })]);
+    expect((await call('GET', `${base}/stats`)).body).toMatchObject({ succeeded: 1, failed: 0, pending: 1 });
+    const longAgo = await call('GET', `${base}/stats?since=2026-01-01T00:00:00Z&until=2026-01-02T00:00:00Z`);
+    expect(longAgo.body).toMatchObject({ succeeded: 0, failed: 0, pending: 0 });
+    expect(
+      (await call('GET', `${base}/stats?since=2026-01-01T00:00:00Z&until=2026-06-01T00:00:00Z`)).status,
+    ).toBe(400);
+    expect((await call('GET', `${base}/attempts?outcome=maybe`)).status).toBe(400);
+    receiver.reply = () => ({ status: 200 });
+  });
 });

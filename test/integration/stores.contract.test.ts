@@ -345,7 +345,8 @@ describe.each(ENGINES)('store contract on $name', ({ start }) => {
   });
 
   describe('DeliveryStore', () => {
-    const message = aMessage('app_01KBBBBBBBBBBBBBBBBBBBBBBB');
+    const appId = 'app_01KBBBBBBBBBBBBBBBBBBBBBBB';
+    const message = aMessage(appId);
 
     it('creates a delivery once', async () => {
       const delivery = aDelivery(message, 'ep_1');
@@ -385,6 +386,74 @@ describe.each(ENGINES)('store contract on $name', ({ start }) => {
       });
       await deliveries.abandon(message.id, 'ep_missing', 'endpoint_gone');
       expect(await deliveries.get(message.id, 'ep_missing')).toBeUndefined();
+    });
+
+    it("lists an endpoint's attempts newest first, of one outcome if asked, across pages", async () => {
+      const first = aMessage(appId);
+      const second = aMessage(appId);
+      for (const message of [first, second]) {
+        await deliveries.createIfAbsent(aDelivery(message, 'ep_1'));
+        await deliveries.createIfAbsent(aDelivery(message, 'ep_2'));
+      }
+      const made = [
+        anAttempt(aDelivery(first, 'ep_1'), 1, { id: 'atmpt_01KAAAAAAAAAAAAAAAAAAAAAA1', outcome: 'failed' }),
+        anAttempt(aDelivery(first, 'ep_1'), 2, {
+          id: 'atmpt_01KAAAAAAAAAAAAAAAAAAAAAA2',
+          outcome: 'succeeded',
+        }),
+        anAttempt(aDelivery(second, 'ep_1'), 1, {
+          id: 'atmpt_01KAAAAAAAAAAAAAAAAAAAAAA3',
+          outcome: 'failed',
+        }),
+        anAttempt(aDelivery(second, 'ep_2'), 1, {
+          id: 'atmpt_01KAAAAAAAAAAAAAAAAAAAAAA4',
+          outcome: 'failed',
+        }),
+      ];
+      for (const attempt of made) await deliveries.saveAttempt(attempt);
+
+      const page = await deliveries.listEndpointAttempts('ep_1', { limit: 2 });
+      const rest = await deliveries.listEndpointAttempts('ep_1', {
+        limit: 2,
+        cursor: page.nextCursor ?? undefined,
+      });
+      expect([...page.data, ...rest.data].map((attempt) => attempt.id)).toEqual([
+        made[2]?.id,
+        made[1]?.id,
+        made[0]?.id,
+      ]);
+      const failed = await deliveries.listEndpointAttempts('ep_1', { limit: 10, outcome: 'failed' });
+      expect(failed.data.map((attempt) => attempt.id)).toEqual([made[2]?.id, made[0]?.id]);
+    });
+
+    it("counts an endpoint's deliveries by status over the messages accepted in a window", async () => {
+      const at = (iso: string) => new Date(iso);
+      const messages = [
+        aMessage(appId, {}, at('2026-11-22T09:00:00.000Z')),
+        aMessage(appId, {}, at('2026-11-22T10:00:00.000Z')),
+        aMessage(appId, {}, at('2026-11-22T11:00:00.000Z')),
+        aMessage(appId, {}, at('2026-11-22T12:00:00.000Z')),
+      ];
+      const statuses = ['succeeded', 'failed', 'pending', 'succeeded'] as const;
+      for (const [index, message] of messages.entries()) {
+        await deliveries.createIfAbsent(aDelivery(message, 'ep_1', { status: statuses[index] }));
+        await deliveries.createIfAbsent(aDelivery(message, 'ep_2', { status: 'failed' }));
+      }
+
+      expect(
+        await deliveries.countEndpointDeliveries(
+          'ep_1',
+          at('2026-11-22T10:00:00.000Z'),
+          at('2026-11-22T12:00:00.000Z'),
+        ),
+      ).toEqual({ succeeded: 0, failed: 1, pending: 1 });
+      expect(
+        await deliveries.countEndpointDeliveries(
+          'ep_1',
+          at('2026-11-22T00:00:00.000Z'),
+          at('2026-11-23T00:00:00.000Z'),
+        ),
+      ).toEqual({ succeeded: 2, failed: 1, pending: 1 });
     });
 
     it('keeps one record per attempt number and lists them all', async () => {

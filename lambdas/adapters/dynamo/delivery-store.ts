@@ -1,7 +1,8 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { TTL_ATTRIBUTE } from '../../contract/tables';
+import { INDEX, TABLES, TTL_ATTRIBUTE } from '../../contract/tables';
+import { idBoundsAt } from '../../core/ids';
 import type { Attempt, AttemptError, Delivery } from '../../core/model';
-import type { AttemptRecord, DeliveryStore, Page, PageRequest } from '../../ports';
+import type { AttemptRecord, DeliveryCounts, DeliveryStore, Page, PageRequest } from '../../ports';
 import { decodeCursor, isConditionalCheckFailed, prefixRange, queryAll, queryPage } from './paging';
 
 /**
@@ -9,10 +10,19 @@ import { decodeCursor, isConditionalCheckFailed, prefixRange, queryAll, queryPag
  * - delivery: pk msgId, sk `D#{endpointId}`
  * - attempt:  pk msgId, sk `A#{endpointId}#{attemptNumber, 3 digits}`: one record per attempt
  *   number, so an attempt made again after a crash replaces its earlier record
+ * Both carry the byEndpoint index's keys, for an endpoint's own view: endpointPk is the
+ * endpoint id, endpointSk `D#{msgId}` or `A#{attemptId}` (ids sort by time).
  */
 const KEYS = ['pk', 'sk'];
 const deliveryKey = (msgId: string, endpointId: string) => ({ pk: msgId, sk: `D#${endpointId}` });
 const ATTEMPT_PREFIX = 'A#';
+const DELIVERY_PREFIX = 'D#';
+const BY_ENDPOINT = TABLES.deliveries.indexes[INDEX.byEndpoint];
+const BY_ENDPOINT_KEYS = [...KEYS, BY_ENDPOINT.partitionKey, BY_ENDPOINT.sortKey];
+const byEndpointKey = (endpointId: string, sortValue: string) => ({
+  [BY_ENDPOINT.partitionKey]: endpointId,
+  [BY_ENDPOINT.sortKey]: sortValue,
+});
 const attemptSk = (attempt: Pick<Attempt, 'endpointId' | 'attemptNumber'>) =>
   `${ATTEMPT_PREFIX}${attempt.endpointId}#${String(attempt.attemptNumber).padStart(3, '0')}`;
 
@@ -30,6 +40,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
           TableName: this.tableName,
           Item: {
             ...deliveryKey(delivery.msgId, delivery.endpointId),
+            ...byEndpointKey(delivery.endpointId, `${DELIVERY_PREFIX}${delivery.msgId}`),
             ...delivery,
             [TTL_ATTRIBUTE]: this.expiryFrom(delivery.createdAt),
           },
@@ -66,6 +77,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
         Item: {
           pk: attempt.msgId,
           sk: attemptSk(attempt),
+          ...byEndpointKey(attempt.endpointId, `${ATTEMPT_PREFIX}${attempt.id}`),
           ...attempt,
           [TTL_ATTRIBUTE]: this.expiryFrom(attempt.timestamp),
         },
@@ -138,6 +150,73 @@ export class DynamoDeliveryStore implements DeliveryStore {
       },
       attemptFromItem,
     );
+  }
+
+  listEndpointAttempts(
+    endpointId: string,
+    filter: PageRequest & { readonly outcome?: Attempt['outcome'] | undefined },
+  ): Promise<Page<Attempt>> {
+    const byOutcome =
+      filter.outcome === undefined
+        ? {}
+        : {
+            FilterExpression: 'outcome = :outcome',
+            ExpressionAttributeValues: { ':outcome': filter.outcome },
+          };
+    return queryPage(
+      this.doc,
+      {
+        TableName: this.tableName,
+        IndexName: INDEX.byEndpoint,
+        KeyConditionExpression: '#pk = :endpoint AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': BY_ENDPOINT.partitionKey, '#sk': BY_ENDPOINT.sortKey },
+        ...byOutcome,
+        ExpressionAttributeValues: {
+          ':endpoint': endpointId,
+          ':prefix': ATTEMPT_PREFIX,
+          ...byOutcome.ExpressionAttributeValues,
+        },
+        ScanIndexForward: false,
+      },
+      {
+        limit: filter.limit,
+        startKey: decodeCursor(
+          filter.cursor,
+          { [BY_ENDPOINT.partitionKey]: endpointId },
+          BY_ENDPOINT_KEYS,
+          prefixRange(BY_ENDPOINT.sortKey, ATTEMPT_PREFIX),
+        ),
+        keyNames: BY_ENDPOINT_KEYS,
+      },
+      attemptFromItem,
+    );
+  }
+
+  /**
+   * Reads the status of every delivery of the window (projected, so each item costs little
+   * to read) and counts them. It reads the whole window: a window of many deliveries costs
+   * reads in proportion, which is why the API bounds it (lambdas/contract/limits.ts).
+   */
+  async countEndpointDeliveries(endpointId: string, since: Date, until: Date): Promise<DeliveryCounts> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tableName,
+      IndexName: INDEX.byEndpoint,
+      KeyConditionExpression: '#pk = :endpoint AND #sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: {
+        '#pk': BY_ENDPOINT.partitionKey,
+        '#sk': BY_ENDPOINT.sortKey,
+        '#status': 'status',
+      },
+      ExpressionAttributeValues: {
+        ':endpoint': endpointId,
+        ':from': `${DELIVERY_PREFIX}${idBoundsAt('message', since).lowest}`,
+        ':to': `${DELIVERY_PREFIX}${idBoundsAt('message', new Date(until.getTime() - 1)).highest}`,
+      },
+      ProjectionExpression: '#status',
+    });
+    const counts = { pending: 0, succeeded: 0, failed: 0 };
+    for (const item of items) counts[item.status as Delivery['status']] += 1;
+    return counts;
   }
 
   private prefixQuery(msgId: string, prefix: string) {

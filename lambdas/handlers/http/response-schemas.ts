@@ -105,6 +105,14 @@ export const batchResponse = z.object({
   ),
 });
 
+export const endpointStatsResponse = z.object({
+  since: time,
+  until: time,
+  succeeded: z.number().int(),
+  failed: z.number().int(),
+  pending: z.number().int(),
+});
+
 export const healthResponse = z.object({ status: z.literal('ok') });
 export const egressIpsResponse = z.object({ data: z.array(z.string()) });
 export const secretResponse = z.object({ key: z.string().describe('whsec_ and base64 of the secret.') });

@@ -120,6 +120,19 @@ export function routeHandlers(services: ApiServices): RouteHandlers {
       await endpoints.delete(appId(request), endpointId(request));
       return noContent;
     },
+    listEndpointAttempts: async (request) =>
+      ok(
+        pageView(
+          await endpoints.attempts(
+            appId(request),
+            endpointId(request),
+            queryOf('listEndpointAttempts', request),
+          ),
+          attemptView,
+        ),
+      ),
+    getEndpointStats: async (request) =>
+      ok(await endpoints.stats(appId(request), endpointId(request), queryOf('getEndpointStats', request))),
     getEndpointSecret: async (request) =>
       ok({ key: await endpoints.getSecret(appId(request), endpointId(request)) }),
     rotateEndpointSecret: async (request) => {
