@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTE_IDS, ROUTES } from '../../lambdas/contract/routes';
 import { HookpostProcess } from '../support/hookpost-process';
@@ -307,5 +308,31 @@ describe('API features in local mode', () => {
     ).toBe(400);
     expect((await call('GET', `${base}/attempts?outcome=maybe`)).status).toBe(400);
     receiver.reply = () => ({ status: 200 });
+  });
+
+  it('signs with the old and the new secret during a rotation, so that either verifies', async () => {
+    const appId = await anApp('Rotation');
+    const endpointId = await anEndpoint(appId, { url: `${receiver.url}/rotation` });
+    const secretPath = `/v1/apps/${appId}/endpoints/${endpointId}/secret`;
+    const oldSecret = (await call('GET', secretPath)).body.key as string;
+    expect((await call('POST', `${secretPath}/rotate`)).status).toBe(204);
+    const newSecret = (await call('GET', secretPath)).body.key as string;
+    expect(newSecret).not.toBe(oldSecret);
+
+    await call('POST', `/v1/apps/${appId}/messages`, {
+      eventType: 'order.placed',
+      payload: { rotated: true },
+    });
+    const [request] = await eventually(
+      async () => receiver.requests.filter((received) => received.path === '/rotation'),
+      (requests) => requests.length === 1,
+    );
+
+    expect(request?.headers['webhook-signature']?.split(' ')).toHaveLength(2);
+    for (const secret of [oldSecret, newSecret]) {
+      expect(new Webhook(secret).verify(request?.body ?? '', request?.headers ?? {})).toMatchObject({
+        data: { rotated: true },
+      });
+    }
   });
 });
