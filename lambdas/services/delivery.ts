@@ -237,7 +237,9 @@ export class DeliveryService {
   }
 
   private async scheduleRetry(task: DeliveryTask, plan: RetryPlan): Promise<string> {
-    const next: DeliveryTask = { ...task, attemptNumber: plan.attemptNumber, trigger: 'retry' };
+    // The slot a rate limit reserved was for this attempt: the retry reserves its own.
+    const { notBefore: _reservedSlot, ...sameDelivery } = task;
+    const next: DeliveryTask = { ...sameDelivery, attemptNumber: plan.attemptNumber, trigger: 'retry' };
     const dueAt = new Date(this.deps.clock.now().getTime() + plan.delayMs);
     if (plan.transport === 'queue') {
       await this.deps.queue.send([next], { delayMs: plan.delayMs });

@@ -281,5 +281,30 @@ describe('delivery rules', () => {
         attemptCount: 1,
       });
     });
+
+    it('lets the retry of a task that held a slot reserve a slot of its own', async () => {
+      receiver.reply = () => ({ status: 500 });
+      const message = aMessage(endpoint.appId, {}, clock.now());
+      await messages.accept(message);
+      await deliveries.createIfAbsent(aDelivery(message, endpoint.id));
+      const held = clock.now().toISOString();
+      const result = await service.deliver({
+        appId: endpoint.appId,
+        msgId: message.id,
+        endpointId: endpoint.id,
+        attemptNumber: 1,
+        trigger: 'initial',
+        notBefore: held,
+      });
+
+      expect(result).toBe('retry_scheduled');
+      expect(queue.sent.at(-1)?.task).toEqual({
+        appId: endpoint.appId,
+        msgId: message.id,
+        endpointId: endpoint.id,
+        attemptNumber: 2,
+        trigger: 'retry',
+      });
+    });
   });
 });
