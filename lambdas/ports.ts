@@ -3,6 +3,7 @@ import type {
   App,
   Attempt,
   AttemptError,
+  AttemptRequest,
   AttemptResult,
   Delivery,
   DeliveryStatus,
@@ -89,6 +90,8 @@ export interface MessageStore {
   get(appId: string, msgId: string): Promise<Message | undefined>;
   /** Newest first. */
   list(appId: string, filter: MessageListFilter): Promise<Page<Message>>;
+  /** Stores a request for attempts outside the ladder, for fan-out to act on. */
+  requestAttempts(request: AttemptRequest): Promise<void>;
 }
 
 export interface AttemptRecord {
@@ -104,7 +107,8 @@ export interface DeliveryStore {
   get(msgId: string, endpointId: string): Promise<Delivery | undefined>;
   listForMessage(msgId: string): Promise<readonly Delivery[]>;
   /** Saves an attempt; saving the same attempt number again replaces the earlier record. */
-  saveAttempt(attempt: Attempt): Promise<void>;
+  /** Keeps the attempt: a ladder attempt by its number, a requested one by its request's id. */
+  saveAttempt(attempt: Attempt, requestId?: string): Promise<void>;
   /**
    * Moves the delivery to its state after an attempt, only if it still has
    * `expectedAttemptCount` attempts (optimistic concurrency between duplicate tasks).
@@ -124,6 +128,12 @@ export interface DeliveryStore {
     endpointId: string,
     filter: PageRequest & { readonly outcome?: Attempt['outcome'] | undefined },
   ): Promise<Page<Attempt>>;
+  /** The endpoint's failed deliveries of messages accepted since `since`, for a recovery. */
+  listFailedForEndpoint(endpointId: string, since: Date): Promise<readonly Delivery[]>;
+  /** The attempt a request made, once it is made. */
+  getRequestedAttempt(msgId: string, endpointId: string, requestId: string): Promise<Attempt | undefined>;
+  /** Ends a delivery as succeeded after a requested attempt succeeded; the ladder's tasks then drop. */
+  markSucceeded(msgId: string, endpointId: string, attempt: Attempt): Promise<void>;
   /** How the endpoint's deliveries of messages accepted in [since, until) stand. */
   countEndpointDeliveries(endpointId: string, since: Date, until: Date): Promise<DeliveryCounts>;
 }

@@ -70,6 +70,8 @@ export const ROUTES = {
   updateEndpoint: route('PATCH', '/v1/apps/{appId}/endpoints/{endpointId}', 'app', 'required'),
   deleteEndpoint: route('DELETE', '/v1/apps/{appId}/endpoints/{endpointId}', 'app'),
   getEndpointSecret: route('GET', '/v1/apps/{appId}/endpoints/{endpointId}/secret', 'app'),
+  testEndpoint: route('POST', '/v1/apps/{appId}/endpoints/{endpointId}/test', 'app'),
+  recoverEndpoint: route('POST', '/v1/apps/{appId}/endpoints/{endpointId}/recover', 'app', 'required'),
   listEndpointAttempts: route('GET', '/v1/apps/{appId}/endpoints/{endpointId}/attempts', 'app'),
   getEndpointStats: route('GET', '/v1/apps/{appId}/endpoints/{endpointId}/stats', 'app'),
   rotateEndpointSecret: route(
@@ -84,6 +86,7 @@ export const ROUTES = {
   listMessages: route('GET', '/v1/apps/{appId}/messages', 'app'),
   getMessage: route('GET', '/v1/apps/{appId}/messages/{msgId}', 'app'),
   listMessageAttempts: route('GET', '/v1/apps/{appId}/messages/{msgId}/attempts', 'app'),
+  resendMessage: route('POST', '/v1/apps/{appId}/messages/{msgId}/endpoints/{endpointId}/resend', 'app'),
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteId = keyof typeof ROUTES;

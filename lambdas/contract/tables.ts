@@ -56,14 +56,16 @@ export const ITEM_KIND = {
   message: 'message',
   /** The claim that makes an `eventId` unique within its app. */
   eventIdClaim: 'event-id',
+  /** A request for attempts outside the ladder (resend, recover, test send): fan-out acts on it too. */
+  attemptRequest: 'attempt-request',
 } as const;
 
 /**
  * Which records of the messages table's stream reach the fan-out function: new messages
- * only (an EventBridge-style pattern, as Lambda's event filtering reads it). Claims and
- * later changes of a message are not fanned out.
+ * and attempt requests only (an EventBridge-style pattern, as Lambda's event filtering
+ * reads it). Claims and later changes of an item are not fanned out.
  */
 export const FAN_OUT_STREAM_FILTER = {
   eventName: ['INSERT'],
-  dynamodb: { NewImage: { [ITEM_KIND_ATTRIBUTE]: { S: [ITEM_KIND.message] } } },
+  dynamodb: { NewImage: { [ITEM_KIND_ATTRIBUTE]: { S: [ITEM_KIND.message, ITEM_KIND.attemptRequest] } } },
 } as const;

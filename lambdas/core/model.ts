@@ -81,7 +81,13 @@ export type AttemptTrigger = 'initial' | 'retry' | 'manual' | 'recover';
 export type AttemptOutcome = 'succeeded' | 'failed';
 
 /** What a recorded attempt led to: done, another rung, or the delivery given up. */
-export type AttemptResult = 'succeeded' | 'retry_scheduled' | 'exhausted' | 'endpoint_disabled';
+export type AttemptResult =
+  | 'succeeded'
+  | 'retry_scheduled'
+  | 'exhausted'
+  | 'endpoint_disabled'
+  /** A requested attempt (resend, recovery, test send) failed: nothing follows it. */
+  | 'request_failed';
 
 /** Why an attempt failed without (or besides) an HTTP status. */
 export type AttemptError =
@@ -137,4 +143,29 @@ export interface DeliveryTask {
    * off than the delivery function waits in place: the task came back on the queue for it.
    */
   readonly notBefore?: string;
+  /**
+   * Set on an attempt made on request (a resend, a recovery, a test send), outside the
+   * ladder: the request's id. Such a task's `attemptNumber` is 0 (the attempt is numbered
+   * when it is made, after the ladder's attempts so far), and nothing is retried after it.
+   */
+  readonly requestId?: string;
+  /** A test send: the message is a `webhook.test` made up for the attempt, never stored. */
+  readonly test?: boolean;
 }
+
+/**
+ * A request for attempts outside the ladder (SPEC §2): the API writes it beside the
+ * messages, and fan-out turns it into delivery tasks, so that every POST still leaves from
+ * the delivery function and its fixed egress IPs.
+ */
+export type AttemptRequest = {
+  readonly id: string;
+  readonly appId: string;
+  readonly endpointId: string;
+  readonly requestedAt: string;
+} & (
+  | { readonly kind: 'resend'; readonly msgId: string }
+  | { readonly kind: 'recover'; readonly since: string }
+  /** `id` is also the made-up test message's id. */
+  | { readonly kind: 'test' }
+);

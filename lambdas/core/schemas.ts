@@ -180,6 +180,9 @@ export const endpointAttemptsQuerySchema = pageQuerySchema.extend({
 });
 export type EndpointAttemptsQuery = z.infer<typeof endpointAttemptsQuerySchema>;
 
+export const recoverSchema = z.strictObject({ since: isoTime });
+export type RecoverInput = z.infer<typeof recoverSchema>;
+
 /** A window of acceptance times; the service fills in what is missing from its clock. */
 export const statsQuerySchema = z.object({ since: isoTime.optional(), until: isoTime.optional() });
 export type StatsQuery = z.infer<typeof statsQuerySchema>;
@@ -210,7 +213,9 @@ export const deliveryTaskSchema = z.object({
   appId: z.string().min(1),
   msgId: z.string().min(1),
   endpointId: z.string().min(1),
-  attemptNumber: z.number().int().min(1),
+  attemptNumber: z.number().int().min(0),
   trigger: z.enum(['initial', 'retry', 'manual', 'recover']),
   notBefore: z.iso.datetime().optional(),
+  requestId: z.string().min(1).optional(),
+  test: z.boolean().optional(),
 });

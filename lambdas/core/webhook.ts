@@ -1,3 +1,4 @@
+import { timeOfId } from './ids';
 import type { Endpoint, EndpointSecrets, Message } from './model';
 import { signatureHeader } from './signing';
 
@@ -75,4 +76,27 @@ export function buildWebhook(args: {
 /** The first `RESPONSE_BODY_LIMIT_BYTES` bytes of a response, as text. */
 export function truncateResponseBody(body: Buffer): string {
   return body.subarray(0, RESPONSE_BODY_LIMIT_BYTES).toString('utf8');
+}
+
+/** The event type of a test send (POST …/endpoints/{endpointId}/test). */
+export const TEST_EVENT_TYPE = 'webhook.test';
+
+/**
+ * The message a test send delivers: made up for the attempt and never stored. Its id is
+ * the request's, so the receiver sees the same `webhook-id` if the send is made twice.
+ */
+export function testMessage(task: {
+  readonly appId: string;
+  readonly msgId: string;
+  readonly endpointId: string;
+}) {
+  return {
+    id: task.msgId,
+    appId: task.appId,
+    eventType: TEST_EVENT_TYPE,
+    eventId: null,
+    payload: { test: true, endpointId: task.endpointId },
+    channels: null,
+    timestamp: timeOfId(task.msgId).toISOString(),
+  } satisfies Message;
 }

@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../adapters/dynamo/client';
-import { messageFromStreamImage } from '../adapters/dynamo/message-stream';
+import { fanOutWorkFromStreamImage } from '../adapters/dynamo/message-stream';
 import { createDynamoStores } from '../adapters/dynamo/stores';
 import { GuardedHttpSender } from '../adapters/http/guarded-http-sender';
 import { DynamoLocalQueue } from '../adapters/local/local-queue';
@@ -23,7 +23,7 @@ import { LOCAL_URL_POLICY } from '../core/url-guard';
 import { type ApiHandler, bearerKeyAuthenticator, createApiHandler } from '../handlers/api';
 import { createDeliveryHandler, type DeliveryHandler } from '../handlers/delivery';
 import { createFanOutHandler, type FanOutHandler } from '../handlers/fanout';
-import { type Clock, type Logger, systemClock, type WebhookSender } from '../ports';
+import { type Clock, type Logger, type MessageStore, systemClock, type WebhookSender } from '../ports';
 import { type ApiServices, createApiServices, createDeliveryService, createFanOutService } from '../services';
 import { KeyAuthenticator } from '../services/api-keys';
 import type { DeliveryService } from '../services/delivery';
@@ -53,6 +53,11 @@ export interface LocalRuntime {
     readonly fanOut: FanOutHandler;
     readonly delivery: DeliveryHandler;
   };
+  /**
+   * Called when the API writes an attempt request. A test send waits inside its API call for
+   * the worker to make the attempt, so the worker cannot wait for the call to end to look.
+   */
+  onAttemptRequested(listener: () => void): void;
   close(): void;
 }
 
@@ -93,9 +98,20 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   const scheduler = new DynamoLocalScheduler({ doc, tableName: tables.localJobs, queue, clock });
   const sender = options.sender ?? new GuardedHttpSender({ allowLoopback: LOCAL_URL_POLICY.allowLoopback });
   const metrics = new LoggedMetrics(logger);
+  let attemptRequested = () => {};
+  // The API's messages store, telling the worker about each attempt request it writes.
+  const apiMessages: MessageStore = {
+    accept: (message) => stores.messages.accept(message),
+    get: (appId, msgId) => stores.messages.get(appId, msgId),
+    list: (appId, filter) => stores.messages.list(appId, filter),
+    requestAttempts: async (request) => {
+      await stores.messages.requestAttempts(request);
+      attemptRequested();
+    },
+  };
   const services = {
     ...createApiServices(
-      { ...stores, clock },
+      { ...stores, messages: apiMessages, clock },
       {
         urlPolicy: LOCAL_URL_POLICY,
         requireKnownEventTypes: config.requireKnownEventTypes,
@@ -133,8 +149,11 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
         ),
         logger,
       }),
-      fanOut: createFanOutHandler({ fanOut: services.fanOut, decode: messageFromStreamImage, logger }),
+      fanOut: createFanOutHandler({ fanOut: services.fanOut, decode: fanOutWorkFromStreamImage, logger }),
       delivery: createDeliveryHandler({ delivery: services.delivery, logger }),
+    },
+    onAttemptRequested: (listener) => {
+      attemptRequested = listener;
     },
     close: () => {
       if (sender !== options.sender && sender instanceof GuardedHttpSender) sender.close();

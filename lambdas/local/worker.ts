@@ -182,7 +182,7 @@ export function createLocalWorker(
   runtime: LocalRuntime,
   options: { readonly logger: Logger; readonly attemptTimeoutMs: number; readonly retryBackoffMs?: number },
 ): LocalWorker {
-  return new LocalWorker({
+  const worker = new LocalWorker({
     stream: runtime.stream,
     queue: runtime.queue,
     scheduler: runtime.scheduler,
@@ -193,6 +193,8 @@ export function createLocalWorker(
     visibilityTimeoutMs: deliveryVisibilityTimeoutMs(options.attemptTimeoutMs),
     retryBackoffMs: options.retryBackoffMs,
   });
+  runtime.onAttemptRequested(() => worker.nudge());
+  return worker;
 }
 
 function streamEvent(records: readonly PendingStreamRecord[]): DynamoDBStreamEvent {

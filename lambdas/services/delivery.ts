@@ -3,7 +3,7 @@ import { DeliveryNotReadyError } from '../core/errors';
 import { newId } from '../core/ids';
 import type { Attempt, AttemptResult, Delivery, DeliveryTask, Endpoint, Message } from '../core/model';
 import { planRetry, type RetryPlan, type RetryPolicy, requestedRetryDelayMs } from '../core/retry';
-import { buildWebhook } from '../core/webhook';
+import { buildWebhook, testMessage } from '../core/webhook';
 import type {
   AttemptRecord,
   Clock,
@@ -74,6 +74,7 @@ export class DeliveryService {
   ) {}
 
   async deliver(task: DeliveryTask): Promise<DeliveryResult> {
+    if (task.requestId !== undefined) return this.deliverRequested(task, task.requestId);
     const { deliveries, logger } = this.deps;
     const delivery = await deliveries.get(task.msgId, task.endpointId);
     if (
@@ -104,6 +105,60 @@ export class DeliveryService {
     if (endpoint.rateLimit !== null && !(await this.awaitSlot(task, endpoint.rateLimit)))
       return 'rate_limited';
     return this.attempt(task, delivery, message, endpoint);
+  }
+
+  /**
+   * An attempt made on request (resend, recovery, test send), outside the ladder: it is
+   * numbered after the ladder's attempts so far, recorded once per request, and nothing is
+   * scheduled after it. A success ends the delivery as succeeded (the ladder's tasks then
+   * drop); a failure leaves the delivery as it was. A 410 Gone disables the endpoint, as
+   * it does on the ladder. No POST goes to an endpoint that is gone or disabled.
+   */
+  private async deliverRequested(task: DeliveryTask, requestId: string): Promise<DeliveryResult> {
+    const { deliveries, endpoints, clock, settings } = this.deps;
+    const [delivery, endpoint, made] = await Promise.all([
+      task.test ? undefined : deliveries.get(task.msgId, task.endpointId),
+      endpoints.get(task.appId, task.endpointId),
+      deliveries.getRequestedAttempt(task.msgId, task.endpointId, requestId),
+    ]);
+    if (made !== undefined) return 'duplicate';
+    if (endpoint === undefined || endpoint.url === null || endpoint.disabled) return 'abandoned';
+    if (!task.test && delivery === undefined) return 'abandoned';
+    const message = task.test ? testMessage(task) : await this.deps.messages.get(task.appId, task.msgId);
+    if (message === undefined) return 'abandoned';
+    if (endpoint.rateLimit !== null && !(await this.awaitSlot(task, endpoint.rateLimit)))
+      return 'rate_limited';
+
+    const startedAt = clock.now();
+    const webhook = buildWebhook({
+      message,
+      endpoint,
+      attemptTime: startedAt,
+      userAgent: settings.userAgent,
+    });
+    const outcome = await this.deps.sender.send(webhook, { timeoutMs: settings.attemptTimeoutMs });
+    const numbered = { ...task, attemptNumber: (delivery?.attemptCount ?? 0) + 1 };
+    const attempt = attemptFrom(numbered, startedAt, outcome, newId('attempt', startedAt));
+    await deliveries.saveAttempt(attempt, requestId);
+    let result: AttemptResult = 'request_failed';
+    if (attempt.outcome === 'succeeded') {
+      if (delivery !== undefined) await deliveries.markSucceeded(task.msgId, task.endpointId, attempt);
+      result = 'succeeded';
+    } else if (attempt.responseStatus === 410) {
+      const subject = delivery ?? { ...aDeliveryOf(message, endpoint.id), lastAttempt: attempt };
+      await this.disableEndpoint(endpoint, subject, attempt, 'gone');
+      result = 'endpoint_disabled';
+    }
+    this.deps.metrics.attemptMade({
+      ...numbered,
+      outcome: attempt.outcome,
+      result,
+      responseStatus: attempt.responseStatus,
+      error: attempt.error,
+      durationMs: attempt.durationMs,
+      sinceAcceptedMs: clock.now().getTime() - Date.parse(message.timestamp),
+    });
+    return result;
   }
 
   /**
@@ -272,5 +327,20 @@ function attemptFrom(task: DeliveryTask, startedAt: Date, outcome: SendOutcome, 
     responseStatus: outcome.status,
     responseBody: outcome.body,
     error: succeeded ? null : redirected ? 'redirect' : 'http_status',
+  };
+}
+
+/** The delivery a test send would have, for the notice of an endpoint it found gone. */
+function aDeliveryOf(message: Message, endpointId: string): Delivery {
+  return {
+    msgId: message.id,
+    appId: message.appId,
+    endpointId,
+    eventType: message.eventType,
+    status: 'failed',
+    attemptCount: 1,
+    nextAttemptAt: null,
+    lastAttempt: null,
+    createdAt: message.timestamp,
   };
 }

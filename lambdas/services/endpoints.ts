@@ -1,10 +1,11 @@
 import { LIMITS } from '../contract/limits';
-import { MalformedRequestError, NotFoundError } from '../core/errors';
+import { ConflictError, MalformedRequestError, NotFoundError, ValidationError } from '../core/errors';
 import { newId } from '../core/ids';
 import type { Attempt, Endpoint } from '../core/model';
 import type {
   CreateEndpointInput,
   EndpointAttemptsQuery,
+  RecoverInput,
   RotateSecretInput,
   StatsQuery,
   UpdateEndpointInput,
@@ -12,10 +13,21 @@ import type {
 import { generateSecret } from '../core/signing';
 import { type EndpointUrlPolicy, validateEndpointUrl } from '../core/url-guard';
 import { rotateSecrets } from '../core/webhook';
-import type { Clock, DeliveryCounts, DeliveryStore, EndpointStore, Page, PageRequest } from '../ports';
+import type {
+  Clock,
+  DeliveryCounts,
+  DeliveryStore,
+  EndpointStore,
+  MessageStore,
+  Page,
+  PageRequest,
+} from '../ports';
 import type { AppService } from './apps';
 
 const DAY_MS = 86_400_000;
+/** How long a test send is waited for, and how often its record is looked for. */
+const TEST_WAIT_MS = 25_000;
+const TEST_POLL_MS = 200;
 
 export class EndpointService {
   constructor(
@@ -23,6 +35,7 @@ export class EndpointService {
       readonly apps: AppService;
       readonly endpoints: EndpointStore;
       readonly deliveries: DeliveryStore;
+      readonly messages: MessageStore;
       readonly clock: Clock;
       readonly urlPolicy: EndpointUrlPolicy;
     },
@@ -91,6 +104,56 @@ export class EndpointService {
     await this.deps.apps.get(appId);
     if (!(await this.deps.endpoints.delete(appId, endpointId)))
       throw new NotFoundError('Endpoint', endpointId);
+  }
+
+  /**
+   * Sends the endpoint a `webhook.test` now and answers its attempt. The POST leaves from
+   * the delivery function (the fixed egress IPs), so this asks for it and waits for its
+   * record: every TEST_POLL_MS, one consistent GetItem, for at most TEST_WAIT_MS, within API
+   * Gateway's 29 s. A receiver slower than that leaves the answer undefined: the attempt
+   * shows up in the endpoint's attempts when it is made.
+   */
+  async test(
+    appId: string,
+    endpointId: string,
+  ): Promise<{ readonly msgId: string; readonly attempt?: Attempt }> {
+    const endpoint = await this.get(appId, endpointId);
+    if (endpoint.disabled) throw new ConflictError('The endpoint is disabled: enable it to send it a test.');
+    const now = this.deps.clock.now();
+    const id = newId('message', now);
+    await this.deps.messages.requestAttempts({
+      id,
+      appId,
+      endpointId,
+      kind: 'test',
+      requestedAt: now.toISOString(),
+    });
+    const deadline = Date.now() + TEST_WAIT_MS;
+    while (Date.now() < deadline) {
+      const attempt = await this.deps.deliveries.getRequestedAttempt(id, endpointId, id);
+      if (attempt !== undefined) return { msgId: id, attempt };
+      await new Promise((resolve) => setTimeout(resolve, TEST_POLL_MS));
+    }
+    return { msgId: id };
+  }
+
+  /** Sends again every failed delivery of the endpoint whose message was accepted since `since`. */
+  async recover(appId: string, endpointId: string, input: RecoverInput): Promise<{ readonly since: string }> {
+    const endpoint = await this.get(appId, endpointId);
+    if (endpoint.disabled)
+      throw new ConflictError('The endpoint is disabled: enable it to recover its deliveries.');
+    const now = this.deps.clock.now();
+    const since = new Date(input.since);
+    if (since >= now) throw ValidationError.forField('since', 'since must be in the past.');
+    await this.deps.messages.requestAttempts({
+      id: newId('message', now),
+      appId,
+      endpointId,
+      kind: 'recover',
+      since: since.toISOString(),
+      requestedAt: now.toISOString(),
+    });
+    return { since: since.toISOString() };
   }
 
   /** The endpoint's attempts, newest first; `?outcome=failed` for the failures only. */

@@ -1,5 +1,5 @@
 import { endpointMatches } from '../core/matching';
-import type { DeliveryTask, Message } from '../core/model';
+import type { AttemptRequest, DeliveryTask, Message } from '../core/model';
 import type { DeliveryQueue, DeliveryStore, EndpointStore, PipelineMetrics } from '../ports';
 
 /**
@@ -48,5 +48,35 @@ export class FanOutService {
     if (tasks.length > 0) await this.deps.queue.send(tasks);
     this.deps.metrics.fannedOut({ appId: message.appId, msgId: message.id, deliveries: tasks.length });
     return { deliveries: tasks.length };
+  }
+
+  /**
+   * Turns an attempt request into delivery tasks outside the ladder: one for a resend or a
+   * test send, one per failed delivery of the endpoint since the given time for a recovery.
+   * Safe to run twice (the stream delivers at least once): an attempt made on request is
+   * recorded once per request, so a second task for it sends again at worst.
+   */
+  async dispatchRequest(request: AttemptRequest): Promise<{ readonly tasks: number }> {
+    const requested = (msgId: string, trigger: DeliveryTask['trigger']): DeliveryTask => ({
+      appId: request.appId,
+      msgId,
+      endpointId: request.endpointId,
+      attemptNumber: 0,
+      trigger,
+      requestId: request.id,
+      ...(request.kind === 'test' ? { test: true } : {}),
+    });
+    let tasks: DeliveryTask[];
+    if (request.kind === 'resend') tasks = [requested(request.msgId, 'manual')];
+    else if (request.kind === 'test') tasks = [requested(request.id, 'manual')];
+    else {
+      const failed = await this.deps.deliveries.listFailedForEndpoint(
+        request.endpointId,
+        new Date(request.since),
+      );
+      tasks = failed.map((delivery) => requested(delivery.msgId, 'recover'));
+    }
+    if (tasks.length > 0) await this.deps.queue.send(tasks);
+    return { tasks: tasks.length };
   }
 }

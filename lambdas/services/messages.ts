@@ -1,4 +1,4 @@
-import { NotFoundError, ValidationError } from '../core/errors';
+import { ConflictError, NotFoundError, ValidationError } from '../core/errors';
 import { newId } from '../core/ids';
 import type { Attempt, Delivery, EventType, Message } from '../core/model';
 import { validatePayload } from '../core/payload-schema';
@@ -8,7 +8,7 @@ import {
   type MessageListQuery,
   parseInput,
 } from '../core/schemas';
-import type { Clock, DeliveryStore, MessageStore, Page, PageRequest } from '../ports';
+import type { Clock, DeliveryStore, EndpointStore, MessageStore, Page, PageRequest } from '../ports';
 import type { AppService } from './apps';
 import type { EventTypeService } from './event-types';
 
@@ -35,6 +35,7 @@ export class MessageService {
       readonly eventTypes: EventTypeService;
       readonly messages: MessageStore;
       readonly deliveries: DeliveryStore;
+      readonly endpoints: EndpointStore;
       readonly clock: Clock;
       /** When false, messages of types outside the catalogue are accepted too. */
       readonly requireKnownEventTypes: boolean;
@@ -119,6 +120,35 @@ export class MessageService {
       after: query.after === undefined ? undefined : new Date(query.after),
       before: query.before === undefined ? undefined : new Date(query.before),
     });
+  }
+
+  /**
+   * Sends the message to the endpoint again now, as a manual attempt outside the ladder
+   * (the ladder is not restarted), from the delivery function like every POST.
+   */
+  async resend(
+    appId: string,
+    msgId: string,
+    endpointId: string,
+  ): Promise<{ msgId: string; endpointId: string }> {
+    await this.find(appId, msgId);
+    const [delivery, endpoint] = await Promise.all([
+      this.deps.deliveries.get(msgId, endpointId),
+      this.deps.endpoints.get(appId, endpointId),
+    ]);
+    if (endpoint === undefined) throw new NotFoundError('Endpoint', endpointId);
+    if (delivery === undefined) throw new NotFoundError('Delivery of that message to', endpointId);
+    if (endpoint.disabled) throw new ConflictError('The endpoint is disabled: enable it to resend to it.');
+    const now = this.deps.clock.now();
+    await this.deps.messages.requestAttempts({
+      id: newId('message', now),
+      appId,
+      endpointId,
+      kind: 'resend',
+      msgId,
+      requestedAt: now.toISOString(),
+    });
+    return { msgId, endpointId };
   }
 
   async listAttempts(appId: string, msgId: string, page: PageRequest): Promise<Page<Attempt>> {

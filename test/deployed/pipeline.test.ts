@@ -202,6 +202,44 @@ describe('the deployed stack', () => {
     expect(replay).toMatchObject({ status: 200, body: { id: sent.body.id } });
   });
 
+  it('sends a test webhook through the delivery function and answers its attempt', async () => {
+    const { appId, endpointId, secret } = await anAppWithEndpoint('/tested');
+    const tested = await call('POST', `/v1/apps/${appId}/endpoints/${endpointId}/test`);
+    expect(tested.status).toBe(200);
+    expect(tested.body).toMatchObject({ trigger: 'manual', outcome: 'succeeded', responseStatus: 200 });
+    const [request] = receiver.requests.filter((received) => received.path === '/tested');
+    expect(new Webhook(secret).verify(request?.body ?? '', request?.headers ?? {})).toMatchObject({
+      type: 'webhook.test',
+    });
+  });
+
+  it('resends a delivered message as a manual attempt', async () => {
+    const { appId, endpointId } = await anAppWithEndpoint('/resent');
+    const sent = await call('POST', `/v1/apps/${appId}/messages`, {
+      body: { eventType: 'invoice.paid', payload: { invoiceId: 'inv_resent' } },
+    });
+    await eventually(
+      () => messageStatus(appId, sent.body.id),
+      (state) => state?.status === 'succeeded',
+      30_000,
+    );
+    const resent = await call(
+      'POST',
+      `/v1/apps/${appId}/messages/${sent.body.id}/endpoints/${endpointId}/resend`,
+    );
+    expect(resent.status).toBe(202);
+    const attempts = await eventually(
+      () => call('GET', `/v1/apps/${appId}/messages/${sent.body.id}/attempts`),
+      (answer) => answer.body.data.length === 2,
+      30_000,
+    );
+    expect(attempts.body.data.map((attempt: { trigger: string }) => attempt.trigger)).toEqual([
+      'initial',
+      'manual',
+    ]);
+    expect(receiver.requests.filter((request) => request.path === '/resent')).toHaveLength(2);
+  });
+
   it('accepts a batch and delivers each of its messages', async () => {
     const { appId } = await anAppWithEndpoint('/batch');
     const batch = await call('POST', `/v1/apps/${appId}/messages/batch`, {

@@ -60,7 +60,17 @@ describe('fuzzing every writing route', () => {
     });
     const eventType = await api.json('POST', '/v1/event-types', { name: 'fuzz.target' });
     expect([app.status, endpoint.status, eventType.status]).toEqual([201, 201, 201]);
-    fixtures = { appId: String(app.body.id), endpointId: String(endpoint.body.id), eventType: 'fuzz.target' };
+    // The endpoint the update routes change (and may disable) is not the one the others act on.
+    const changed = await api.json('POST', `/v1/apps/${String(app.body.id)}/endpoints`, {
+      url: 'https://hooks.example.com/changed',
+    });
+    expect(changed.status).toBe(201);
+    fixtures = {
+      appId: String(app.body.id),
+      endpointId: String(endpoint.body.id),
+      changedEndpointId: String(changed.body.id),
+      eventType: 'fuzz.target',
+    };
     console.log(`fuzz: seed ${SEED} (replay with HOOKPOST_FUZZ_SEED=${SEED})`);
   });
 

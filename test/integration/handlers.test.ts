@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdminKeySecret } from '../../lambdas/adapters/aws/secrets/admin-key-secret';
 import { DynamoDeliveryStore } from '../../lambdas/adapters/dynamo/delivery-store';
 import { messageAttributes } from '../../lambdas/adapters/dynamo/message-item';
-import { messageFromStreamImage } from '../../lambdas/adapters/dynamo/message-stream';
+import { fanOutWorkFromStreamImage } from '../../lambdas/adapters/dynamo/message-stream';
 import {
   ADMIN_KEY_CACHE_SECONDS,
   APP_KEY_REVOCATION_SECONDS,
@@ -283,7 +283,7 @@ describe('API handler behind the authorizer', () => {
     };
     const handler = createFanOutHandler({
       fanOut: stack.runtime.services.fanOut,
-      decode: messageFromStreamImage,
+      decode: fanOutWorkFromStreamImage,
       logger,
     });
     expect(await handler(event)).toEqual({ batchItemFailures: [] });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDeliveryStore } from '../../lambdas/adapters/dynamo/delivery-store';
 import { DynamoMessageStore } from '../../lambdas/adapters/dynamo/message-store';
-import { messageFromStreamImage } from '../../lambdas/adapters/dynamo/message-stream';
+import { fanOutWorkFromStreamImage } from '../../lambdas/adapters/dynamo/message-stream';
 import { DynamoLocalQueue } from '../../lambdas/adapters/local/local-queue';
 import { DynamoLocalScheduler } from '../../lambdas/adapters/local/local-scheduler';
 import { DynamoLocalStream } from '../../lambdas/adapters/local/local-stream';
@@ -129,7 +129,10 @@ describe.each(ENGINES)('local queue, scheduler and stream on $name', ({ start })
       await messages.accept(aMessage('app_1', { eventId: 'evt-1' }));
 
       const pending = await stream.pending(10);
-      expect(pending.map((record) => messageFromStreamImage(record.newImage))).toEqual([first, second]);
+      expect(pending.map((record) => fanOutWorkFromStreamImage(record.newImage))).toEqual([
+        { message: first },
+        { message: second },
+      ]);
       expect(pending.every((record) => !('streamPending' in record.newImage))).toBe(true);
 
       await stream.acknowledge(pending[0] as (typeof pending)[number]);

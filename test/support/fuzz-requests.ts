@@ -16,6 +16,8 @@ import { API_KEY } from './deployed-policy-api';
 export interface Fixtures {
   readonly appId: string;
   readonly endpointId: string;
+  /** The endpoint updateEndpoint changes: valid updates may disable it. */
+  readonly changedEndpointId: string;
   readonly eventType: string;
 }
 
@@ -77,6 +79,22 @@ const metadata = fc.dictionary(
 const jsonObject = fc
   .dictionary(key(fc.string({ maxLength: 12 })), fc.jsonValue({ maxDepth: 4 }), { maxKeys: 8 })
   .filter((object) => withoutProtoKey(JSON.stringify(object)));
+/** A JSON Schema of an object, as an event type may carry (arbitrary JSON is not one). */
+const payloadSchema = fc
+  .record(
+    {
+      properties: fc.dictionary(
+        key(fc.string({ maxLength: 12 })),
+        fc.record({
+          type: fc.constantFrom('string', 'number', 'integer', 'boolean', 'array', 'object', 'null'),
+        }),
+        { maxKeys: 5 },
+      ),
+      additionalProperties: fc.boolean(),
+    },
+    { requiredKeys: ['properties'] },
+  )
+  .map((fields) => ({ type: 'object', ...fields }));
 const url = fc
   .tuple(fc.stringMatching(/^[a-z0-9]{1,20}$/), fc.stringMatching(/^[a-zA-Z0-9/_.-]{0,40}$/))
   .map(([label, path]) => `https://${label}.example.com/${path}`);
@@ -133,7 +151,7 @@ const VALID_BODIES = {
   updateApp: appFields.map(withUniqueUid),
   createEventType: fc
     .record(
-      { name: eventTypeName, description, schema: fc.option(jsonObject, { nil: null }) },
+      { name: eventTypeName, description, schema: fc.option(payloadSchema, { nil: null }) },
       {
         requiredKeys: ['name'],
       },
@@ -144,7 +162,7 @@ const VALID_BODIES = {
     ),
   updateEventType: fc
     .record(
-      { description, schema: fc.option(jsonObject, { nil: null }), archived: fc.boolean() },
+      { description, schema: fc.option(payloadSchema, { nil: null }), archived: fc.boolean() },
       {
         requiredKeys: [],
       },
@@ -173,6 +191,16 @@ const VALID_BODIES = {
         key === undefined ? {} : { key },
   ),
   sendMessage: message,
+  recoverEndpoint: fc
+    .date({
+      min: new Date('2026-01-01T00:00:00Z'),
+      max: new Date('2026-11-01T00:00:00Z'),
+      noInvalidDate: true,
+    })
+    .map(
+      (since): ValidBody =>
+        () => ({ since: since.toISOString() }),
+    ),
   sendMessageBatch: fc.array(message, { minLength: 1, maxLength: 5 }).map(
     (items): ValidBody =>
       (unique) => ({ messages: items.map((item, index) => item(unique * 100 + index)) }),
@@ -281,7 +309,7 @@ function percentEncode(value: string): string {
 function fixtureParams(routeId: RouteId, fixtures: Fixtures): Record<string, string> {
   const all: Record<string, string> = {
     appId: fixtures.appId,
-    endpointId: fixtures.endpointId,
+    endpointId: routeId === 'updateEndpoint' ? fixtures.changedEndpointId : fixtures.endpointId,
     name: fixtures.eventType,
   };
   const names = [...ROUTES[routeId].path.matchAll(/\{(\w+)\}/g)].map((match) => match[1] as string);
@@ -507,6 +535,9 @@ export const writingRouteFuzz: Record<WritingRouteId, fc.Arbitrary<BuildRequest>
   createEndpoint: bodyRouteFuzz('createEndpoint'),
   updateEndpoint: bodyRouteFuzz('updateEndpoint'),
   deleteEndpoint: hostileParamsFuzz('deleteEndpoint'),
+  testEndpoint: hostileParamsFuzz('testEndpoint'),
+  recoverEndpoint: bodyRouteFuzz('recoverEndpoint'),
+  resendMessage: hostileParamsFuzz('resendMessage'),
   rotateEndpointSecret: bodyRouteFuzz('rotateEndpointSecret'),
   sendMessage: bodyRouteFuzz('sendMessage'),
   sendMessageBatch: bodyRouteFuzz('sendMessageBatch'),

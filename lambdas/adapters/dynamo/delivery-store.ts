@@ -3,13 +3,21 @@ import { INDEX, TABLES, TTL_ATTRIBUTE } from '../../contract/tables';
 import { idBoundsAt } from '../../core/ids';
 import type { Attempt, AttemptError, Delivery } from '../../core/model';
 import type { AttemptRecord, DeliveryCounts, DeliveryStore, Page, PageRequest } from '../../ports';
-import { decodeCursor, isConditionalCheckFailed, prefixRange, queryAll, queryPage } from './paging';
+import {
+  decodeCursor,
+  ignoringConditionFailure,
+  isConditionalCheckFailed,
+  prefixRange,
+  queryAll,
+  queryPage,
+} from './paging';
 
 /**
  * Deliveries and attempts, partitioned by message (a message's whole story in one query).
  * - delivery: pk msgId, sk `D#{endpointId}`
  * - attempt:  pk msgId, sk `A#{endpointId}#{attemptNumber, 3 digits}`: one record per attempt
- *   number, so an attempt made again after a crash replaces its earlier record
+ *   number, so an attempt made again after a crash replaces its earlier record; an attempt
+ *   made on request, sk `A#{endpointId}#R#{requestId}`: one record per request
  * Both carry the byEndpoint index's keys, for an endpoint's own view: endpointPk is the
  * endpoint id, endpointSk `D#{msgId}` or `A#{attemptId}` (ids sort by time).
  */
@@ -23,8 +31,13 @@ const byEndpointKey = (endpointId: string, sortValue: string) => ({
   [BY_ENDPOINT.partitionKey]: endpointId,
   [BY_ENDPOINT.sortKey]: sortValue,
 });
-const attemptSk = (attempt: Pick<Attempt, 'endpointId' | 'attemptNumber'>) =>
-  `${ATTEMPT_PREFIX}${attempt.endpointId}#${String(attempt.attemptNumber).padStart(3, '0')}`;
+/** A ladder attempt by its number; a requested one by its request, after the numbers. */
+const attemptSk = (attempt: Pick<Attempt, 'endpointId' | 'attemptNumber'>, requestId?: string) =>
+  requestId === undefined
+    ? `${ATTEMPT_PREFIX}${attempt.endpointId}#${String(attempt.attemptNumber).padStart(3, '0')}`
+    : requestedAttemptSk(attempt.endpointId, requestId);
+const requestedAttemptSk = (endpointId: string, requestId: string) =>
+  `${ATTEMPT_PREFIX}${endpointId}#R#${requestId}`;
 
 export class DynamoDeliveryStore implements DeliveryStore {
   constructor(
@@ -70,13 +83,13 @@ export class DynamoDeliveryStore implements DeliveryStore {
     return items.map(deliveryFromItem);
   }
 
-  async saveAttempt(attempt: Attempt): Promise<void> {
+  async saveAttempt(attempt: Attempt, requestId?: string): Promise<void> {
     await this.doc.send(
       new PutCommand({
         TableName: this.tableName,
         Item: {
           pk: attempt.msgId,
-          sk: attemptSk(attempt),
+          sk: attemptSk(attempt, requestId),
           ...byEndpointKey(attempt.endpointId, `${ATTEMPT_PREFIX}${attempt.id}`),
           ...attempt,
           [TTL_ATTRIBUTE]: this.expiryFrom(attempt.timestamp),
@@ -189,6 +202,57 @@ export class DynamoDeliveryStore implements DeliveryStore {
         keyNames: BY_ENDPOINT_KEYS,
       },
       attemptFromItem,
+    );
+  }
+
+  async listFailedForEndpoint(endpointId: string, since: Date): Promise<readonly Delivery[]> {
+    const items = await queryAll(this.doc, {
+      TableName: this.tableName,
+      IndexName: INDEX.byEndpoint,
+      KeyConditionExpression: '#pk = :endpoint AND #sk BETWEEN :from AND :to',
+      FilterExpression: '#status = :failed',
+      ExpressionAttributeNames: {
+        '#pk': BY_ENDPOINT.partitionKey,
+        '#sk': BY_ENDPOINT.sortKey,
+        '#status': 'status',
+      },
+      ExpressionAttributeValues: {
+        ':endpoint': endpointId,
+        ':from': `${DELIVERY_PREFIX}${idBoundsAt('message', since).lowest}`,
+        ':to': `${DELIVERY_PREFIX}\uffff`,
+        ':failed': 'failed',
+      },
+    });
+    return items.map(deliveryFromItem);
+  }
+
+  async getRequestedAttempt(
+    msgId: string,
+    endpointId: string,
+    requestId: string,
+  ): Promise<Attempt | undefined> {
+    const { Item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: msgId, sk: requestedAttemptSk(endpointId, requestId) },
+        ConsistentRead: true,
+      }),
+    );
+    return Item === undefined ? undefined : attemptFromItem(Item);
+  }
+
+  async markSucceeded(msgId: string, endpointId: string, attempt: Attempt): Promise<void> {
+    await ignoringConditionFailure(
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: deliveryKey(msgId, endpointId),
+          UpdateExpression: 'SET #status = :succeeded, nextAttemptAt = :none, lastAttempt = :attempt',
+          ConditionExpression: 'attribute_exists(pk) AND #status <> :succeeded',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':succeeded': 'succeeded', ':none': null, ':attempt': attempt },
+        }),
+      ),
     );
   }
 

@@ -1,20 +1,24 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ITEM_KIND, ITEM_KIND_ATTRIBUTE, TTL_ATTRIBUTE } from '../../contract/tables';
 import { idBoundsAt } from '../../core/ids';
-import type { Message } from '../../core/model';
+import type { AttemptRequest, Message } from '../../core/model';
 import type { MessageListFilter, MessageStore, Page } from '../../ports';
 import { messageAttributes, messageFromItem } from './message-item';
-import { decodeCursor, isConditionalCheckFailed, queryPage } from './paging';
+import { decodeCursor, ignoringConditionFailure, isConditionalCheckFailed, queryPage } from './paging';
 
 /**
  * Messages, partitioned by app and sorted by id (ids are time-ordered, so a reverse query
  * lists newest first and `after`/`before` become a key range).
  * - message:        pk appId, sk msgId, kind `message`
  * - eventId claim:  pk appId, sk `EVENTID#{eventId}`, kind `event-id`, holding the message
+ * - attempt request: pk appId, sk `REQUEST#{id}`, kind `attempt-request`, holding the request
  * The table's stream (INSERT, NEW_IMAGE) drives fan-out; the stream filter in
  * `lambdas/contract/tables.ts` lets only messages through.
  */
 const KEYS = ['pk', 'sk'];
+const REQUEST_PREFIX = 'REQUEST#';
+/** A request is acted on within moments; its item is kept a day, for whoever looks into it. */
+const REQUEST_EXPIRY_SECONDS = 86_400;
 
 export interface DynamoMessageStoreOptions {
   readonly retentionDays: number;
@@ -100,6 +104,30 @@ export class DynamoMessageStore implements MessageStore {
       },
       { limit: filter.limit, startKey, keyNames: KEYS },
       messageFromItem,
+    );
+  }
+
+  /**
+   * A request item in the app's partition (sk `REQUEST#{id}`), written with the new-item
+   * marker like a message, so that fan-out (the stream on AWS, its stand-in locally) sees
+   * it. Written once: a request sent again with the same id changes nothing.
+   */
+  async requestAttempts(request: AttemptRequest): Promise<void> {
+    await ignoringConditionFailure(
+      this.doc.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            pk: request.appId,
+            sk: `${REQUEST_PREFIX}${request.id}`,
+            [ITEM_KIND_ATTRIBUTE]: ITEM_KIND.attemptRequest,
+            request,
+            [TTL_ATTRIBUTE]: Math.floor(Date.parse(request.requestedAt) / 1000) + REQUEST_EXPIRY_SECONDS,
+            ...this.options.newMessageMarker,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      ),
     );
   }
 

@@ -4,7 +4,7 @@ import { SqsDeliveryQueue } from '../../adapters/aws/sqs/sqs-delivery-queue';
 import { createDocumentClient } from '../../adapters/dynamo/client';
 import { DynamoDeliveryStore } from '../../adapters/dynamo/delivery-store';
 import { DynamoEndpointStore } from '../../adapters/dynamo/endpoint-store';
-import { messageFromStreamImage } from '../../adapters/dynamo/message-stream';
+import { fanOutWorkFromStreamImage } from '../../adapters/dynamo/message-stream';
 import { loadFunctionConfig } from '../../config';
 import { createJsonLogger } from '../../logger';
 import { systemClock } from '../../ports';
@@ -22,6 +22,6 @@ export const handler = createFanOutHandler({
     queue: new SqsDeliveryQueue(new SQSClient({}), config.deliveryQueueUrl),
     metrics: new EmfMetrics({ namespace: config.metricNamespace, clock: systemClock }),
   }),
-  decode: messageFromStreamImage,
+  decode: fanOutWorkFromStreamImage,
   logger: createJsonLogger(config.logLevel),
 });

@@ -113,6 +113,9 @@ export const endpointStatsResponse = z.object({
   pending: z.number().int(),
 });
 
+export const recoverResponse = z.object({ since: time });
+export const resendResponse = z.object({ msgId: z.string(), endpointId: z.string() });
+
 export const healthResponse = z.object({ status: z.literal('ok') });
 export const egressIpsResponse = z.object({ data: z.array(z.string()) });
 export const secretResponse = z.object({ key: z.string().describe('whsec_ and base64 of the secret.') });

@@ -9,6 +9,7 @@ import {
   messageBatchSchema,
   messageListQuerySchema,
   pageQuerySchema,
+  recoverSchema,
   rotateSecretSchema,
   statsQuerySchema,
   updateAppSchema,
@@ -29,6 +30,8 @@ import {
   messageResponse,
   messageWithDeliveriesResponse,
   pageResponse,
+  recoverResponse,
+  resendResponse,
   secretResponse,
 } from './response-schemas';
 
@@ -122,6 +125,18 @@ export const ROUTE_SCHEMAS = {
     status: 200,
     response: secretResponse,
   },
+  testEndpoint: {
+    summary:
+      'Send the endpoint a webhook.test now and answer the attempt (202 with the msgId instead when it takes over 25 s).',
+    status: 200,
+    response: attemptResponse,
+  },
+  recoverEndpoint: {
+    summary: 'Send again every failed delivery of the endpoint whose message was accepted since a time.',
+    body: recoverSchema,
+    status: 202,
+    response: recoverResponse,
+  },
   listEndpointAttempts: {
     summary: "List the endpoint's attempts, newest first (`?outcome=failed` for failures only).",
     query: endpointAttemptsQuerySchema,
@@ -163,6 +178,12 @@ export const ROUTE_SCHEMAS = {
     summary: 'Read a message and the state of each of its deliveries.',
     status: 200,
     response: messageWithDeliveriesResponse,
+  },
+  resendMessage: {
+    summary:
+      'Send the message to the endpoint again now: a manual attempt; the retry ladder is not restarted.',
+    status: 202,
+    response: resendResponse,
   },
   listMessageAttempts: {
     summary: 'List every attempt of a message.',

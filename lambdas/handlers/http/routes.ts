@@ -120,6 +120,20 @@ export function routeHandlers(services: ApiServices): RouteHandlers {
       await endpoints.delete(appId(request), endpointId(request));
       return noContent;
     },
+    testEndpoint: async (request) => {
+      const sent = await endpoints.test(appId(request), endpointId(request));
+      return sent.attempt === undefined
+        ? { statusCode: 202, body: { msgId: sent.msgId } }
+        : ok(attemptView(sent.attempt));
+    },
+    recoverEndpoint: async (request) => ({
+      statusCode: 202,
+      body: await endpoints.recover(
+        appId(request),
+        endpointId(request),
+        bodyOf('recoverEndpoint', request, 'recovery'),
+      ),
+    }),
     listEndpointAttempts: async (request) =>
       ok(
         pageView(
@@ -167,6 +181,10 @@ export function routeHandlers(services: ApiServices): RouteHandlers {
     },
     listMessages: async (request) =>
       ok(pageView(await messages.list(appId(request), queryOf('listMessages', request)), messageView)),
+    resendMessage: async (request) => ({
+      statusCode: 202,
+      body: await messages.resend(appId(request), param(request, 'msgId'), endpointId(request)),
+    }),
     getMessage: async (request) =>
       ok(messageWithDeliveriesView(await messages.get(appId(request), param(request, 'msgId')))),
     listMessageAttempts: async (request) =>
