@@ -115,7 +115,7 @@ export class DeliveryService {
    * it does on the ladder. No POST goes to an endpoint that is gone or disabled.
    */
   private async deliverRequested(task: DeliveryTask, requestId: string): Promise<DeliveryResult> {
-    const { deliveries, endpoints, clock, settings } = this.deps;
+    const { deliveries, endpoints, clock } = this.deps;
     const [delivery, endpoint, made] = await Promise.all([
       task.test ? undefined : deliveries.get(task.msgId, task.endpointId),
       endpoints.get(task.appId, task.endpointId),
@@ -129,16 +129,8 @@ export class DeliveryService {
     if (endpoint.rateLimit !== null && !(await this.awaitSlot(task, endpoint.rateLimit)))
       return 'rate_limited';
 
-    const startedAt = clock.now();
-    const webhook = buildWebhook({
-      message,
-      endpoint,
-      attemptTime: startedAt,
-      userAgent: settings.userAgent,
-    });
-    const outcome = await this.deps.sender.send(webhook, { timeoutMs: settings.attemptTimeoutMs });
     const numbered = { ...task, attemptNumber: (delivery?.attemptCount ?? 0) + 1 };
-    const attempt = attemptFrom(numbered, startedAt, outcome, newId('attempt', startedAt));
+    const { attempt } = await this.send(numbered, message, endpoint);
     await deliveries.saveAttempt(attempt, requestId);
     let result: AttemptResult = 'request_failed';
     if (attempt.outcome === 'succeeded') {
@@ -183,8 +175,9 @@ export class DeliveryService {
     return false;
   }
 
-  private async attempt(task: DeliveryTask, delivery: Delivery, message: Message, endpoint: Endpoint) {
-    const { deliveries, settings, clock } = this.deps;
+  /** Signs and POSTs the message to the endpoint: the attempt, and what the receiver said. */
+  private async send(task: DeliveryTask, message: Message, endpoint: Endpoint) {
+    const { settings, clock } = this.deps;
     const startedAt = clock.now();
     const webhook = buildWebhook({
       message,
@@ -193,7 +186,12 @@ export class DeliveryService {
       userAgent: settings.userAgent,
     });
     const outcome = await this.deps.sender.send(webhook, { timeoutMs: settings.attemptTimeoutMs });
-    const attempt = attemptFrom(task, startedAt, outcome, newId('attempt', startedAt));
+    return { attempt: attemptFrom(task, startedAt, outcome, newId('attempt', startedAt)), outcome };
+  }
+
+  private async attempt(task: DeliveryTask, delivery: Delivery, message: Message, endpoint: Endpoint) {
+    const { deliveries } = this.deps;
+    const { attempt, outcome } = await this.send(task, message, endpoint);
     await deliveries.saveAttempt(attempt);
 
     const { record, result } = await this.settle(task, delivery, endpoint, attempt, outcome);

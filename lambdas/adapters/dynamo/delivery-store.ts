@@ -207,19 +207,10 @@ export class DynamoDeliveryStore implements DeliveryStore {
 
   async listFailedForEndpoint(endpointId: string, since: Date): Promise<readonly Delivery[]> {
     const items = await queryAll(this.doc, {
-      TableName: this.tableName,
-      IndexName: INDEX.byEndpoint,
-      KeyConditionExpression: '#pk = :endpoint AND #sk BETWEEN :from AND :to',
+      ...this.endpointDeliveriesQuery(endpointId, since, undefined),
       FilterExpression: '#status = :failed',
-      ExpressionAttributeNames: {
-        '#pk': BY_ENDPOINT.partitionKey,
-        '#sk': BY_ENDPOINT.sortKey,
-        '#status': 'status',
-      },
       ExpressionAttributeValues: {
-        ':endpoint': endpointId,
-        ':from': `${DELIVERY_PREFIX}${idBoundsAt('message', since).lowest}`,
-        ':to': `${DELIVERY_PREFIX}\uffff`,
+        ...this.endpointDeliveriesQuery(endpointId, since, undefined).ExpressionAttributeValues,
         ':failed': 'failed',
       },
     });
@@ -263,6 +254,17 @@ export class DynamoDeliveryStore implements DeliveryStore {
    */
   async countEndpointDeliveries(endpointId: string, since: Date, until: Date): Promise<DeliveryCounts> {
     const items = await queryAll(this.doc, {
+      ...this.endpointDeliveriesQuery(endpointId, since, until),
+      ProjectionExpression: '#status',
+    });
+    const counts = { pending: 0, succeeded: 0, failed: 0 };
+    for (const item of items) counts[item.status as Delivery['status']] += 1;
+    return counts;
+  }
+
+  /** The endpoint's deliveries of messages accepted from `since`, until `until` (excluded) or now. */
+  private endpointDeliveriesQuery(endpointId: string, since: Date, until: Date | undefined) {
+    return {
       TableName: this.tableName,
       IndexName: INDEX.byEndpoint,
       KeyConditionExpression: '#pk = :endpoint AND #sk BETWEEN :from AND :to',
@@ -274,13 +276,12 @@ export class DynamoDeliveryStore implements DeliveryStore {
       ExpressionAttributeValues: {
         ':endpoint': endpointId,
         ':from': `${DELIVERY_PREFIX}${idBoundsAt('message', since).lowest}`,
-        ':to': `${DELIVERY_PREFIX}${idBoundsAt('message', new Date(until.getTime() - 1)).highest}`,
-      },
-      ProjectionExpression: '#status',
-    });
-    const counts = { pending: 0, succeeded: 0, failed: 0 };
-    for (const item of items) counts[item.status as Delivery['status']] += 1;
-    return counts;
+        ':to':
+          until === undefined
+            ? `${DELIVERY_PREFIX}\uffff`
+            : `${DELIVERY_PREFIX}${idBoundsAt('message', new Date(until.getTime() - 1)).highest}`,
+      } as Record<string, unknown>,
+    };
   }
 
   private prefixQuery(msgId: string, prefix: string) {
