@@ -118,13 +118,18 @@ function toProxyEvent(request: http.IncomingMessage, body: Buffer): APIGatewayPr
 
 /** Groups repeated names the way API Gateway does: last value single-valued, all values multi-valued. */
 function valuesByName(pairs: readonly (readonly [string, string])[]) {
-  const single: Record<string, string> = {};
-  const multi: Record<string, string[]> = {};
+  // A Map, not an object literal: a name such as `valueOf` or `__proto__` is a name like any
+  // other. Object.fromEntries makes own properties, as JSON.parse of API Gateway's event does.
+  const multi = new Map<string, string[]>();
   for (const [name, value] of pairs) {
-    single[name] = value;
-    multi[name] = [...(multi[name] ?? []), value];
+    const values = multi.get(name);
+    if (values === undefined) multi.set(name, [value]);
+    else values.push(value);
   }
-  return { single, multi };
+  return {
+    single: Object.fromEntries([...multi].map(([name, values]) => [name, values.at(-1) as string])),
+    multi: Object.fromEntries(multi),
+  };
 }
 
 /**

@@ -136,6 +136,70 @@ function checkOutcome(request: FuzzRequest, outcome: RequestOutcome, writes: num
 }
 
 /**
+ * The query strings of every route that reads: known parameters with hostile values and
+ * unknown ones, through the API function as deployed. Never a 5xx; a refusal in the envelope.
+ */
+describe('fuzzing the query strings of every reading route', () => {
+  const QUERY_RUNS = 1_000;
+  const READING_ROUTE_IDS = (Object.keys(ROUTES) as RouteId[]).filter((id) => ROUTES[id].method === 'GET');
+  let api: DeployedPolicyApi;
+  let params: Record<string, string>;
+
+  beforeAll(async () => {
+    api = await DeployedPolicyApi.start();
+    const app = await api.json('POST', '/v1/apps', { name: 'Query target' });
+    const endpoint = await api.json('POST', `/v1/apps/${String(app.body.id)}/endpoints`, {
+      url: 'https://hooks.example.com/query',
+    });
+    params = { appId: String(app.body.id), endpointId: String(endpoint.body.id), name: 'none.such' };
+  });
+  afterAll(async () => {
+    await api?.stop();
+  });
+
+  const names = fc.oneof(
+    fc.constantFrom('limit', 'cursor', 'eventType', 'after', 'before', 'outcome', 'since', 'until'),
+    fc.string({ maxLength: 12 }),
+  );
+  const values = fc.oneof(
+    fc.constantFrom(
+      '0',
+      '-1',
+      '251',
+      '1e400',
+      'NaN',
+      '2026-13-45T99:00:00Z',
+      'failed',
+      '',
+      '%',
+      'x'.repeat(5000),
+    ),
+    fc.string({ unit: 'binary', maxLength: 40 }),
+  );
+
+  it(`answers ${QUERY_RUNS} hostile queries below 500, in the envelope when refused`, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...READING_ROUTE_IDS),
+        fc.array(fc.tuple(names, values), { maxLength: 4 }),
+        async (id, query) => {
+          const path = ROUTES[id].path.replace(/\{(\w+)\}/g, (_, name: string) => params[name] ?? name);
+          const answer = await api.call('GET', path, { query });
+          const context = `GET ${path}?${new URLSearchParams(query)} answered ${answer.status}: ${answer.text.slice(0, 200)}`;
+          expect(answer.status, context).toBeLessThan(500);
+          if (answer.status >= 400) {
+            expect(JSON.parse(answer.text), context).toEqual({
+              error: expect.objectContaining({ code: expect.any(String), message: expect.any(String) }),
+            });
+          }
+        },
+      ),
+      { seed: SEED, numRuns: QUERY_RUNS, endOnFailure: true },
+    );
+  });
+});
+
+/**
  * Below the handler: local mode's HTTP server (lambdas/local/api-gateway-server.ts), fed raw
  * request lines over a socket on 127.0.0.1. What Node's HTTP parser refuses gets Node's own
  * 400; everything else reaches the server, which must answer in the envelope and below 500.

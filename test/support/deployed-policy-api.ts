@@ -53,6 +53,7 @@ export class DeployedPolicyApi {
       body?: unknown;
       rawBody?: string | null;
       headers?: readonly (readonly [string, string])[];
+      query?: readonly (readonly [string, string])[];
     } = {},
   ): Promise<ApiAnswer> {
     const event = proxyEvent({
@@ -62,7 +63,7 @@ export class DeployedPolicyApi {
         ['Content-Type', 'application/json'],
         ['Authorization', `Bearer ${API_KEY}`],
       ],
-      query: [],
+      query: options.query ?? [],
       body:
         options.rawBody !== undefined
           ? options.rawBody
