@@ -90,6 +90,15 @@ export interface MessageStore {
   get(appId: string, msgId: string): Promise<Message | undefined>;
   /** Newest first. */
   list(appId: string, filter: MessageListFilter): Promise<Page<Message>>;
+  /**
+   * The app's messages with ids after `after` (excluded) up to `through` (included),
+   * oldest first, at most `limit`, read consistently: a poll endpoint's reader walks the
+   * log with it.
+   */
+  listForward(
+    appId: string,
+    range: { readonly after: string; readonly through: string; readonly limit: number },
+  ): Promise<readonly Message[]>;
   /** Stores a request for attempts outside the ladder, for fan-out to act on. */
   requestAttempts(request: AttemptRequest): Promise<void>;
 }
@@ -136,9 +145,65 @@ export interface DeliveryStore {
   markSucceeded(msgId: string, endpointId: string, attempt: Attempt): Promise<void>;
   /** How the endpoint's deliveries of messages accepted in [since, until) stand. */
   countEndpointDeliveries(endpointId: string, since: Date, until: Date): Promise<DeliveryCounts>;
+  /**
+   * Marks a poll endpoint's delivery pulled, creating it (succeeded) when fan-out has not
+   * yet: the consumer may pull a message from the log before fan-out has seen it.
+   */
+  markPulled(delivery: Delivery, at: string): Promise<void>;
 }
 
-export type DeliveryCounts = { readonly [Status in DeliveryStatus]: number };
+export type DeliveryCounts = { readonly [Status in DeliveryStatus]: number } & {
+  /** Of the succeeded deliveries (a poll endpoint's), those pulled by the consumer. */
+  readonly pulled: number;
+};
+
+/** The notification a poll endpoint serves until it is deleted. */
+export interface PullHead {
+  readonly msgId: string;
+  readonly eventType: string;
+  readonly receiptId: string;
+  /** It came from the late list, not from the log. */
+  readonly late: boolean;
+}
+
+/**
+ * Where a poll endpoint's reader stands in its app's message log (SPEC §4, "Pull order";
+ * the protocol is in lambdas/services/pull.ts). One small item per poll endpoint.
+ */
+export interface PullState {
+  /** The log is consumed up to this message id, included: pulled, or passed over as not matching. */
+  readonly cursor: string | null;
+  /** The notification served until it is deleted. */
+  readonly head: PullHead | null;
+  /** Messages that reached the log after the cursor had passed their id: served before the log goes on. */
+  readonly late: readonly string[];
+  /** The receipt deleted last: deleting it again is answered as done. */
+  readonly lastReceiptId: string | null;
+}
+
+/**
+ * The state of each poll endpoint's reader. Every change is conditional on the state it
+ * was decided from, so that readers and fan-out working at once never lose a message.
+ */
+export interface PullStateStore {
+  /** Read consistently; a poll endpoint never read yet has an empty state. */
+  get(endpointId: string): Promise<PullState>;
+  /** Serves `head` until it is deleted, if there is no head and the cursor is still `cursor`. */
+  setHead(endpointId: string, cursor: string | null, head: PullHead): Promise<boolean>;
+  /** Stops serving the head with this receipt (a message that comes first turned up). */
+  dropHead(endpointId: string, receiptId: string): Promise<boolean>;
+  /**
+   * Confirms the head with this receipt: a head from the log moves the cursor onto it, a
+   * late one leaves the late list. Answers false when the receipt is not the head's.
+   */
+  confirm(endpointId: string, head: PullHead): Promise<boolean>;
+  /** Moves the cursor over messages that do not match, if there is no head and the cursor is still `cursor`. */
+  advance(endpointId: string, cursor: string | null, to: string): Promise<boolean>;
+  /** Adds late arrivals; answers false when the cursor has not yet passed all of them. */
+  addLate(endpointId: string, msgIds: readonly string[]): Promise<boolean>;
+  /** Forgets late arrivals that are out of reach (older than a day). */
+  dropLate(endpointId: string, msgIds: readonly string[]): Promise<void>;
+}
 
 export interface SendOptions {
   /** Delay before the tasks become visible; adapters round up to what they support. */

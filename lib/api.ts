@@ -66,7 +66,8 @@ export class Api extends Construct {
     });
     this.apiFunction.useTable('catalogTable', catalogTable, 'readWrite');
     this.apiFunction.useTable('messagesTable', messagesTable, 'readWrite');
-    this.apiFunction.useTable('deliveriesTable', deliveriesTable, 'read');
+    // UpdateItem for pull delivery: a poll endpoint's reader state, and a delivery marked pulled.
+    this.apiFunction.useTable('deliveriesTable', deliveriesTable, 'readUpdate');
     this.apiFunction.setting('retentionDays', props.retentionDays);
     this.apiFunction.setting('requireKnownEventTypes', props.requireKnownEventTypes);
     this.apiFunction.setting('egressIps', props.egressIps);

@@ -128,7 +128,8 @@ export class HookpostFunction extends Construct {
   /**
    * Names a table in the function's settings and grants access to it: `getItem` reads single
    * items by key and nothing else; `read` covers the table and its indexes, `readUpdate`
-   * adds UpdateItem (changing attributes of existing items), `readWrite` every write.
+   * adds UpdateItem (one item's attributes, by key; no PutItem, DeleteItem or batch writes),
+   * `readWrite` every write.
    */
   useTable(
     name: TableSetting,

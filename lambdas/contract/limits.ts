@@ -44,5 +44,7 @@ export const LIMITS = {
   pageSize: 250,
   /** The widest window endpoint statistics count over. */
   statsWindowDays: 31,
+  /** The longest a pull receive waits for a notification (`?wait=`), within API Gateway's 29 s. */
+  receiveWaitSeconds: 20,
   cursorLength: 2048,
 } as const;

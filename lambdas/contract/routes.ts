@@ -80,6 +80,12 @@ export const ROUTES = {
     'app',
     'optional',
   ),
+  receiveNotification: route('POST', '/v1/apps/{appId}/endpoints/{endpointId}/notifications/receive', 'app'),
+  deleteNotification: route(
+    'DELETE',
+    '/v1/apps/{appId}/endpoints/{endpointId}/notifications/{receiptId}',
+    'app',
+  ),
 
   sendMessage: route('POST', '/v1/apps/{appId}/messages', 'app', 'required'),
   sendMessageBatch: route('POST', '/v1/apps/{appId}/messages/batch', 'app', 'required'),

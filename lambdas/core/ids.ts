@@ -11,6 +11,7 @@ export const ID_PREFIX = {
   message: 'msg_',
   attempt: 'atmpt_',
   apiKey: 'key_',
+  receipt: 'rcpt_',
 } as const;
 
 export type IdKind = keyof typeof ID_PREFIX;

@@ -129,6 +129,14 @@ export interface Delivery {
   readonly nextAttemptAt: string | null;
   readonly lastAttempt: Attempt | null;
   readonly createdAt: string;
+  /** A poll endpoint's delivery: when its notification was pulled (deleted by the consumer), or null. */
+  readonly pulledAt: string | null;
+}
+
+/** A pull notification (SPEC §2): a message a poll endpoint's consumer receives, and the receipt that confirms it. */
+export interface PullNotification {
+  readonly receiptId: string;
+  readonly message: Message;
 }
 
 /** What travels on the delivery queue: one attempt to make. */

@@ -130,6 +130,7 @@ const channelNames = z
   .max(LIMITS.channels);
 
 const endpointFields = {
+  /** A push endpoint's; a poll endpoint has none. */
   url: z.string().min(1).max(LIMITS.urlLength),
   description: prose(LIMITS.descriptionLength).optional(),
   eventTypes: eventTypeFilters.optional(),
@@ -141,9 +142,14 @@ const endpointFields = {
   metadata: metadata.optional(),
 };
 
+/**
+ * `push` (the default) takes a `url`; `poll` takes none, nor `headers`, `rateLimit` or
+ * `secret`, which only mean something for a POST (the service refuses them, naming the field).
+ */
 export const createEndpointSchema = z.strictObject({
-  kind: z.literal('push').default('push'),
+  kind: z.enum(['push', 'poll']).default('push'),
   ...endpointFields,
+  url: endpointFields.url.optional(),
   secret: secret.optional(),
 });
 export type CreateEndpointInput = z.infer<typeof createEndpointSchema>;
@@ -179,6 +185,12 @@ export const endpointAttemptsQuerySchema = pageQuerySchema.extend({
   outcome: z.enum(['succeeded', 'failed']).optional(),
 });
 export type EndpointAttemptsQuery = z.infer<typeof endpointAttemptsQuerySchema>;
+
+/** How long a receive waits for a notification, in whole seconds (0, the default, answers at once). */
+export const receiveQuerySchema = z.object({
+  wait: z.coerce.number().int().min(0).max(LIMITS.receiveWaitSeconds).default(0),
+});
+export type ReceiveQuery = z.infer<typeof receiveQuerySchema>;
 
 export const recoverSchema = z.strictObject({ since: isoTime });
 export type RecoverInput = z.infer<typeof recoverSchema>;

@@ -104,6 +104,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     accept: (message) => stores.messages.accept(message),
     get: (appId, msgId) => stores.messages.get(appId, msgId),
     list: (appId, filter) => stores.messages.list(appId, filter),
+    listForward: (appId, range) => stores.messages.listForward(appId, range),
     requestAttempts: async (request) => {
       await stores.messages.requestAttempts(request);
       attemptRequested();
@@ -119,7 +120,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
         egressIps: ['127.0.0.1'],
       },
     ),
-    fanOut: createFanOutService({ ...stores, queue, metrics }),
+    fanOut: createFanOutService({ ...stores, queue, clock, metrics }),
     delivery: createDeliveryService(
       { ...stores, queue, scheduler, sender, clock, random: Math.random, metrics, logger },
       {

@@ -339,6 +339,7 @@ function aDeliveryOf(message: Message, endpointId: string): Delivery {
     attemptCount: 1,
     nextAttemptAt: null,
     lastAttempt: null,
+    pulledAt: null,
     createdAt: message.timestamp,
   };
 }

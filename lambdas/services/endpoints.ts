@@ -43,13 +43,15 @@ export class EndpointService {
 
   async create(appId: string, input: CreateEndpointInput): Promise<Endpoint> {
     await this.deps.apps.get(appId);
-    const url = validateEndpointUrl(input.url, this.deps.urlPolicy);
+    if (input.kind === 'poll') refusePushFields(input);
+    else if (input.url === undefined) throw ValidationError.forField('url', 'A push endpoint needs a url.');
+    const url = input.url === undefined ? null : validateEndpointUrl(input.url, this.deps.urlPolicy).href;
     const now = this.deps.clock.now();
     const endpoint: Endpoint = {
       id: newId('endpoint', now),
       appId,
       kind: input.kind,
-      url: url.href,
+      url,
       description: input.description ?? '',
       eventTypes: input.eventTypes ?? null,
       channels: input.channels ?? null,
@@ -80,6 +82,7 @@ export class EndpointService {
 
   async update(appId: string, endpointId: string, input: UpdateEndpointInput): Promise<Endpoint> {
     const previous = await this.get(appId, endpointId);
+    if (previous.kind === 'poll') refusePushFields(input);
     const url =
       input.url === undefined ? previous.url : validateEndpointUrl(input.url, this.deps.urlPolicy).href;
     const next: Endpoint = {
@@ -117,7 +120,7 @@ export class EndpointService {
     appId: string,
     endpointId: string,
   ): Promise<{ readonly msgId: string; readonly attempt?: Attempt }> {
-    const endpoint = await this.get(appId, endpointId);
+    const endpoint = await this.pushEndpoint(appId, endpointId);
     if (endpoint.disabled) throw new ConflictError('The endpoint is disabled: enable it to send it a test.');
     const now = this.deps.clock.now();
     const id = newId('message', now);
@@ -139,7 +142,7 @@ export class EndpointService {
 
   /** Sends again every failed delivery of the endpoint whose message was accepted since `since`. */
   async recover(appId: string, endpointId: string, input: RecoverInput): Promise<{ readonly since: string }> {
-    const endpoint = await this.get(appId, endpointId);
+    const endpoint = await this.pushEndpoint(appId, endpointId);
     if (endpoint.disabled)
       throw new ConflictError('The endpoint is disabled: enable it to recover its deliveries.');
     const now = this.deps.clock.now();
@@ -166,12 +169,8 @@ export class EndpointService {
    * How the endpoint's deliveries of the messages accepted in a window stand: the last 24
    * hours unless `since` and `until` say otherwise, at most LIMITS.statsWindowDays wide.
    */
-  async stats(
-    appId: string,
-    endpointId: string,
-    query: StatsQuery,
-  ): Promise<DeliveryCounts & { readonly since: string; readonly until: string }> {
-    await this.get(appId, endpointId);
+  async stats(appId: string, endpointId: string, query: StatsQuery): Promise<EndpointStats> {
+    const endpoint = await this.get(appId, endpointId);
     const until = query.until === undefined ? this.deps.clock.now() : new Date(query.until);
     const since = query.since === undefined ? new Date(until.getTime() - DAY_MS) : new Date(query.since);
     if (since >= until)
@@ -179,22 +178,67 @@ export class EndpointService {
     if (until.getTime() - since.getTime() > LIMITS.statsWindowDays * DAY_MS) {
       throw new MalformedRequestError(`The window is at most ${LIMITS.statsWindowDays} days wide.`);
     }
-    const counts = await this.deps.deliveries.countEndpointDeliveries(endpointId, since, until);
-    return { since: since.toISOString(), until: until.toISOString(), ...counts };
+    const { pulled, ...counts } = await this.deps.deliveries.countEndpointDeliveries(
+      endpointId,
+      since,
+      until,
+    );
+    return {
+      since: since.toISOString(),
+      until: until.toISOString(),
+      ...counts,
+      // A poll endpoint's deliveries succeed when enqueued; what matters next is whether they were pulled.
+      pull: endpoint.kind === 'poll' ? { pulled, waiting: counts.succeeded - pulled } : null,
+    };
   }
 
   async getSecret(appId: string, endpointId: string): Promise<string> {
-    return (await this.get(appId, endpointId)).secrets.current;
+    return (await this.pushEndpoint(appId, endpointId)).secrets.current;
   }
 
   /** A new secret (given or generated); the old one keeps signing for 24 hours. */
   async rotateSecret(appId: string, endpointId: string, input: RotateSecretInput): Promise<void> {
-    const endpoint = await this.get(appId, endpointId);
+    const endpoint = await this.pushEndpoint(appId, endpointId);
     const now = this.deps.clock.now();
     await this.deps.endpoints.update({
       ...endpoint,
       secrets: rotateSecrets(endpoint.secrets, input.key ?? generateSecret(), now),
       updatedAt: now.toISOString(),
     });
+  }
+
+  /** The endpoint, if it is a push endpoint: sending, signing and recovering mean nothing to a poll endpoint. */
+  async pushEndpoint(appId: string, endpointId: string): Promise<Endpoint> {
+    const endpoint = await this.get(appId, endpointId);
+    if (endpoint.kind !== 'push') {
+      throw new ConflictError(
+        `Endpoint ${endpointId} is a poll endpoint: its consumer pulls its notifications.`,
+      );
+    }
+    return endpoint;
+  }
+}
+
+export type EndpointStats = Omit<DeliveryCounts, 'pulled'> & {
+  readonly since: string;
+  readonly until: string;
+  /** A poll endpoint's enqueued notifications: pulled, or waiting (kept a day, then expired). */
+  readonly pull: { readonly pulled: number; readonly waiting: number } | null;
+};
+
+/** What only a push endpoint has: a poll endpoint refuses each, naming it. */
+function refusePushFields(input: {
+  readonly url?: string | undefined;
+  readonly headers?: unknown;
+  readonly rateLimit?: number | null | undefined;
+  readonly secret?: string | undefined;
+}): void {
+  for (const field of ['url', 'headers', 'rateLimit', 'secret'] as const) {
+    if (input[field] !== undefined && input[field] !== null) {
+      throw ValidationError.forField(
+        field,
+        `A poll endpoint has no ${field}: its consumer pulls, nothing is POSTed.`,
+      );
+    }
   }
 }

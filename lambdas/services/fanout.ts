@@ -1,10 +1,19 @@
 import { endpointMatches } from '../core/matching';
 import type { AttemptRequest, DeliveryTask, Message } from '../core/model';
-import type { DeliveryQueue, DeliveryStore, EndpointStore, PipelineMetrics } from '../ports';
+import type {
+  Clock,
+  DeliveryQueue,
+  DeliveryStore,
+  EndpointStore,
+  PipelineMetrics,
+  PullStateStore,
+} from '../ports';
+import { enqueueForPoll } from './pull';
 
 /**
- * Turns one accepted message into deliveries: one per matching push endpoint, each with
- * its first task on the delivery queue. Safe to run twice for the same message (the
+ * Turns one accepted message into deliveries: one per matching endpoint. A push endpoint's
+ * gets its first task on the delivery queue; a poll endpoint's is succeeded at once, the
+ * message being in the endpoint's queue already (lambdas/services/pull.ts). Safe to run twice for the same message (the
  * change stream delivers at least once): a delivery is created once, and a duplicate
  * first task is dropped by the delivery service because its attempt is already recorded.
  */
@@ -14,17 +23,20 @@ export class FanOutService {
       readonly endpoints: EndpointStore;
       readonly deliveries: DeliveryStore;
       readonly queue: DeliveryQueue;
+      readonly pulls: PullStateStore;
+      readonly clock: Clock;
       readonly metrics: PipelineMetrics;
     },
   ) {}
 
   async fanOut(message: Message): Promise<{ readonly deliveries: number }> {
     const endpoints = await this.deps.endpoints.listAll(message.appId);
-    const targets = endpoints.filter(
-      (endpoint) => endpoint.kind === 'push' && endpointMatches(endpoint, message),
-    );
+    const matching = endpoints.filter((endpoint) => endpointMatches(endpoint, message));
     const tasks: DeliveryTask[] = [];
-    for (const endpoint of targets) {
+    for (const endpoint of matching.filter((candidate) => candidate.kind === 'poll')) {
+      await enqueueForPoll(this.deps, endpoint, message);
+    }
+    for (const endpoint of matching.filter((candidate) => candidate.kind === 'push')) {
       await this.deps.deliveries.createIfAbsent({
         msgId: message.id,
         appId: message.appId,
@@ -35,6 +47,7 @@ export class FanOutService {
         nextAttemptAt: message.timestamp,
         lastAttempt: null,
         createdAt: message.timestamp,
+        pulledAt: null,
       });
       // Enqueued even when the delivery existed: an earlier run may have died between the two steps.
       tasks.push({
@@ -46,8 +59,8 @@ export class FanOutService {
       });
     }
     if (tasks.length > 0) await this.deps.queue.send(tasks);
-    this.deps.metrics.fannedOut({ appId: message.appId, msgId: message.id, deliveries: tasks.length });
-    return { deliveries: tasks.length };
+    this.deps.metrics.fannedOut({ appId: message.appId, msgId: message.id, deliveries: matching.length });
+    return { deliveries: matching.length };
   }
 
   /**

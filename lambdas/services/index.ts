@@ -10,6 +10,7 @@ import type {
   Logger,
   MessageStore,
   PipelineMetrics,
+  PullStateStore,
   RateLimiter,
   RetryScheduler,
   WebhookSender,
@@ -22,6 +23,7 @@ import { EventTypeService } from './event-types';
 import { FanOutService } from './fanout';
 import { MessageService } from './messages';
 import { OperationalNotifier } from './operational';
+import { PullService } from './pull';
 
 /**
  * One factory per function, each taking only the adapters that function uses: the API
@@ -37,6 +39,7 @@ export interface ApiServices {
   readonly eventTypes: EventTypeService;
   readonly endpoints: EndpointService;
   readonly messages: MessageService;
+  readonly pulls: PullService;
 }
 
 export function createApiServices(
@@ -47,6 +50,7 @@ export function createApiServices(
     readonly endpoints: EndpointStore;
     readonly messages: MessageStore;
     readonly deliveries: DeliveryStore;
+    readonly pulls: PullStateStore;
     readonly clock: Clock;
   },
   settings: {
@@ -85,6 +89,14 @@ export function createApiServices(
       clock,
       requireKnownEventTypes: settings.requireKnownEventTypes,
     }),
+    pulls: new PullService({
+      apps,
+      endpoints: adapters.endpoints,
+      messages: adapters.messages,
+      deliveries: adapters.deliveries,
+      pulls: adapters.pulls,
+      clock,
+    }),
   };
 }
 
@@ -92,6 +104,8 @@ export function createFanOutService(adapters: {
   readonly endpoints: EndpointStore;
   readonly deliveries: DeliveryStore;
   readonly queue: DeliveryQueue;
+  readonly pulls: PullStateStore;
+  readonly clock: Clock;
   readonly metrics: PipelineMetrics;
 }): FanOutService {
   return new FanOutService(adapters);

@@ -138,6 +138,11 @@ export class MessageService {
     ]);
     if (endpoint === undefined) throw new NotFoundError('Endpoint', endpointId);
     if (delivery === undefined) throw new NotFoundError('Delivery of that message to', endpointId);
+    if (endpoint.kind !== 'push') {
+      throw new ConflictError(
+        `Endpoint ${endpointId} is a poll endpoint: its consumer pulls its notifications.`,
+      );
+    }
     if (endpoint.disabled) throw new ConflictError('The endpoint is disabled: enable it to resend to it.');
     const now = this.deps.clock.now();
     await this.deps.messages.requestAttempts({

@@ -10,7 +10,17 @@ import { eventually, Receiver } from '../support/receiver';
 const KEY = 'hpk_admin_walk_0123456789abcdef';
 
 /** A valid request to each route: its body and query; path ids come from what the walk made. */
-const REQUESTS: Readonly<Record<RouteId, { readonly body?: unknown; readonly query?: string }>> = {
+const REQUESTS: Readonly<
+  Record<
+    RouteId,
+    {
+      readonly body?: unknown;
+      readonly query?: string;
+      /** Path parameters taken from another of the walk's ids (the pull routes need a poll endpoint). */
+      readonly pathIds?: Readonly<Record<string, string>>;
+    }
+  >
+> = {
   health: {},
   listEgressIps: {},
   openApi: {},
@@ -40,6 +50,8 @@ const REQUESTS: Readonly<Record<RouteId, { readonly body?: unknown; readonly que
   recoverEndpoint: { body: { since: '2026-01-01T00:00:00Z' } },
   listEndpointAttempts: { query: 'outcome=succeeded' },
   getEndpointStats: {},
+  receiveNotification: { query: 'wait=10', pathIds: { endpointId: 'pollEndpointId' } },
+  deleteNotification: { pathIds: { endpointId: 'pollEndpointId' } },
   revokeAppKey: {},
   deleteEndpoint: {},
   archiveEventType: {},
@@ -83,8 +95,20 @@ describe('every route, walked once (npm start)', () => {
         (answer) => answer.body.deliveries?.[0]?.status === 'succeeded',
       );
     }
-    const path = route.path.replace(/\{(\w+)\}/g, (_, name: string) => ids[name] ?? `no-${name}`);
     const request = REQUESTS[id];
+    if (id === 'receiveNotification') {
+      // Pulling needs a poll endpoint, and a message accepted after it was made.
+      const poll = await hookpost.request('POST', `/v1/apps/${ids.appId}/endpoints`, KEY, { kind: 'poll' });
+      ids.pollEndpointId = poll.body.id;
+      await hookpost.request('POST', `/v1/apps/${ids.appId}/messages`, KEY, {
+        eventType: 'walk.done',
+        payload: { steps: 3 },
+      });
+    }
+    const path = route.path.replace(
+      /\{(\w+)\}/g,
+      (_, name: string) => ids[request.pathIds?.[name] ?? name] ?? `no-${name}`,
+    );
     const body = JSON.parse(JSON.stringify(request.body ?? null).replaceAll('RECEIVER', receiver.url));
     const answer = await hookpost.request(
       route.method,
@@ -100,5 +124,6 @@ describe('every route, walked once (npm start)', () => {
     if (id === 'createAppKey') ids.keyId = answer.body.id;
     if (id === 'createEndpoint') ids.endpointId = answer.body.id;
     if (id === 'sendMessage') ids.msgId = answer.body.id;
+    if (id === 'receiveNotification') ids.receiptId = answer.body.receiptId;
   });
 });

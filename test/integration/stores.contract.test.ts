@@ -446,14 +446,14 @@ describe.each(ENGINES)('store contract on $name', ({ start }) => {
           at('2026-11-22T10:00:00.000Z'),
           at('2026-11-22T12:00:00.000Z'),
         ),
-      ).toEqual({ succeeded: 0, failed: 1, pending: 1 });
+      ).toEqual({ succeeded: 0, failed: 1, pending: 1, pulled: 0 });
       expect(
         await deliveries.countEndpointDeliveries(
           'ep_1',
           at('2026-11-22T00:00:00.000Z'),
           at('2026-11-23T00:00:00.000Z'),
         ),
-      ).toEqual({ succeeded: 2, failed: 1, pending: 1 });
+      ).toEqual({ succeeded: 2, failed: 1, pending: 1, pulled: 0 });
     });
 
     it('keeps one record per attempt number and lists them all', async () => {

@@ -85,6 +85,7 @@ export function aDelivery(message: Message, endpointId: string, overrides: Parti
     nextAttemptAt: message.timestamp,
     lastAttempt: null,
     createdAt: message.timestamp,
+    pulledAt: null,
     ...overrides,
   };
 }

@@ -541,4 +541,6 @@ export const writingRouteFuzz: Record<WritingRouteId, fc.Arbitrary<BuildRequest>
   rotateEndpointSecret: bodyRouteFuzz('rotateEndpointSecret'),
   sendMessage: bodyRouteFuzz('sendMessage'),
   sendMessageBatch: bodyRouteFuzz('sendMessageBatch'),
+  receiveNotification: hostileParamsFuzz('receiveNotification'),
+  deleteNotification: hostileParamsFuzz('deleteNotification'),
 };

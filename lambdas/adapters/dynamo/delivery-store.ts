@@ -253,13 +253,48 @@ export class DynamoDeliveryStore implements DeliveryStore {
    * reads in proportion, which is why the API bounds it (lambdas/contract/limits.ts).
    */
   async countEndpointDeliveries(endpointId: string, since: Date, until: Date): Promise<DeliveryCounts> {
+    const query = this.endpointDeliveriesQuery(endpointId, since, until);
     const items = await queryAll(this.doc, {
-      ...this.endpointDeliveriesQuery(endpointId, since, until),
-      ProjectionExpression: '#status',
+      ...query,
+      ExpressionAttributeNames: { ...query.ExpressionAttributeNames, '#pulledAt': 'pulledAt' },
+      ProjectionExpression: '#status, #pulledAt',
     });
-    const counts = { pending: 0, succeeded: 0, failed: 0 };
-    for (const item of items) counts[item.status as Delivery['status']] += 1;
+    const counts = { pending: 0, succeeded: 0, failed: 0, pulled: 0 };
+    for (const item of items) {
+      counts[item.status as Delivery['status']] += 1;
+      if (typeof item.pulledAt === 'string') counts.pulled += 1;
+    }
     return counts;
+  }
+
+  /**
+   * One UpdateItem: `pulledAt`, and every attribute of the delivery that is not there yet
+   * (fan-out, which creates it, may come after the consumer has pulled the message).
+   */
+  async markPulled(delivery: Delivery, at: string): Promise<void> {
+    const attributes: Record<string, unknown> = {
+      ...byEndpointKey(delivery.endpointId, `${DELIVERY_PREFIX}${delivery.msgId}`),
+      ...delivery,
+      [TTL_ATTRIBUTE]: this.expiryFrom(delivery.createdAt),
+    };
+    delete attributes.pulledAt;
+    const names: Record<string, string> = { '#pulledAt': 'pulledAt' };
+    const values: Record<string, unknown> = { ':pulledAt': at };
+    const sets = ['#pulledAt = :pulledAt'];
+    for (const [index, [name, value]] of Object.entries(attributes).entries()) {
+      names[`#a${index}`] = name;
+      values[`:a${index}`] = value;
+      sets.push(`#a${index} = if_not_exists(#a${index}, :a${index})`);
+    }
+    await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: deliveryKey(delivery.msgId, delivery.endpointId),
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
   }
 
   /** The endpoint's deliveries of messages accepted from `since`, until `until` (excluded) or now. */
@@ -309,6 +344,7 @@ function deliveryFromItem(item: Record<string, unknown>): Delivery {
     nextAttemptAt: (item.nextAttemptAt as string | null | undefined) ?? null,
     lastAttempt: item.lastAttempt ? attemptFromItem(item.lastAttempt as Record<string, unknown>) : null,
     createdAt: item.createdAt as string,
+    pulledAt: (item.pulledAt as string | null | undefined) ?? null,
   };
 }
 

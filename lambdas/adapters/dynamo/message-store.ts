@@ -1,4 +1,4 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ITEM_KIND, ITEM_KIND_ATTRIBUTE, TTL_ATTRIBUTE } from '../../contract/tables';
 import { idBoundsAt } from '../../core/ids';
 import type { AttemptRequest, Message } from '../../core/model';
@@ -105,6 +105,25 @@ export class DynamoMessageStore implements MessageStore {
       { limit: filter.limit, startKey, keyNames: KEYS },
       messageFromItem,
     );
+  }
+
+  /** A key range of the app's partition, ascending from a key that need not exist (ExclusiveStartKey). */
+  async listForward(
+    appId: string,
+    range: { readonly after: string; readonly through: string; readonly limit: number },
+  ): Promise<readonly Message[]> {
+    if (range.after >= range.through) return [];
+    const { Items = [] } = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :after AND :through',
+        ExpressionAttributeValues: { ':pk': appId, ':after': range.after, ':through': range.through },
+        ExclusiveStartKey: { pk: appId, sk: range.after },
+        Limit: range.limit,
+        ConsistentRead: true,
+      }),
+    );
+    return Items.map(messageFromItem);
   }
 
   /**

@@ -6,6 +6,7 @@ import type {
   EndpointStore,
   EventTypeStore,
   MessageStore,
+  PullStateStore,
   RateLimiter,
 } from '../../ports';
 import { DynamoApiKeyStore } from './api-key-store';
@@ -14,6 +15,7 @@ import { DynamoDeliveryStore } from './delivery-store';
 import { DynamoEndpointStore } from './endpoint-store';
 import { DynamoEventTypeStore } from './event-type-store';
 import { DynamoMessageStore, type DynamoMessageStoreOptions } from './message-store';
+import { DynamoPullStateStore } from './pull-state-store';
 import { DynamoRateLimiter } from './rate-limiter';
 import type { TableNames } from './tables';
 
@@ -25,6 +27,7 @@ export interface DynamoStores {
   readonly messages: MessageStore;
   readonly deliveries: DeliveryStore;
   readonly rateLimiter: RateLimiter;
+  readonly pulls: PullStateStore;
 }
 
 /**
@@ -44,5 +47,6 @@ export function createDynamoStores(
     messages: new DynamoMessageStore(doc, tables.messages, options),
     deliveries: new DynamoDeliveryStore(doc, tables.deliveries, { retentionDays: options.retentionDays }),
     rateLimiter: new DynamoRateLimiter(doc, tables.deliveries),
+    pulls: new DynamoPullStateStore(doc, tables.deliveries),
   };
 }

@@ -5,6 +5,7 @@ import { DynamoDeliveryStore } from '../../adapters/dynamo/delivery-store';
 import { DynamoEndpointStore } from '../../adapters/dynamo/endpoint-store';
 import { DynamoEventTypeStore } from '../../adapters/dynamo/event-type-store';
 import { DynamoMessageStore } from '../../adapters/dynamo/message-store';
+import { DynamoPullStateStore } from '../../adapters/dynamo/pull-state-store';
 import { loadFunctionConfig } from '../../config';
 import { DEPLOYED_URL_POLICY } from '../../core/url-guard';
 import { createJsonLogger } from '../../logger';
@@ -26,6 +27,7 @@ export const handler = createApiHandler({
       endpoints: new DynamoEndpointStore(doc, config.catalogTable),
       messages: new DynamoMessageStore(doc, config.messagesTable, retention),
       deliveries: new DynamoDeliveryStore(doc, config.deliveriesTable, retention),
+      pulls: new DynamoPullStateStore(doc, config.deliveriesTable),
       clock: systemClock,
     },
     {

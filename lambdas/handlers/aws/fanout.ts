@@ -5,6 +5,7 @@ import { createDocumentClient } from '../../adapters/dynamo/client';
 import { DynamoDeliveryStore } from '../../adapters/dynamo/delivery-store';
 import { DynamoEndpointStore } from '../../adapters/dynamo/endpoint-store';
 import { fanOutWorkFromStreamImage } from '../../adapters/dynamo/message-stream';
+import { DynamoPullStateStore } from '../../adapters/dynamo/pull-state-store';
 import { loadFunctionConfig } from '../../config';
 import { createJsonLogger } from '../../logger';
 import { systemClock } from '../../ports';
@@ -20,6 +21,8 @@ export const handler = createFanOutHandler({
     endpoints: new DynamoEndpointStore(doc, config.catalogTable),
     deliveries: new DynamoDeliveryStore(doc, config.deliveriesTable, { retentionDays: config.retentionDays }),
     queue: new SqsDeliveryQueue(new SQSClient({}), config.deliveryQueueUrl),
+    pulls: new DynamoPullStateStore(doc, config.deliveriesTable),
+    clock: systemClock,
     metrics: new EmfMetrics({ namespace: config.metricNamespace, clock: systemClock }),
   }),
   decode: fanOutWorkFromStreamImage,

@@ -111,6 +111,17 @@ export const endpointStatsResponse = z.object({
   succeeded: z.number().int(),
   failed: z.number().int(),
   pending: z.number().int(),
+  pull: z.object({ pulled: z.number().int(), waiting: z.number().int() }).nullable(),
+});
+
+export const notificationResponse = z.object({
+  receiptId: z.string(),
+  notification: z.object({
+    id: z.string(),
+    eventType: z.string(),
+    timestamp: time,
+    payload: z.record(z.string(), z.unknown()),
+  }),
 });
 
 export const recoverResponse = z.object({ since: time });

@@ -9,6 +9,7 @@ import {
   messageBatchSchema,
   messageListQuerySchema,
   pageQuerySchema,
+  receiveQuerySchema,
   recoverSchema,
   rotateSecretSchema,
   statsQuerySchema,
@@ -29,6 +30,7 @@ import {
   healthResponse,
   messageResponse,
   messageWithDeliveriesResponse,
+  notificationResponse,
   pageResponse,
   recoverResponse,
   resendResponse,
@@ -145,7 +147,7 @@ export const ROUTE_SCHEMAS = {
   },
   getEndpointStats: {
     summary:
-      "Count the endpoint's succeeded, failed and pending deliveries of messages accepted in a window (default: the last 24 h).",
+      "Count the endpoint's succeeded, failed and pending deliveries of messages accepted in a window (default: the last 24 h); for a poll endpoint, also how many were pulled.",
     query: statsQuerySchema,
     status: 200,
     response: endpointStatsResponse,
@@ -153,6 +155,18 @@ export const ROUTE_SCHEMAS = {
   rotateEndpointSecret: {
     summary: 'Rotate the signing secret (given or generated); the old one signs along for 24 h.',
     body: rotateSecretSchema,
+    status: 204,
+  },
+  receiveNotification: {
+    summary:
+      'Poll endpoints: the oldest notification not yet deleted, again until it is deleted; 204 when none arrives within ?wait= seconds.',
+    query: receiveQuerySchema,
+    status: 200,
+    response: notificationResponse,
+  },
+  deleteNotification: {
+    summary:
+      'Poll endpoints: confirm the notification with this receipt; the next receive returns the one after it.',
     status: 204,
   },
 

@@ -15,6 +15,7 @@ import {
   eventTypeView,
   messageView,
   messageWithDeliveriesView,
+  notificationView,
   pageView,
 } from './views';
 
@@ -58,7 +59,7 @@ const param = (request: ApiRequest, name: string): string => {
 
 /** The handler of every route of the contract: thin adapters from HTTP to one service call each. */
 export function routeHandlers(services: ApiServices): RouteHandlers {
-  const { apps, apiKeys, eventTypes, endpoints, messages } = services;
+  const { apps, apiKeys, eventTypes, endpoints, messages, pulls } = services;
   const appId = (request: ApiRequest) => param(request, 'appId');
   const endpointId = (request: ApiRequest) => param(request, 'endpointId');
 
@@ -155,6 +156,15 @@ export function routeHandlers(services: ApiServices): RouteHandlers {
         endpointId(request),
         bodyOf('rotateEndpointSecret', request, 'rotation'),
       );
+      return noContent;
+    },
+    receiveNotification: async (request) => {
+      const { wait } = queryOf('receiveNotification', request);
+      const received = await pulls.receive(appId(request), endpointId(request), wait);
+      return received === undefined ? noContent : ok(notificationView(received));
+    },
+    deleteNotification: async (request) => {
+      await pulls.delete(appId(request), endpointId(request), param(request, 'receiptId'));
       return noContent;
     },
     sendMessage: async (request) => {

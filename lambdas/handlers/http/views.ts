@@ -1,5 +1,14 @@
 import type { z } from 'zod';
-import type { ApiKey, App, Attempt, Delivery, Endpoint, EventType, Message } from '../../core/model';
+import type {
+  ApiKey,
+  App,
+  Attempt,
+  Delivery,
+  Endpoint,
+  EventType,
+  Message,
+  PullNotification,
+} from '../../core/model';
 import type { Page } from '../../ports';
 import type { MessageWithDeliveries } from '../../services/messages';
 import type {
@@ -11,6 +20,7 @@ import type {
   eventTypeResponse,
   messageResponse,
   messageWithDeliveriesResponse,
+  notificationResponse,
 } from './response-schemas';
 
 /**
@@ -51,6 +61,20 @@ export function messageWithDeliveriesView(
   message: MessageWithDeliveries,
 ): Shown<typeof messageWithDeliveriesResponse> {
   return { ...messageView(message), deliveries: message.deliveries.map(deliveryView) };
+}
+
+/** A pulled notification: what a pushed webhook's body carries (SPEC §3), named as SPEC §2 pins it. */
+export function notificationView(received: PullNotification): Shown<typeof notificationResponse> {
+  const { message } = received;
+  return {
+    receiptId: received.receiptId,
+    notification: {
+      id: message.id,
+      eventType: message.eventType,
+      timestamp: message.timestamp,
+      payload: message.payload,
+    },
+  };
 }
 
 export const appView = (app: App): Shown<typeof appResponse> => app;

@@ -1,0 +1,287 @@
+import { ConflictError, NotFoundError } from '../core/errors';
+import { isId, newId, timeOfId } from '../core/ids';
+import { endpointMatches } from '../core/matching';
+import type { Endpoint, Message, PullNotification } from '../core/model';
+import { isPullable, pullWindow } from '../core/pull';
+import type { Clock, DeliveryStore, EndpointStore, MessageStore, PullHead, PullStateStore } from '../ports';
+import type { AppService } from './apps';
+
+/**
+ * Pull delivery (SPEC §4, "Pull order"): a poll endpoint's consumer receives the oldest
+ * notification it has not deleted, again and again until it deletes it, in ascending
+ * message-id order, none missing, none twice.
+ *
+ * How the order holds on AWS, with parallel fan-out invocations and retried stream batches:
+ * the queue is not built by fan-out at all. The app's messages are already stored in id
+ * order (messages table: pk appId, sk msgId, written by one PutItem at acceptance), so a
+ * poll endpoint's queue is that log, read forward from the endpoint's cursor through the
+ * endpoint's filters (lambdas/adapters/dynamo/pull-state-store.ts keeps the cursor). Fan-out
+ * may run in any order, twice, or late: the order comes from the keys, not from it.
+ *
+ * What can still go wrong is a message that reaches the log after the reader has passed
+ * its id: ids are minted by the API just before the write, so one request can store a
+ * larger id before another stores a smaller one. The reader therefore stops PULL_SETTLE_MS
+ * short of now (lambdas/core/pull.ts), and anything later than that is caught, never lost:
+ * - every change of the reader's state is conditional on the state it was decided from,
+ *   and after choosing a head (or passing over messages that do not match) the reader reads
+ *   the range below it once more: a message that turned up meanwhile replaces the head
+ *   (or goes on the late list);
+ * - fan-out, which runs after a message is stored, looks at each matching poll endpoint's
+ *   state: a message behind the cursor and never pulled goes on the late list (served
+ *   next, as it was accepted after what was already served); one below the head replaces it.
+ * Either the reader's second read sees the message, or fan-out sees the reader's write.
+ */
+
+/** How often a waiting receive looks at the log: one Query and one GetItem per look. */
+export const RECEIVE_LOOK_INTERVAL_MS = 250;
+/** Messages read per Query when walking the log for one that matches. */
+const LOG_PAGE = 50;
+/**
+ * At most this many pages per walk, after which the reader moves its cursor over what it
+ * passed and walks on: a filter that passes over a long run costs reads, never a wrong answer.
+ */
+const PAGES_PER_WALK = 4;
+/** Walks per look: a look ends (nothing found) after reading this many pages of messages the endpoint does not take. */
+const WALKS_PER_LOOK = 10;
+/** How often a look starts again after another writer changed the state under it. */
+const MAX_RACES = 8;
+
+export class PullService {
+  constructor(
+    private readonly deps: {
+      readonly apps: AppService;
+      readonly endpoints: EndpointStore;
+      readonly messages: MessageStore;
+      readonly deliveries: DeliveryStore;
+      readonly pulls: PullStateStore;
+      readonly clock: Clock;
+      readonly sleep?: (ms: number) => Promise<void>;
+    },
+  ) {}
+
+  /**
+   * The endpoint's oldest notification not yet deleted, waiting up to `waitSeconds` for one
+   * to arrive. While it waits, it looks every RECEIVE_LOOK_INTERVAL_MS: an idle 20 s receive
+   * makes 80 looks, each one strongly consistent GetItem of the state and one Query of the
+   * log that returns nothing (together about 160 read request units).
+   */
+  async receive(
+    appId: string,
+    endpointId: string,
+    waitSeconds: number,
+  ): Promise<PullNotification | undefined> {
+    const endpoint = await this.pollEndpoint(appId, endpointId);
+    const sleep = this.deps.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
+    const deadline = Date.now() + waitSeconds * 1000;
+    for (;;) {
+      const found = await this.look(endpoint);
+      if (found !== undefined) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) return undefined;
+      await sleep(Math.min(RECEIVE_LOOK_INTERVAL_MS, left));
+    }
+  }
+
+  /** Deletes the notification with this receipt: the next receive returns the one after it. */
+  async delete(appId: string, endpointId: string, receiptId: string): Promise<void> {
+    const endpoint = await this.pollEndpoint(appId, endpointId);
+    const state = await this.deps.pulls.get(endpoint.id);
+    if (state.lastReceiptId === receiptId) return;
+    const head = state.head;
+    if (!isId('receipt', receiptId) || head === null || head.receiptId !== receiptId) {
+      throw new NotFoundError('Receipt', receiptId);
+    }
+    // Pulled before the cursor moves: fan-out, finding the message behind the cursor, knows it was not missed.
+    await this.deps.deliveries.markPulled(
+      pollDelivery(endpoint, head.msgId, head.eventType),
+      this.deps.clock.now().toISOString(),
+    );
+    if (!(await this.deps.pulls.confirm(endpoint.id, head))) {
+      // Deleted by a concurrent call with the same receipt, or replaced by an earlier message.
+      if ((await this.deps.pulls.get(endpoint.id)).lastReceiptId !== receiptId) {
+        throw new NotFoundError('Receipt', receiptId);
+      }
+    }
+  }
+
+  private async pollEndpoint(appId: string, endpointId: string): Promise<Endpoint> {
+    await this.deps.apps.get(appId);
+    const endpoint = await this.deps.endpoints.get(appId, endpointId);
+    if (endpoint === undefined) throw new NotFoundError('Endpoint', endpointId);
+    if (endpoint.kind !== 'poll') {
+      throw new ConflictError(
+        `Endpoint ${endpointId} is a push endpoint: its messages are POSTed to its url.`,
+      );
+    }
+    if (endpoint.disabled) throw new ConflictError(`Endpoint ${endpointId} is disabled: enable it to pull.`);
+    return endpoint;
+  }
+
+  /** One look for the head: the current one, else the oldest late arrival, else the next match in the log. */
+  private async look(endpoint: Endpoint): Promise<PullNotification | undefined> {
+    const { pulls } = this.deps;
+    let walks = 0;
+    for (let race = 0; race < MAX_RACES && walks < WALKS_PER_LOOK; race += 1) {
+      const state = await pulls.get(endpoint.id);
+      const now = this.deps.clock.now();
+      if (state.head !== null) {
+        const served = await this.serve(endpoint, state.head, now);
+        if (served !== undefined) return served;
+        continue;
+      }
+      const expired = state.late.filter((msgId) => !isPullable(msgId, now, endpoint.createdAt));
+      await pulls.dropLate(endpoint.id, expired);
+      const oldestLate = state.late.find((msgId) => isPullable(msgId, now, endpoint.createdAt));
+      if (oldestLate !== undefined) {
+        const message = await this.deps.messages.get(endpoint.appId, oldestLate);
+        if (message === undefined) await pulls.dropLate(endpoint.id, [oldestLate]);
+        else await this.offer(endpoint, state.cursor, message, true, now);
+        continue;
+      }
+      const window = pullWindow({ now, endpointCreatedAt: endpoint.createdAt, cursor: state.cursor });
+      const walked = await this.walk(endpoint, window.after, window.through);
+      walks += 1;
+      if (walked.match !== undefined) {
+        const head = await this.offer(endpoint, state.cursor, walked.match, false, now);
+        if (head === undefined) continue;
+        // Read below the head again: a message stored there meanwhile comes first.
+        const [first] = await this.matchesIn(endpoint, window.after, walked.match.id);
+        if (first !== undefined && first < walked.match.id) {
+          await pulls.dropHead(endpoint.id, head.receiptId);
+          continue;
+        }
+        return { receiptId: head.receiptId, message: walked.match };
+      }
+      if (walked.passed === undefined) return undefined;
+      if (!(await pulls.advance(endpoint.id, state.cursor, walked.passed))) continue;
+      // Read what was passed over again: a match stored there meanwhile is late, not lost.
+      const missed = await this.matchesIn(endpoint, window.after, walked.passed);
+      await pulls.addLate(endpoint.id, missed);
+      if (missed.length === 0 && walked.complete) return undefined;
+      // Progress, not a race: walk on from the new cursor.
+      race -= 1;
+    }
+    return undefined;
+  }
+
+  /** The head as a notification; undefined (and the head gone) when it expired or its message did. */
+  private async serve(endpoint: Endpoint, head: PullHead, now: Date): Promise<PullNotification | undefined> {
+    const message = isPullable(head.msgId, now, endpoint.createdAt)
+      ? await this.deps.messages.get(endpoint.appId, head.msgId)
+      : undefined;
+    if (message !== undefined) return { receiptId: head.receiptId, message };
+    // Out of reach: the queue moves on past it, as after a delete, without counting it pulled.
+    await this.deps.pulls.confirm(endpoint.id, head);
+    return undefined;
+  }
+
+  private async offer(
+    endpoint: Endpoint,
+    cursor: string | null,
+    message: Message,
+    late: boolean,
+    now: Date,
+  ): Promise<PullHead | undefined> {
+    const head: PullHead = {
+      msgId: message.id,
+      eventType: message.eventType,
+      receiptId: newId('receipt', now),
+      late,
+    };
+    return (await this.deps.pulls.setHead(endpoint.id, cursor, head)) ? head : undefined;
+  }
+
+  /**
+   * Walks the log after `after` up to `through` for the first message the endpoint takes,
+   * for at most PAGES_PER_WALK pages; `passed` is the last message walked over without a
+   * match, `complete` says the walk reached `through`.
+   */
+  private async walk(
+    endpoint: Endpoint,
+    after: string,
+    through: string,
+  ): Promise<{ readonly match?: Message; readonly passed?: string; readonly complete: boolean }> {
+    let from = after;
+    let passed: string | undefined;
+    for (let page = 0; page < PAGES_PER_WALK; page += 1) {
+      const messages = await this.deps.messages.listForward(endpoint.appId, {
+        after: from,
+        through,
+        limit: LOG_PAGE,
+      });
+      for (const message of messages) {
+        if (takes(endpoint, message)) return { match: message, complete: false };
+        passed = message.id;
+      }
+      if (messages.length < LOG_PAGE || passed === undefined) {
+        return passed === undefined ? { complete: true } : { passed, complete: true };
+      }
+      from = passed;
+    }
+    return passed === undefined ? { complete: false } : { passed, complete: false };
+  }
+
+  private async matchesIn(endpoint: Endpoint, after: string, through: string): Promise<string[]> {
+    const ids: string[] = [];
+    let from = after;
+    for (;;) {
+      const messages = await this.deps.messages.listForward(endpoint.appId, {
+        after: from,
+        through,
+        limit: LOG_PAGE,
+      });
+      ids.push(...messages.filter((message) => takes(endpoint, message)).map((message) => message.id));
+      const last = messages.at(-1);
+      if (messages.length < LOG_PAGE || last === undefined) return ids;
+      from = last.id;
+    }
+  }
+}
+
+/**
+ * Fan-out's part for a poll endpoint that a new message matches: the delivery, succeeded
+ * (enqueueing is delivering), and the check that the endpoint's reader has not passed the
+ * message by (see the top of this file). Safe to run twice, and in any order with the reader.
+ */
+export async function enqueueForPoll(
+  deps: { readonly deliveries: DeliveryStore; readonly pulls: PullStateStore; readonly clock: Clock },
+  endpoint: Endpoint,
+  message: Message,
+): Promise<void> {
+  await deps.deliveries.createIfAbsent(pollDelivery(endpoint, message.id, message.eventType));
+  if (!isPullable(message.id, deps.clock.now(), endpoint.createdAt)) return;
+  for (let race = 0; race < MAX_RACES; race += 1) {
+    const state = await deps.pulls.get(endpoint.id);
+    if (state.cursor !== null && message.id <= state.cursor) {
+      const delivery = await deps.deliveries.get(message.id, endpoint.id);
+      if (typeof delivery?.pulledAt === 'string' || state.late.includes(message.id)) return;
+      if (await deps.pulls.addLate(endpoint.id, [message.id])) return;
+    } else if (state.head !== null && !state.head.late && message.id < state.head.msgId) {
+      if (await deps.pulls.dropHead(endpoint.id, state.head.receiptId)) return;
+    } else {
+      return;
+    }
+  }
+  throw new Error(`The pull state of ${endpoint.id} kept changing while ${message.id} was enqueued.`);
+}
+
+/** Whether the endpoint takes the message (its filters; a disabled poll endpoint is refused earlier). */
+function takes(endpoint: Endpoint, message: Message): boolean {
+  return endpointMatches({ ...endpoint, disabled: false }, message);
+}
+
+function pollDelivery(endpoint: Endpoint, msgId: string, eventType: string) {
+  const acceptedAt = timeOfId(msgId).toISOString();
+  return {
+    msgId,
+    appId: endpoint.appId,
+    endpointId: endpoint.id,
+    eventType,
+    status: 'succeeded' as const,
+    attemptCount: 0,
+    nextAttemptAt: null,
+    lastAttempt: null,
+    createdAt: acceptedAt,
+    pulledAt: null,
+  };
+}

@@ -1,0 +1,443 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoDeliveryStore } from '../../lambdas/adapters/dynamo/delivery-store';
+import { DynamoMessageStore } from '../../lambdas/adapters/dynamo/message-store';
+import { DynamoPullStateStore } from '../../lambdas/adapters/dynamo/pull-state-store';
+import { createDynamoStores, type DynamoStores } from '../../lambdas/adapters/dynamo/stores';
+import { LoggedMetrics } from '../../lambdas/adapters/local/logged-metrics';
+import { ConflictError, NotFoundError } from '../../lambdas/core/errors';
+import { newId } from '../../lambdas/core/ids';
+import type { Endpoint, Message } from '../../lambdas/core/model';
+import { PULL_RETENTION_MS, PULL_SETTLE_MS } from '../../lambdas/core/pull';
+import { LOCAL_URL_POLICY } from '../../lambdas/core/url-guard';
+import { createJsonLogger } from '../../lambdas/logger';
+import { type Clock, type MessageStore, type PullHead, systemClock } from '../../lambdas/ports';
+import { type ApiServices, createApiServices, createFanOutService } from '../../lambdas/services';
+import type { FanOutService } from '../../lambdas/services/fanout';
+import { type DynamoEngine, ENGINES, freshTables } from '../support/dynamodb';
+import { aDelivery, aMessage, anApp, ManualClock } from '../support/fixtures';
+
+/**
+ * Pull delivery (SPEC §4, "Pull order") on both engines the DynamoDB adapters meet: the
+ * store contract of the reader state, then the service over real stores, with fan-out run
+ * the way the stream runs it on AWS: in parallel, out of order, twice.
+ */
+
+describe.each(ENGINES)('pull delivery on $name', ({ start }) => {
+  let engine: DynamoEngine;
+
+  beforeAll(async () => {
+    engine = await start();
+  });
+  afterAll(async () => {
+    await engine?.close();
+  });
+
+  describe('stores', () => {
+    let pulls: DynamoPullStateStore;
+    let messages: DynamoMessageStore;
+    let deliveries: DynamoDeliveryStore;
+
+    beforeEach(async () => {
+      const { doc, tables } = await freshTables(engine.endpoint);
+      pulls = new DynamoPullStateStore(doc, tables.deliveries);
+      messages = new DynamoMessageStore(doc, tables.messages, { retentionDays: 30 });
+      deliveries = new DynamoDeliveryStore(doc, tables.deliveries, { retentionDays: 30 });
+    });
+
+    const head = (msgId: string, late = false): PullHead => ({
+      msgId,
+      eventType: 'invoice.paid',
+      receiptId: newId('receipt', new Date()),
+      late,
+    });
+
+    it('starts empty, serves one head at a time from the cursor it was decided from', async () => {
+      expect(await pulls.get('ep_1')).toEqual({ cursor: null, head: null, late: [], lastReceiptId: null });
+      const first = head('msg_1');
+      expect(await pulls.setHead('ep_1', 'msg_0', first)).toBe(false);
+      expect(await pulls.setHead('ep_1', null, first)).toBe(true);
+      expect(await pulls.setHead('ep_1', null, head('msg_2'))).toBe(false);
+      expect((await pulls.get('ep_1')).head).toEqual(first);
+      expect(await pulls.get('ep_2')).toEqual({ cursor: null, head: null, late: [], lastReceiptId: null });
+    });
+
+    it('confirms only the head with its receipt, moving the cursor onto it', async () => {
+      const first = head('msg_1');
+      await pulls.setHead('ep_1', null, first);
+      expect(await pulls.confirm('ep_1', { ...first, receiptId: 'rcpt_other' })).toBe(false);
+      expect(await pulls.confirm('ep_1', first)).toBe(true);
+      expect(await pulls.confirm('ep_1', first)).toBe(false);
+      expect(await pulls.get('ep_1')).toEqual({
+        cursor: 'msg_1',
+        head: null,
+        late: [],
+        lastReceiptId: first.receiptId,
+      });
+    });
+
+    it('drops a head only with its receipt', async () => {
+      const first = head('msg_1');
+      await pulls.setHead('ep_1', null, first);
+      expect(await pulls.dropHead('ep_1', 'rcpt_other')).toBe(false);
+      expect(await pulls.dropHead('ep_1', first.receiptId)).toBe(true);
+      expect((await pulls.get('ep_1')).head).toBeNull();
+    });
+
+    it('advances the cursor only from the cursor it was decided from, and never under a head', async () => {
+      expect(await pulls.advance('ep_1', null, 'msg_3')).toBe(true);
+      expect(await pulls.advance('ep_1', null, 'msg_4')).toBe(false);
+      await pulls.setHead('ep_1', 'msg_3', head('msg_5'));
+      expect(await pulls.advance('ep_1', 'msg_3', 'msg_4')).toBe(false);
+      expect((await pulls.get('ep_1')).cursor).toBe('msg_3');
+    });
+
+    it('takes late arrivals only behind the cursor, serves and confirms them without moving it', async () => {
+      expect(await pulls.addLate('ep_1', ['msg_2'])).toBe(false);
+      await pulls.advance('ep_1', null, 'msg_5');
+      expect(await pulls.addLate('ep_1', ['msg_6'])).toBe(false);
+      expect(await pulls.addLate('ep_1', ['msg_4', 'msg_2'])).toBe(true);
+      expect(await pulls.addLate('ep_1', ['msg_2'])).toBe(true);
+      expect((await pulls.get('ep_1')).late).toEqual(['msg_2', 'msg_4']);
+      expect(await pulls.setHead('ep_1', 'msg_5', head('msg_3', true))).toBe(false);
+      const late = head('msg_2', true);
+      expect(await pulls.setHead('ep_1', 'msg_5', late)).toBe(true);
+      expect(await pulls.confirm('ep_1', late)).toBe(true);
+      await pulls.dropLate('ep_1', ['msg_4']);
+      expect(await pulls.get('ep_1')).toEqual({
+        cursor: 'msg_5',
+        head: null,
+        late: [],
+        lastReceiptId: late.receiptId,
+      });
+    });
+
+    it("walks an app's messages forward after a key, up to a key, in pages", async () => {
+      const app = anApp();
+      const start = Date.parse('2026-11-22T10:00:00.000Z');
+      const stored: Message[] = [];
+      for (let index = 0; index < 7; index += 1) {
+        const message = aMessage(app.id, {}, new Date(start + index * 1000));
+        await messages.accept(message);
+        stored.push(message);
+      }
+      await messages.accept(aMessage(anApp().id, {}, new Date(start + 2500)));
+      const ids = stored.map((message) => message.id);
+      const page = await messages.listForward(app.id, { after: 'msg_', through: 'msg_~', limit: 3 });
+      expect(page.map((message) => message.id)).toEqual(ids.slice(0, 3));
+      const next = await messages.listForward(app.id, {
+        after: ids[2] as string,
+        through: ids[5] as string,
+        limit: 10,
+      });
+      expect(next.map((message) => message.id)).toEqual(ids.slice(3, 6));
+      expect(next[0]).toEqual(stored[3]);
+      expect(
+        await messages.listForward(app.id, { after: ids[6] as string, through: 'msg_~', limit: 10 }),
+      ).toEqual([]);
+      expect(
+        await messages.listForward(app.id, { after: ids[3] as string, through: ids[3] as string, limit: 10 }),
+      ).toEqual([]);
+    });
+
+    it('marks a delivery pulled, creating it when fan-out has not, never undoing what fan-out wrote', async () => {
+      const message = aMessage('app_1');
+      const delivery = aDelivery(message, 'ep_1', { status: 'succeeded', nextAttemptAt: null });
+      await deliveries.markPulled(delivery, '2026-11-22T10:00:05.000Z');
+      expect(await deliveries.createIfAbsent(delivery)).toBe(false);
+      expect(await deliveries.get(message.id, 'ep_1')).toEqual({
+        ...delivery,
+        pulledAt: '2026-11-22T10:00:05.000Z',
+      });
+      const counts = await deliveries.countEndpointDeliveries(
+        'ep_1',
+        new Date(Date.parse(message.timestamp) - 1000),
+        new Date(Date.parse(message.timestamp) + 1000),
+      );
+      expect(counts).toEqual({ pending: 0, succeeded: 1, failed: 0, pulled: 1 });
+    });
+  });
+
+  describe('the service, with fan-out run as the stream runs it', () => {
+    let stores: DynamoStores;
+    let clock: Clock;
+
+    /**
+     * Runs once, right after the reader's next walk of the log has read it: what happens
+     * there is what the reader's second read and fan-out's check exist for.
+     */
+    let afterNextWalk: (() => Promise<void>) | undefined;
+
+    async function setUp(withClock: Clock = systemClock) {
+      const { doc, tables } = await freshTables(engine.endpoint);
+      clock = withClock;
+      stores = createDynamoStores(doc, tables, { retentionDays: 30 });
+      const log = stores.messages;
+      const messages: MessageStore = {
+        accept: (message) => log.accept(message),
+        get: (appId, msgId) => log.get(appId, msgId),
+        list: (appId, filter) => log.list(appId, filter),
+        requestAttempts: (request) => log.requestAttempts(request),
+        listForward: async (appId, range) => {
+          const read = await log.listForward(appId, range);
+          const hook = afterNextWalk;
+          afterNextWalk = undefined;
+          await hook?.();
+          return read;
+        },
+      };
+      const api = createApiServices(
+        { ...stores, messages, clock },
+        { urlPolicy: LOCAL_URL_POLICY, requireKnownEventTypes: false, egressIps: [] },
+      );
+      const fanOut = createFanOutService({
+        ...stores,
+        queue: { send: async () => {} },
+        clock,
+        metrics: new LoggedMetrics(createJsonLogger('error', () => {})),
+      });
+      const app = await api.apps.create({ name: 'Pulls' });
+      const endpoint = await api.endpoints.create(app.id, { kind: 'poll' });
+      return { api, fanOut, app, endpoint };
+    }
+
+    /** Receives and deletes until `count` notifications came out or nothing more comes within `waitSeconds`. */
+    async function drain(api: ApiServices, endpoint: Endpoint, count: number, waitSeconds = 2) {
+      const pulled: string[] = [];
+      while (pulled.length < count) {
+        const received = await api.pulls.receive(endpoint.appId, endpoint.id, waitSeconds);
+        if (received === undefined) break;
+        pulled.push(received.message.id);
+        await api.pulls.delete(endpoint.appId, endpoint.id, received.receiptId);
+      }
+      return pulled;
+    }
+
+    it('hands out 1,000 messages from 16 concurrent callers in ascending id order, none missing, none twice, with fan-out in parallel, out of order and twice', async () => {
+      const { api, fanOut, app, endpoint } = await setUp();
+      const accepted: Message[] = [];
+      const toFanOut: Message[] = [];
+      let accepting = true;
+      const callers = Array.from({ length: 16 }, async (_, caller) => {
+        for (let index = 0; index < 1000 / 16; index += 1) {
+          if (caller * 63 + index >= 1000) break;
+          const { message } = await api.messages.accept(app.id, {
+            eventType: 'order.placed',
+            payload: { caller, index },
+          });
+          accepted.push(message);
+          toFanOut.push(message);
+        }
+      });
+      // Fan-out as the stream drives it on AWS: batches taken in any order, run in parallel, some twice.
+      const fanOuts = (async () => {
+        let random = 7;
+        const next = () => {
+          random = (random * 48271) % 2147483647;
+          return random / 2147483647;
+        };
+        while (accepting || toFanOut.length > 0) {
+          const batch = toFanOut.splice(0, toFanOut.length).sort(() => next() - 0.5);
+          await Promise.all(
+            batch.map(async (message) => {
+              await fanOut.fanOut(message);
+              if (next() < 0.1) await fanOut.fanOut(message);
+            }),
+          );
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      })();
+      const consumer = drain(api, endpoint, 1000);
+      await Promise.all(callers);
+      accepting = false;
+      await fanOuts;
+      const pulled = await consumer;
+
+      const ids = accepted.map((message) => message.id).sort();
+      expect(ids).toHaveLength(1000);
+      expect(new Set(pulled).size, 'none twice').toBe(pulled.length);
+      expect(pulled, 'ascending, none missing').toEqual(ids);
+      expect(await api.pulls.receive(app.id, endpoint.id, 0)).toBeUndefined();
+      const stats = await api.endpoints.stats(app.id, endpoint.id, {});
+      expect(stats).toMatchObject({
+        succeeded: 1000,
+        failed: 0,
+        pending: 0,
+        pull: { pulled: 1000, waiting: 0 },
+      });
+    }, 120_000);
+
+    it('returns the same notification until it is deleted, then the next; a repeated delete is done, a stale receipt is not', async () => {
+      const manual = new ManualClock();
+      const { api, fanOut, app, endpoint } = await setUp(manual);
+      manual.advance(1000);
+      const first = await accepted(api, fanOut, app.id, { n: 1 });
+      manual.advance(1);
+      const second = await accepted(api, fanOut, app.id, { n: 2 });
+      manual.advance(PULL_SETTLE_MS);
+
+      const one = await api.pulls.receive(app.id, endpoint.id, 0);
+      const again = await api.pulls.receive(app.id, endpoint.id, 0);
+      expect(one?.message).toEqual(first);
+      expect(again).toEqual(one);
+      await api.pulls.delete(app.id, endpoint.id, one?.receiptId as string);
+      await api.pulls.delete(app.id, endpoint.id, one?.receiptId as string);
+      const two = await api.pulls.receive(app.id, endpoint.id, 0);
+      expect(two?.message).toEqual(second);
+      await expect(api.pulls.delete(app.id, endpoint.id, 'rcpt_01KAAAAAAAAAAAAAAAAAAAAAAA')).rejects.toThrow(
+        NotFoundError,
+      );
+      await api.pulls.delete(app.id, endpoint.id, two?.receiptId as string);
+      expect(await api.pulls.receive(app.id, endpoint.id, 0)).toBeUndefined();
+    });
+
+    it('holds back a message younger than the settle time', async () => {
+      const manual = new ManualClock();
+      const { api, fanOut, app, endpoint } = await setUp(manual);
+      manual.advance(1000);
+      await accepted(api, fanOut, app.id, {});
+      manual.advance(PULL_SETTLE_MS - 1);
+      expect(await api.pulls.receive(app.id, endpoint.id, 0)).toBeUndefined();
+      manual.advance(1);
+      expect(await api.pulls.receive(app.id, endpoint.id, 0)).toBeDefined();
+    });
+
+    it('serves a message stored behind the reader next, once, when fan-out sees it', async () => {
+      const manual = new ManualClock();
+      const { api, fanOut, app, endpoint } = await setUp(manual);
+      manual.advance(1000);
+      // Minted now, stored only after the reader has gone past it (a write slower than the settle time).
+      const straggler = aMessage(app.id, { eventType: 'order.placed' }, manual.now());
+      manual.advance(1);
+      const first = await accepted(api, fanOut, app.id, { n: 1 });
+      manual.advance(PULL_SETTLE_MS);
+      expect(await drain(api, endpoint, 1, 0)).toEqual([first.id]);
+      manual.advance(1);
+      const second = await accepted(api, fanOut, app.id, { n: 2 });
+      await stores.messages.accept(straggler);
+      await fanOut.fanOut(straggler);
+      await fanOut.fanOut(straggler);
+      manual.advance(PULL_SETTLE_MS);
+      expect(await drain(api, endpoint, 10, 0)).toEqual([straggler.id, second.id]);
+      await fanOut.fanOut(straggler);
+      expect(await drain(api, endpoint, 10, 0)).toEqual([]);
+    });
+
+    it('gives way to an earlier message that turns up under the head before it is deleted', async () => {
+      const manual = new ManualClock();
+      const { api, fanOut, app, endpoint } = await setUp(manual);
+      manual.advance(1000);
+      const earlier = aMessage(app.id, { eventType: 'order.placed' }, manual.now());
+      manual.advance(1);
+      const later = await accepted(api, fanOut, app.id, {});
+      manual.advance(PULL_SETTLE_MS);
+      const head = await api.pulls.receive(app.id, endpoint.id, 0);
+      expect(head?.message.id).toBe(later.id);
+      await stores.messages.accept(earlier);
+      await fanOut.fanOut(earlier);
+      await expect(api.pulls.delete(app.id, endpoint.id, head?.receiptId as string)).rejects.toThrow(
+        NotFoundError,
+      );
+      expect(await drain(api, endpoint, 10, 0)).toEqual([earlier.id, later.id]);
+    });
+
+    it('reads below a head it has just chosen: a message stored there while it read comes first', async () => {
+      const manual = new ManualClock();
+      const { api, fanOut, app, endpoint } = await setUp(manual);
+      manual.advance(1000);
+      const earlier = aMessage(app.id, { eventType: 'order.placed' }, manual.now());
+      manual.advance(1);
+      const later = await accepted(api, fanOut, app.id, {});
+      manual.advance(PULL_SETTLE_MS);
+      // Stored and fanned out after the reader's walk, before it writes its head: fan-out finds no head to replace.
+      afterNextWalk = async () => {
+        await stores.messages.accept(earlier);
+        await fanOut.fanOut(earlier);
+      };
+      expect(await drain(api, endpoint, 10, 0)).toEqual([earlier.id, later.id]);
+    });
+
+    it('reads again what it passed over: a match stored there while it read is served, not lost', async () => {
+      const manual = new ManualClock();
+      const { api, fanOut, app } = await setUp(manual);
+      const endpoint = await api.endpoints.create(app.id, { kind: 'poll', eventTypes: ['invoice.paid'] });
+      manual.advance(1000);
+      const missed = aMessage(app.id, { eventType: 'invoice.paid' }, manual.now());
+      manual.advance(1);
+      await accepted(api, fanOut, app.id, {}, 'order.placed');
+      manual.advance(PULL_SETTLE_MS);
+      afterNextWalk = async () => {
+        await stores.messages.accept(missed);
+        await fanOut.fanOut(missed);
+      };
+      expect(await drain(api, endpoint, 10, 0)).toEqual([missed.id]);
+    });
+
+    it('applies the endpoint filters, and never returns what was accepted before the endpoint existed', async () => {
+      const manual = new ManualClock();
+      const { api, fanOut, app } = await setUp(manual);
+      const before = await accepted(api, fanOut, app.id, {}, 'invoice.paid');
+      manual.advance(1000);
+      const endpoint = await api.endpoints.create(app.id, { kind: 'poll', eventTypes: ['invoice.*'] });
+      manual.advance(1);
+      const skipped = await Promise.all(
+        Array.from({ length: 260 }, (_, index) => accepted(api, fanOut, app.id, { index }, 'order.placed')),
+      );
+      const taken = await accepted(api, fanOut, app.id, {}, 'invoice.paid');
+      manual.advance(PULL_SETTLE_MS);
+      expect(skipped).toHaveLength(260);
+      // `before` matches the filter too, but was accepted before the endpoint existed.
+      expect(await drain(api, endpoint, 10, 0)).toEqual([taken.id]);
+      expect(before.eventType).toBe('invoice.paid');
+    });
+
+    it('stops returning notifications a day old (injected clock)', async () => {
+      const manual = new ManualClock();
+      const { api, fanOut, app, endpoint } = await setUp(manual);
+      manual.advance(1000);
+      await accepted(api, fanOut, app.id, { n: 1 });
+      manual.advance(PULL_SETTLE_MS);
+      const head = await api.pulls.receive(app.id, endpoint.id, 0);
+      expect(head).toBeDefined();
+      manual.advance(PULL_RETENTION_MS / 2);
+      const fresh = await accepted(api, fanOut, app.id, { n: 2 });
+      manual.advance(PULL_RETENTION_MS / 2);
+      expect(await drain(api, endpoint, 10, 0)).toEqual([fresh.id]);
+      const stats = await api.endpoints.stats(app.id, endpoint.id, {
+        since: new Date(manual.now().getTime() - 2 * PULL_RETENTION_MS).toISOString(),
+      });
+      expect(stats.pull).toEqual({ pulled: 1, waiting: 1 });
+    });
+
+    it('refuses receive and delete on a push endpoint, and push-only fields on a poll endpoint', async () => {
+      const { api, app, endpoint } = await setUp();
+      const push = await api.endpoints.create(app.id, { kind: 'push', url: 'http://127.0.0.1:9/in' });
+      await expect(api.pulls.receive(app.id, push.id, 0)).rejects.toThrow(ConflictError);
+      await expect(api.pulls.delete(app.id, push.id, 'rcpt_x')).rejects.toThrow(ConflictError);
+      await expect(api.endpoints.test(app.id, endpoint.id)).rejects.toThrow(ConflictError);
+      await expect(api.endpoints.getSecret(app.id, endpoint.id)).rejects.toThrow(ConflictError);
+      for (const field of [{ url: 'http://127.0.0.1:9/in' }, { headers: { 'X-A': '1' } }, { rateLimit: 5 }]) {
+        await expect(api.endpoints.create(app.id, { kind: 'poll', ...field })).rejects.toThrow(
+          /poll endpoint has no/,
+        );
+        await expect(api.endpoints.update(app.id, endpoint.id, field)).rejects.toThrow(
+          /poll endpoint has no/,
+        );
+      }
+      await expect(api.endpoints.create(app.id, { kind: 'push' })).rejects.toThrow(/needs a url/);
+      const other = await api.apps.create({ name: 'Other' });
+      await expect(api.pulls.receive(other.id, endpoint.id, 0)).rejects.toThrow(NotFoundError);
+    });
+
+    async function accepted(
+      api: ApiServices,
+      fanOut: FanOutService,
+      appId: string,
+      payload: Record<string, unknown>,
+      eventType = 'order.placed',
+    ): Promise<Message> {
+      const { message } = await api.messages.accept(appId, { eventType, payload });
+      await fanOut.fanOut(message);
+      return message;
+    }
+  });
+});
