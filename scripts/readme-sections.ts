@@ -68,6 +68,8 @@ function renderLimits(): string {
       '`?limit=` and `?cursor=` of a list',
       `${range(LIMITS.pageSize)}; up to ${LIMITS.cursorLength} characters`,
     ],
+    ['Endpoint `stats` window (`?since=&until=`)', `up to ${LIMITS.statsWindowDays} days`],
+    ['`?wait=` of a pull receive', `0 to ${LIMITS.receiveWaitSeconds} seconds`],
   ];
   return [
     '| What | Limit |',

@@ -240,6 +240,43 @@ describe('the deployed stack', () => {
     expect(receiver.requests.filter((request) => request.path === '/resent')).toHaveLength(2);
   });
 
+  it('pulls from a poll endpoint: receive, the same head again, delete, the next, then 204', async () => {
+    const app = await call('POST', '/v1/apps', { body: { name: 'Puller' } });
+    const endpoint = await call('POST', `/v1/apps/${app.body.id}/endpoints`, { body: { kind: 'poll' } });
+    expect(endpoint.status).toBe(201);
+    const key = (await call('POST', `/v1/apps/${app.body.id}/keys`)).body.key as string;
+    const notifications = `/v1/apps/${app.body.id}/endpoints/${endpoint.body.id}/notifications`;
+    const sent: string[] = [];
+    for (const n of [1, 2]) {
+      const message = await call('POST', `/v1/apps/${app.body.id}/messages`, {
+        body: { eventType: 'invoice.paid', payload: { n } },
+        key,
+      });
+      expect(message.status).toBe(202);
+      sent.push(message.body.id);
+    }
+    const first = await call('POST', `${notifications}/receive?wait=5`, { key });
+    expect(first.status).toBe(200);
+    expect(first.body.notification).toMatchObject({
+      id: sent[0],
+      eventType: 'invoice.paid',
+      payload: { n: 1 },
+    });
+    expect((await call('POST', `${notifications}/receive`, { key })).body).toEqual(first.body);
+    expect((await call('DELETE', `${notifications}/${first.body.receiptId}`, { key })).status).toBe(204);
+    const second = await call('POST', `${notifications}/receive?wait=5`, { key });
+    expect(second.body.notification.id).toBe(sent[1]);
+    expect((await call('DELETE', `${notifications}/${second.body.receiptId}`, { key })).status).toBe(204);
+    expect((await call('POST', `${notifications}/receive?wait=1`, { key })).status).toBe(204);
+    // Fan-out records each as a succeeded delivery, and the deletes as pulled.
+    const stats = await eventually(
+      () => call('GET', `/v1/apps/${app.body.id}/endpoints/${endpoint.body.id}/stats`, { key }),
+      (answer) => answer.body.succeeded === 2,
+      30_000,
+    );
+    expect(stats.body.pull).toEqual({ pulled: 2, waiting: 0 });
+  });
+
   it('accepts a batch and delivers each of its messages', async () => {
     const { appId } = await anAppWithEndpoint('/batch');
     const batch = await call('POST', `/v1/apps/${appId}/messages/batch`, {
@@ -358,7 +395,9 @@ describe('the deployed stack', () => {
     expect(actionsOf(stack.functions.authorizer?.deployment.accessKeyId)).toEqual(
       new Set(['secretsmanager:GetSecretValue', 'dynamodb:GetItem']),
     );
-    expect(actionsOf(stack.functions.api?.deployment.accessKeyId)).toContain('dynamodb:PutItem');
+    for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem']) {
+      expect(actionsOf(stack.functions.api?.deployment.accessKeyId)).toContain(action);
+    }
     for (const action of ['dynamodb:GetRecords', 'dynamodb:Query', 'sqs:SendMessage']) {
       expect(actionsOf(stack.functions.fanOut?.deployment.accessKeyId)).toContain(action);
     }

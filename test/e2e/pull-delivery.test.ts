@@ -1,6 +1,8 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HookpostProcess } from '../support/hookpost-process';
 
@@ -107,6 +109,29 @@ describe('pull delivery (npm start)', () => {
     const latencyMs = Date.now() - acceptedAt;
     expect(received.body.notification.id).toBe(sent.body.id);
     expect(latencyMs, 'returned within 1 s of acceptance').toBeLessThan(1000);
+  });
+
+  it('is drained by the example consumer (examples/poll-consumer.mjs), in order', async () => {
+    const sent = [];
+    for (const n of [1, 2, 3]) sent.push((await send({ n })).body.id);
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        join(import.meta.dirname, '..', '..', 'examples', 'poll-consumer.mjs'),
+        appId,
+        endpointId,
+        '--max',
+        '3',
+      ],
+      { env: { ...process.env, HOOKPOST_API: `${hookpost.url}/v1`, HOOKPOST_KEY: KEY }, timeout: 60_000 },
+    );
+    const lines = stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(lines.map((notification) => notification.id)).toEqual(sent);
+    expect(lines.map((notification) => notification.payload)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }]);
+    expect((await call('POST', `${notifications()}/receive`)).status).toBe(204);
   });
 
   it('refuses receive on a push endpoint, on another app with an app key, and a wait out of range', async () => {
