@@ -188,7 +188,7 @@ export class EndpointService {
       until: until.toISOString(),
       ...counts,
       // A poll endpoint's deliveries succeed when enqueued; what matters next is whether they were pulled.
-      pull: endpoint.kind === 'poll' ? { pulled, waiting: counts.succeeded - pulled } : null,
+      pull: endpoint.kind === 'poll' ? { pulled, pending: counts.succeeded - pulled } : null,
     };
   }
 
@@ -222,8 +222,8 @@ export class EndpointService {
 export type EndpointStats = Omit<DeliveryCounts, 'pulled'> & {
   readonly since: string;
   readonly until: string;
-  /** A poll endpoint's enqueued notifications: pulled, or waiting (kept a day, then expired). */
-  readonly pull: { readonly pulled: number; readonly waiting: number } | null;
+  /** A poll endpoint's enqueued notifications: pulled, or pending (not yet deleted; kept a day, then expired). */
+  readonly pull: { readonly pulled: number; readonly pending: number } | null;
 };
 
 /** What only a push endpoint has: a poll endpoint refuses each, naming it. */

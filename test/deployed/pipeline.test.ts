@@ -274,7 +274,7 @@ describe('the deployed stack', () => {
       (answer) => answer.body.succeeded === 2,
       30_000,
     );
-    expect(stats.body.pull).toEqual({ pulled: 2, waiting: 0 });
+    expect(stats.body.pull).toEqual({ pulled: 2, pending: 0 });
   });
 
   it('accepts a batch and delivers each of its messages', async () => {

@@ -67,7 +67,7 @@ describe('pull delivery (npm start)', () => {
     expect(duplicates).toBe(0);
     expect(pulled).toEqual([...accepted].sort());
     const stats = await call('GET', `/v1/apps/${appId}/endpoints/${endpointId}/stats`);
-    expect(stats.body).toMatchObject({ succeeded: 1000, pull: { pulled: 1000, waiting: 0 } });
+    expect(stats.body).toMatchObject({ succeeded: 1000, pull: { pulled: 1000, pending: 0 } });
   }, 240_000);
 
   it('returns the head again until it is deleted; the receipt then goes stale', async () => {

@@ -262,7 +262,7 @@ describe.each(ENGINES)('pull delivery on $name', ({ start }) => {
         succeeded: 1000,
         failed: 0,
         pending: 0,
-        pull: { pulled: 1000, waiting: 0 },
+        pull: { pulled: 1000, pending: 0 },
       });
     }, 120_000);
 
@@ -405,7 +405,7 @@ describe.each(ENGINES)('pull delivery on $name', ({ start }) => {
       const stats = await api.endpoints.stats(app.id, endpoint.id, {
         since: new Date(manual.now().getTime() - 2 * PULL_RETENTION_MS).toISOString(),
       });
-      expect(stats.pull).toEqual({ pulled: 1, waiting: 1 });
+      expect(stats.pull).toEqual({ pulled: 1, pending: 1 });
     });
 
     it('refuses receive and delete on a push endpoint, and push-only fields on a poll endpoint', async () => {

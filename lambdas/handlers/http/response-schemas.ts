@@ -111,7 +111,7 @@ export const endpointStatsResponse = z.object({
   succeeded: z.number().int(),
   failed: z.number().int(),
   pending: z.number().int(),
-  pull: z.object({ pulled: z.number().int(), waiting: z.number().int() }).nullable(),
+  pull: z.object({ pulled: z.number().int(), pending: z.number().int() }).nullable(),
 });
 
 export const notificationResponse = z.object({
