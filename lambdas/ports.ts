@@ -93,12 +93,13 @@ export interface MessageStore {
   /**
    * The app's messages with ids after `after` (excluded) up to `through` (included),
    * oldest first, at most `limit`, read consistently: a poll endpoint's reader walks the
-   * log with it.
+   * log with it. `more`: the range may hold more after the last one (a page can also end
+   * at DynamoDB's 1 MB before `limit`).
    */
   listForward(
     appId: string,
     range: { readonly after: string; readonly through: string; readonly limit: number },
-  ): Promise<readonly Message[]>;
+  ): Promise<{ readonly messages: readonly Message[]; readonly more: boolean }>;
   /** Stores a request for attempts outside the ladder, for fan-out to act on. */
   requestAttempts(request: AttemptRequest): Promise<void>;
 }

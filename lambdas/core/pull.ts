@@ -11,8 +11,8 @@ export const PULL_RETENTION_MS = 86_400_000;
 
 /**
  * How long after its id's time a message is trusted to be in the log. An id is minted just
- * before the message's single PutItem, so a message younger than this may still be on its
- * way while a later id is already stored: the reader waits for the settle time to pass
+ * before the message is written, so a message younger than this may still be on its way
+ * while a later id is already stored: the reader waits for the settle time to pass
  * before it serves (or passes over) a message, so that ids come out in ascending order. A
  * message whose write took longer than this is not lost: it arrives behind the reader and
  * is served next, as a late arrival (lambdas/services/pull.ts).

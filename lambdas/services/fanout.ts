@@ -8,7 +8,7 @@ import type {
   PipelineMetrics,
   PullStateStore,
 } from '../ports';
-import { enqueueForPoll } from './pull';
+import { enqueueForPoll, takes } from './pull';
 
 /**
  * Turns one accepted message into deliveries: one per matching endpoint. A push endpoint's
@@ -31,7 +31,9 @@ export class FanOutService {
 
   async fanOut(message: Message): Promise<{ readonly deliveries: number }> {
     const endpoints = await this.deps.endpoints.listAll(message.appId);
-    const matching = endpoints.filter((endpoint) => endpointMatches(endpoint, message));
+    const matching = endpoints.filter((endpoint) =>
+      endpoint.kind === 'poll' ? takes(endpoint, message) : endpointMatches(endpoint, message),
+    );
     const tasks: DeliveryTask[] = [];
     for (const endpoint of matching.filter((candidate) => candidate.kind === 'poll')) {
       await enqueueForPoll(this.deps, endpoint, message);

@@ -20,16 +20,24 @@ import type { AppService } from './apps';
  *
  * What can still go wrong is a message that reaches the log after the reader has passed
  * its id: ids are minted by the API just before the write, so one request can store a
- * larger id before another stores a smaller one. The reader therefore stops PULL_SETTLE_MS
- * short of now (lambdas/core/pull.ts), and anything later than that is caught, never lost:
- * - every change of the reader's state is conditional on the state it was decided from,
- *   and after choosing a head (or passing over messages that do not match) the reader reads
- *   the range below it once more: a message that turned up meanwhile replaces the head
- *   (or goes on the late list);
+ * larger id before another stores a smaller one (and a message with an `eventId` is
+ * written after its claim, possibly much later, by whoever completes the claim). The reader
+ * therefore stops PULL_SETTLE_MS short of now (lambdas/core/pull.ts), and anything later
+ * than that is caught, never lost:
+ * - the cursor and the head change only by conditional writes on the cursor and head they
+ *   were decided from, so two readers never both move on;
+ * - after choosing a head (or passing over messages that do not match) the reader reads the
+ *   range below it once more: a message that turned up meanwhile replaces the head, or,
+ *   when the head was already handed out and deleted, goes on the late list;
  * - fan-out, which runs after a message is stored, looks at each matching poll endpoint's
- *   state: a message behind the cursor and never pulled goes on the late list (served
- *   next, as it was accepted after what was already served); one below the head replaces it.
- * Either the reader's second read sees the message, or fan-out sees the reader's write.
+ *   state: a message behind the cursor and never pulled goes on the late list; one below
+ *   the head replaces it.
+ * Either the reader's second read sees the message, or fan-out sees the reader's write;
+ * both end in the head or the late list. The late list is served before the log goes on
+ * (after a head already handed out): such a message was accepted after what was served.
+ * Adding to it is not conditional on the message not having been pulled, so a late
+ * message is checked against its delivery's `pulledAt` (written before the cursor or the
+ * list moves on) before it is offered: none comes twice.
  */
 
 /** How often a waiting receive looks at the log: one Query and one GetItem per look. */
@@ -41,7 +49,7 @@ const LOG_PAGE = 50;
  * passed and walks on: a filter that passes over a long run costs reads, never a wrong answer.
  */
 const PAGES_PER_WALK = 4;
-/** Walks per look: a look ends (nothing found) after reading this many pages of messages the endpoint does not take. */
+/** Walks per look (each up to PAGES_PER_WALK pages): a look that only passes over messages the endpoint does not take ends there. */
 const WALKS_PER_LOOK = 10;
 /** How often a look starts again after another writer changed the state under it. */
 const MAX_RACES = 8;
@@ -133,24 +141,35 @@ export class PullService {
       await pulls.dropLate(endpoint.id, expired);
       const oldestLate = state.late.find((msgId) => isPullable(msgId, now, endpoint.createdAt));
       if (oldestLate !== undefined) {
-        const message = await this.deps.messages.get(endpoint.appId, oldestLate);
-        if (message === undefined) await pulls.dropLate(endpoint.id, [oldestLate]);
-        else await this.offer(endpoint, state.cursor, message, true, now);
+        const [message, delivery] = await Promise.all([
+          this.deps.messages.get(endpoint.appId, oldestLate),
+          this.deps.deliveries.get(oldestLate, endpoint.id),
+        ]);
+        // Gone, or pulled already (put back on the list by a writer that decided before the delete).
+        if (message === undefined || typeof delivery?.pulledAt === 'string') {
+          await pulls.dropLate(endpoint.id, [oldestLate]);
+        } else {
+          await this.offer(endpoint, state.cursor, message, true, now);
+        }
         continue;
       }
       const window = pullWindow({ now, endpointCreatedAt: endpoint.createdAt, cursor: state.cursor });
       const walked = await this.walk(endpoint, window.after, window.through);
       walks += 1;
-      if (walked.match !== undefined) {
-        const head = await this.offer(endpoint, state.cursor, walked.match, false, now);
+      const match = walked.match;
+      if (match !== undefined) {
+        const head = await this.offer(endpoint, state.cursor, match, false, now);
         if (head === undefined) continue;
         // Read below the head again: a message stored there meanwhile comes first.
-        const [first] = await this.matchesIn(endpoint, window.after, walked.match.id);
-        if (first !== undefined && first < walked.match.id) {
-          await pulls.dropHead(endpoint.id, head.receiptId);
+        const below = (await this.matchesIn(endpoint, window.after, match.id)).filter(
+          (msgId) => msgId < match.id,
+        );
+        if (below.length > 0) {
+          // Handed out and deleted by another receive in the meantime: the cursor is past them now.
+          if (!(await pulls.dropHead(endpoint.id, head.receiptId))) await pulls.addLate(endpoint.id, below);
           continue;
         }
-        return { receiptId: head.receiptId, message: walked.match };
+        return { receiptId: head.receiptId, message: match };
       }
       if (walked.passed === undefined) return undefined;
       if (!(await pulls.advance(endpoint.id, state.cursor, walked.passed))) continue;
@@ -204,7 +223,7 @@ export class PullService {
     let from = after;
     let passed: string | undefined;
     for (let page = 0; page < PAGES_PER_WALK; page += 1) {
-      const messages = await this.deps.messages.listForward(endpoint.appId, {
+      const { messages, more } = await this.deps.messages.listForward(endpoint.appId, {
         after: from,
         through,
         limit: LOG_PAGE,
@@ -213,7 +232,7 @@ export class PullService {
         if (takes(endpoint, message)) return { match: message, complete: false };
         passed = message.id;
       }
-      if (messages.length < LOG_PAGE || passed === undefined) {
+      if (!more || passed === undefined) {
         return passed === undefined ? { complete: true } : { passed, complete: true };
       }
       from = passed;
@@ -225,14 +244,14 @@ export class PullService {
     const ids: string[] = [];
     let from = after;
     for (;;) {
-      const messages = await this.deps.messages.listForward(endpoint.appId, {
+      const { messages, more } = await this.deps.messages.listForward(endpoint.appId, {
         after: from,
         through,
         limit: LOG_PAGE,
       });
       ids.push(...messages.filter((message) => takes(endpoint, message)).map((message) => message.id));
       const last = messages.at(-1);
-      if (messages.length < LOG_PAGE || last === undefined) return ids;
+      if (!more || last === undefined) return ids;
       from = last.id;
     }
   }
@@ -265,8 +284,12 @@ export async function enqueueForPoll(
   throw new Error(`The pull state of ${endpoint.id} kept changing while ${message.id} was enqueued.`);
 }
 
-/** Whether the endpoint takes the message (its filters; a disabled poll endpoint is refused earlier). */
-function takes(endpoint: Endpoint, message: Message): boolean {
+/**
+ * Whether a poll endpoint takes the message: its filters. Disabling a poll endpoint pauses
+ * its consumer (receive answers 409) and leaves its queue as it is, so `disabled` is not
+ * one of them.
+ */
+export function takes(endpoint: Endpoint, message: Message): boolean {
   return endpointMatches({ ...endpoint, disabled: false }, message);
 }
 

@@ -123,20 +123,35 @@ describe.each(ENGINES)('pull delivery on $name', ({ start }) => {
       await messages.accept(aMessage(anApp().id, {}, new Date(start + 2500)));
       const ids = stored.map((message) => message.id);
       const page = await messages.listForward(app.id, { after: 'msg_', through: 'msg_~', limit: 3 });
-      expect(page.map((message) => message.id)).toEqual(ids.slice(0, 3));
+      expect(page.messages.map((message) => message.id)).toEqual(ids.slice(0, 3));
+      expect(page.more).toBe(true);
       const next = await messages.listForward(app.id, {
         after: ids[2] as string,
         through: ids[5] as string,
         limit: 10,
       });
-      expect(next.map((message) => message.id)).toEqual(ids.slice(3, 6));
-      expect(next[0]).toEqual(stored[3]);
+      expect(next.messages.map((message) => message.id)).toEqual(ids.slice(3, 6));
+      expect(next.messages[0]).toEqual(stored[3]);
+      expect(next.more).toBe(false);
+      const none = { messages: [], more: false };
       expect(
         await messages.listForward(app.id, { after: ids[6] as string, through: 'msg_~', limit: 10 }),
-      ).toEqual([]);
+      ).toEqual(none);
       expect(
         await messages.listForward(app.id, { after: ids[3] as string, through: ids[3] as string, limit: 10 }),
-      ).toEqual([]);
+      ).toEqual(none);
+    });
+
+    it('ends a page at 1 MB whatever the limit, and says there is more', async () => {
+      const app = anApp();
+      const start = Date.parse('2026-11-22T10:00:00.000Z');
+      for (let index = 0; index < 14; index += 1) {
+        const payload = { blob: 'x'.repeat(100_000) };
+        await messages.accept(aMessage(app.id, { payload }, new Date(start + index)));
+      }
+      const page = await messages.listForward(app.id, { after: 'msg_', through: 'msg_~', limit: 50 });
+      expect(page.messages.length).toBeLessThan(14);
+      expect(page.more).toBe(true);
     });
 
     it('marks a delivery pulled, creating it when fan-out has not, never undoing what fan-out wrote', async () => {
@@ -162,10 +177,10 @@ describe.each(ENGINES)('pull delivery on $name', ({ start }) => {
     let clock: Clock;
 
     /**
-     * Runs once, right after the reader's next walk of the log has read it: what happens
-     * there is what the reader's second read and fan-out's check exist for.
+     * Each runs once, right after one of the reader's reads of the log, in turn: what happens
+     * there is what the reader's second read, fan-out's check and the late list exist for.
      */
-    let afterNextWalk: (() => Promise<void>) | undefined;
+    let afterReads: (() => Promise<void>)[] = [];
 
     async function setUp(withClock: Clock = systemClock) {
       const { doc, tables } = await freshTables(engine.endpoint);
@@ -179,9 +194,7 @@ describe.each(ENGINES)('pull delivery on $name', ({ start }) => {
         requestAttempts: (request) => log.requestAttempts(request),
         listForward: async (appId, range) => {
           const read = await log.listForward(appId, range);
-          const hook = afterNextWalk;
-          afterNextWalk = undefined;
-          await hook?.();
+          await afterReads.shift()?.();
           return read;
         },
       };
@@ -349,10 +362,12 @@ describe.each(ENGINES)('pull delivery on $name', ({ start }) => {
       const later = await accepted(api, fanOut, app.id, {});
       manual.advance(PULL_SETTLE_MS);
       // Stored and fanned out after the reader's walk, before it writes its head: fan-out finds no head to replace.
-      afterNextWalk = async () => {
-        await stores.messages.accept(earlier);
-        await fanOut.fanOut(earlier);
-      };
+      afterReads = [
+        async () => {
+          await stores.messages.accept(earlier);
+          await fanOut.fanOut(earlier);
+        },
+      ];
       expect(await drain(api, endpoint, 10, 0)).toEqual([earlier.id, later.id]);
     });
 
@@ -365,11 +380,88 @@ describe.each(ENGINES)('pull delivery on $name', ({ start }) => {
       manual.advance(1);
       await accepted(api, fanOut, app.id, {}, 'order.placed');
       manual.advance(PULL_SETTLE_MS);
-      afterNextWalk = async () => {
-        await stores.messages.accept(missed);
-        await fanOut.fanOut(missed);
-      };
+      afterReads = [
+        async () => {
+          await stores.messages.accept(missed);
+          await fanOut.fanOut(missed);
+        },
+      ];
       expect(await drain(api, endpoint, 10, 0)).toEqual([missed.id]);
+    });
+
+    it('puts a message found below a head on the late list when another receive handed the head out and it was deleted', async () => {
+      const manual = new ManualClock();
+      const { api, fanOut, app, endpoint } = await setUp(manual);
+      manual.advance(1000);
+      const earlier = aMessage(app.id, { eventType: 'order.placed' }, manual.now());
+      manual.advance(1);
+      const later = await accepted(api, fanOut, app.id, {});
+      manual.advance(PULL_SETTLE_MS);
+      const seenByB: string[] = [];
+      afterReads = [
+        // After A's walk: the earlier message is stored, and fan-out finds no head yet.
+        async () => {
+          await stores.messages.accept(earlier);
+          await fanOut.fanOut(earlier);
+        },
+        // After A's second read (which sees it): B receives A's head and deletes it.
+        async () => {
+          const head = await api.pulls.receive(app.id, endpoint.id, 0);
+          seenByB.push(head?.message.id as string);
+          await api.pulls.delete(app.id, endpoint.id, head?.receiptId as string);
+        },
+      ];
+      const seenByA = await drain(api, endpoint, 10, 0);
+      expect(seenByB).toEqual([later.id]);
+      expect(seenByA).toEqual([earlier.id]);
+    });
+
+    it('never offers a late message again once it was pulled, whoever puts it back on the list', async () => {
+      const manual = new ManualClock();
+      const { api, fanOut, app, endpoint } = await setUp(manual);
+      manual.advance(1000);
+      const straggler = aMessage(app.id, { eventType: 'order.placed' }, manual.now());
+      manual.advance(1);
+      const first = await accepted(api, fanOut, app.id, {});
+      manual.advance(PULL_SETTLE_MS);
+      expect(await drain(api, endpoint, 10, 0)).toEqual([first.id]);
+      await stores.messages.accept(straggler);
+      await fanOut.fanOut(straggler);
+      expect(await drain(api, endpoint, 10, 0)).toEqual([straggler.id]);
+      // A writer that decided before the delete (a second fan-out, a reader's second read) adds it again.
+      expect(await stores.pulls.addLate(endpoint.id, [straggler.id])).toBe(true);
+      expect(await drain(api, endpoint, 10, 0)).toEqual([]);
+      expect((await stores.pulls.get(endpoint.id)).late).toEqual([]);
+    });
+
+    it('walks on past a page that DynamoDB ends at 1 MB', async () => {
+      const manual = new ManualClock();
+      const { api, fanOut, app } = await setUp(manual);
+      const endpoint = await api.endpoints.create(app.id, { kind: 'poll', eventTypes: ['invoice.paid'] });
+      manual.advance(1000);
+      for (let index = 0; index < 14; index += 1) {
+        await accepted(api, fanOut, app.id, { blob: 'x'.repeat(100_000) }, 'order.placed');
+      }
+      const taken = await accepted(api, fanOut, app.id, {}, 'invoice.paid');
+      manual.advance(PULL_SETTLE_MS);
+      expect(await drain(api, endpoint, 10, 0)).toEqual([taken.id]);
+    });
+
+    it('keeps filling a disabled poll endpoint: enabled again, its consumer finds what arrived meanwhile', async () => {
+      const manual = new ManualClock();
+      const { api, fanOut, app, endpoint } = await setUp(manual);
+      manual.advance(1000);
+      await api.endpoints.update(app.id, endpoint.id, { disabled: true });
+      const meanwhile = await accepted(api, fanOut, app.id, {});
+      // Fan-out counts it in the queue (and would catch it were it late), disabled or not.
+      expect(await stores.deliveries.get(meanwhile.id, endpoint.id)).toMatchObject({
+        status: 'succeeded',
+        pulledAt: null,
+      });
+      manual.advance(PULL_SETTLE_MS);
+      await expect(api.pulls.receive(app.id, endpoint.id, 0)).rejects.toThrow(ConflictError);
+      await api.endpoints.update(app.id, endpoint.id, { disabled: false });
+      expect(await drain(api, endpoint, 10, 0)).toEqual([meanwhile.id]);
     });
 
     it('applies the endpoint filters, and never returns what was accepted before the endpoint existed', async () => {

@@ -111,9 +111,9 @@ export class DynamoMessageStore implements MessageStore {
   async listForward(
     appId: string,
     range: { readonly after: string; readonly through: string; readonly limit: number },
-  ): Promise<readonly Message[]> {
-    if (range.after >= range.through) return [];
-    const { Items = [] } = await this.doc.send(
+  ): Promise<{ readonly messages: readonly Message[]; readonly more: boolean }> {
+    if (range.after >= range.through) return { messages: [], more: false };
+    const { Items = [], LastEvaluatedKey } = await this.doc.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND sk BETWEEN :after AND :through',
@@ -123,7 +123,7 @@ export class DynamoMessageStore implements MessageStore {
         ConsistentRead: true,
       }),
     );
-    return Items.map(messageFromItem);
+    return { messages: Items.map(messageFromItem), more: LastEvaluatedKey !== undefined };
   }
 
   /**
