@@ -225,59 +225,88 @@ describe.each(ENGINES)('pull delivery on $name', ({ start }) => {
       return pulled;
     }
 
-    it('hands out 1,000 messages from 16 concurrent callers in ascending id order, none missing, none twice, with fan-out in parallel, out of order and twice', async () => {
-      const { api, fanOut, app, endpoint } = await setUp();
-      const accepted: Message[] = [];
-      const toFanOut: Message[] = [];
-      let accepting = true;
-      const callers = Array.from({ length: 16 }, async (_, caller) => {
-        for (let index = 0; index < 1000 / 16; index += 1) {
-          if (caller * 63 + index >= 1000) break;
-          const { message } = await api.messages.accept(app.id, {
-            eventType: 'order.placed',
-            payload: { caller, index },
-          });
-          accepted.push(message);
-          toFanOut.push(message);
-        }
-      });
-      // Fan-out as the stream drives it on AWS: batches taken in any order, run in parallel, some twice.
-      const fanOuts = (async () => {
-        let random = 7;
-        const next = () => {
-          random = (random * 48271) % 2147483647;
-          return random / 2147483647;
-        };
-        while (accepting || toFanOut.length > 0) {
-          const batch = toFanOut.splice(0, toFanOut.length).sort(() => next() - 0.5);
-          await Promise.all(
-            batch.map(async (message) => {
-              await fanOut.fanOut(message);
-              if (next() < 0.1) await fanOut.fanOut(message);
-            }),
-          );
-          await new Promise((resolve) => setTimeout(resolve, 5));
-        }
-      })();
-      const consumer = drain(api, endpoint, 1000);
-      await Promise.all(callers);
-      accepting = false;
-      await fanOuts;
-      const pulled = await consumer;
+    /**
+     * Consumers receiving and deleting side by side, as a consumer and its retries would: the
+     * notifications whose delete succeeded (each receipt once: deleting one twice answers 204
+     * twice), in the order the deletes succeeded.
+     */
+    async function drainTogether(api: ApiServices, endpoint: Endpoint, count: number, consumers: number) {
+      const confirmed = new Map<string, string>();
+      await Promise.all(
+        Array.from({ length: consumers }, async () => {
+          while (confirmed.size < count) {
+            const received = await api.pulls.receive(endpoint.appId, endpoint.id, 2);
+            if (received === undefined) return;
+            try {
+              await api.pulls.delete(endpoint.appId, endpoint.id, received.receiptId);
+              if (!confirmed.has(received.receiptId)) confirmed.set(received.receiptId, received.message.id);
+            } catch (error) {
+              // Another consumer deleted it first, and then the next one too: its receipt is stale.
+              if (!(error instanceof NotFoundError)) throw error;
+            }
+          }
+        }),
+      );
+      return [...confirmed.values()];
+    }
 
-      const ids = accepted.map((message) => message.id).sort();
-      expect(ids).toHaveLength(1000);
-      expect(new Set(pulled).size, 'none twice').toBe(pulled.length);
-      expect(pulled, 'ascending, none missing').toEqual(ids);
-      expect(await api.pulls.receive(app.id, endpoint.id, 0)).toBeUndefined();
-      const stats = await api.endpoints.stats(app.id, endpoint.id, {});
-      expect(stats).toMatchObject({
-        succeeded: 1000,
-        failed: 0,
-        pending: 0,
-        pull: { pulled: 1000, pending: 0 },
-      });
-    }, 120_000);
+    it.each([1, 3])(
+      'hands out 1,000 messages from 16 concurrent callers to %i consumers in ascending id order, none missing, none twice, with fan-out in parallel, out of order and twice',
+      async (consumers) => {
+        const { api, fanOut, app, endpoint } = await setUp();
+        const accepted: Message[] = [];
+        const toFanOut: Message[] = [];
+        let accepting = true;
+        const callers = Array.from({ length: 16 }, async (_, caller) => {
+          for (let index = 0; index < 1000 / 16; index += 1) {
+            if (caller * 63 + index >= 1000) break;
+            const { message } = await api.messages.accept(app.id, {
+              eventType: 'order.placed',
+              payload: { caller, index },
+            });
+            accepted.push(message);
+            toFanOut.push(message);
+          }
+        });
+        // Fan-out as the stream drives it on AWS: batches taken in any order, run in parallel, some twice.
+        const fanOuts = (async () => {
+          let random = 7;
+          const next = () => {
+            random = (random * 48271) % 2147483647;
+            return random / 2147483647;
+          };
+          while (accepting || toFanOut.length > 0) {
+            const batch = toFanOut.splice(0, toFanOut.length).sort(() => next() - 0.5);
+            await Promise.all(
+              batch.map(async (message) => {
+                await fanOut.fanOut(message);
+                if (next() < 0.1) await fanOut.fanOut(message);
+              }),
+            );
+            await new Promise((resolve) => setTimeout(resolve, 5));
+          }
+        })();
+        const consumer = drainTogether(api, endpoint, 1000, consumers);
+        await Promise.all(callers);
+        accepting = false;
+        await fanOuts;
+        const pulled = await consumer;
+
+        const ids = accepted.map((message) => message.id).sort();
+        expect(ids).toHaveLength(1000);
+        expect(new Set(pulled).size, 'none twice').toBe(pulled.length);
+        expect(pulled, 'ascending, none missing').toEqual(ids);
+        expect(await api.pulls.receive(app.id, endpoint.id, 0)).toBeUndefined();
+        const stats = await api.endpoints.stats(app.id, endpoint.id, {});
+        expect(stats).toMatchObject({
+          succeeded: 1000,
+          failed: 0,
+          pending: 0,
+          pull: { pulled: 1000, pending: 0 },
+        });
+      },
+      120_000,
+    );
 
     it('returns the same notification until it is deleted, then the next; a repeated delete is done, a stale receipt is not', async () => {
       const manual = new ManualClock();
