@@ -46,6 +46,11 @@ export class AccessControl {
     return this.calls.filter((call) => call.caller === roleLogicalId);
   }
 
+  /** The logical id of the role an access key belongs to, or the key itself. */
+  roleOf(accessKeyId: string): string {
+    return this.rolesByAccessKey.get(accessKeyId)?.logicalId ?? accessKeyId;
+  }
+
   roleByArn(arn: string): RoleIdentity | undefined {
     return [...this.rolesByAccessKey.values()].find((role) => role.arn === arn);
   }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type AccessControl, accessKeyOf, bodyOf, sendAwsError, sendJson } from './aws-access';
+import { CAPACITY_OPERATIONS, capacityOf, type RequestMeter, sqsBilledRequests } from './request-meter';
 
 /**
  * Local stand-ins for the AWS services the functions call, each on 127.0.0.1:
@@ -135,6 +136,8 @@ interface FrontOptions {
   readonly upstream: string;
   readonly access: AccessControl;
   readonly scope: ArnScope;
+  /** Records every call the functions make with what AWS bills it by (the cost benchmark). */
+  readonly meter?: RequestMeter;
 }
 
 export class DynamoDbFront extends HttpStandIn<FrontOptions> {
@@ -186,7 +189,29 @@ export class DynamoDbFront extends HttpStandIn<FrontOptions> {
         return;
       }
     }
-    const answer = await passOn(options.upstream, request, raw);
+    const metered = options.meter !== undefined && !streams && CAPACITY_OPERATIONS.has(operation);
+    const answer = await passOn(
+      options.upstream,
+      request,
+      metered ? Buffer.from(JSON.stringify({ ...body, ReturnConsumedCapacity: 'TOTAL' })) : raw,
+    );
+    if (options.meter !== undefined && caller !== HARNESS_ACCESS_KEY) {
+      const capacity = metered
+        ? capacityOf(operation, JSON.parse(answer.body.toString('utf8') || '{}') as JsonBody)
+        : { readUnits: 0, writeUnits: 0 };
+      // A write refused by its condition is billed at AWS too (at least one unit), without a report here.
+      const refusedWrite =
+        metered && answer.status !== 200 && capacity.writeUnits === 0 && /Item$/.test(operation);
+      options.meter.record({
+        service: streams ? 'dynamodb-streams' : 'dynamodb',
+        operation,
+        caller: options.access.roleOf(caller),
+        target: resources[0]?.split('/')[1] ?? '',
+        readUnits: capacity.readUnits,
+        writeUnits: refusedWrite && operation !== 'GetItem' ? 1 : capacity.writeUnits,
+        billedRequests: 1,
+      });
+    }
     if (streams && answer.status === 200) {
       const result = JSON.parse(answer.body.toString('utf8')) as JsonBody;
       const stream =
@@ -297,6 +322,22 @@ export class SqsFront extends HttpStandIn<FrontOptions & { readonly delayScale: 
       ];
       result.Successful ??= [];
       text = JSON.stringify(result);
+    }
+    if (options.meter !== undefined && caller !== HARNESS_ACCESS_KEY) {
+      const received =
+        operation === 'ReceiveMessage' && answer.status === 200
+          ? ((JSON.parse(text) as JsonBody).Messages ?? []).length
+          : undefined;
+      options.meter.record({
+        service: 'sqs',
+        operation,
+        caller: options.access.roleOf(caller),
+        target: queueArn.split(':').at(-1) ?? '',
+        readUnits: 0,
+        writeUnits: 0,
+        billedRequests: sqsBilledRequests(raw.length),
+        ...(received === undefined ? {} : { received }),
+      });
     }
     relay(response, { ...answer, body: Buffer.from(text) });
   }

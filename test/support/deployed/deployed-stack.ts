@@ -26,6 +26,7 @@ import { TemplateResolver } from './cloudformation';
 import { type Poller, SqsPoller, StreamPoller } from './event-source-mappings';
 import { evaluateResourcePolicy, lambdaPermissionStatement, type PolicyDocument } from './iam';
 import { EmulatedFunction, type NetworkRefusal } from './lambda-runtime';
+import type { RequestMeter } from './request-meter';
 
 /**
  * What `cdk deploy` would create, run offline: the synthesized template's tables (with
@@ -49,6 +50,8 @@ export interface DeployOptions {
   };
   /** A PEM file of certificates the functions trust besides the usual ones (the test receivers'). */
   readonly extraCaFile?: string;
+  /** Records every AWS call with what it is billed by (bench/cost.ts). */
+  readonly meter?: RequestMeter;
 }
 
 const SCOPE = { region: 'us-east-1', account: '000000000000', partition: 'aws' } as const;
@@ -160,13 +163,20 @@ export class DeployedStack {
       const roles = new Map<string, RoleIdentity>();
       const resourcePolicies = new Map<string, PolicyDocument[]>();
       const access = new AccessControl(roles, resourcePolicies);
-      const dynamoFront = await DynamoDbFront.start({ upstream: engine.endpoint, access, scope: SCOPE });
+      const metering = options.meter === undefined ? {} : { meter: options.meter };
+      const dynamoFront = await DynamoDbFront.start({
+        upstream: engine.endpoint,
+        access,
+        scope: SCOPE,
+        ...metering,
+      });
       stops.push(() => dynamoFront.close());
       const sqsFront = await SqsFront.start({
         upstream: fauxqsUrl,
         access,
         scope: SCOPE,
         delayScale: options.timeScale,
+        ...metering,
       });
       stops.push(() => sqsFront.close());
       const secrets = await SecretsManagerStub.start({ access });

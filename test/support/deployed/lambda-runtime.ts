@@ -182,6 +182,8 @@ export class EmulatedFunction {
   private waiting: (() => void)[] = [];
   private starting = 0;
   invocations = 0;
+  /** The invocations' durations, each rounded up to the millisecond as Lambda bills them. */
+  billedMs = 0;
 
   constructor(
     readonly deployment: FunctionDeployment,
@@ -191,9 +193,11 @@ export class EmulatedFunction {
   async invoke(event: unknown): Promise<InvokeOutcome> {
     const environment = await this.acquire();
     this.invocations++;
+    const started = performance.now();
     try {
       return await environment.invoke(event);
     } finally {
+      this.billedMs += Math.ceil(performance.now() - started);
       this.release(environment);
     }
   }
