@@ -330,7 +330,10 @@ for (const scenario of scenarios) {
 
 /** A table's role in the stack, from its physical name (the template's logical id is in it). */
 function tableOf(physicalName: string): string {
-  return /catalog|messages|deliveries|localjobs|delivery|dlq/i.exec(physicalName)?.[0].toLowerCase() ?? physicalName;
+  return (
+    /catalog|messages|deliveries|localjobs|delivery|dlq/i.exec(physicalName)?.[0].toLowerCase() ??
+    physicalName
+  );
 }
 
 function measure(scenario: Scenario, before: Snapshot, after: Snapshot): Measured {

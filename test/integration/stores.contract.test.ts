@@ -1,4 +1,4 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoApiKeyStore } from '../../lambdas/adapters/dynamo/api-key-store';
 import { DynamoAppStore } from '../../lambdas/adapters/dynamo/app-store';
@@ -284,7 +284,46 @@ describe.each(ENGINES)('store contract on $name', ({ start }) => {
       expect((await messages.accept(aMessage('app_other', { eventId: 'order-1' }))).created).toBe(true);
     });
 
-    it('completes a message whose create died after claiming its eventId', async () => {
+    it('claims an eventId in a small item that holds no payload (one write unit)', async () => {
+      const message = aMessage(appId, { eventId: 'order-8', payload: { blob: 'x'.repeat(5000) } });
+      await messages.accept(message);
+      const { Item } = await tables.doc.send(
+        new GetCommand({ TableName: tables.tables.messages, Key: { pk: appId, sk: 'EVENTID#order-8' } }),
+      );
+      expect(Item).toEqual({
+        pk: appId,
+        sk: 'EVENTID#order-8',
+        kind: 'event-id',
+        msgId: message.id,
+        timestamp: message.timestamp,
+        expiresAt: expect.any(Number),
+      });
+    });
+
+    it('completes a claim without its message from the request sent again, under the claimed id and time', async () => {
+      const claimedAt = '2026-11-22T09:00:00.000Z';
+      await tables.doc.send(
+        new PutCommand({
+          TableName: tables.tables.messages,
+          Item: {
+            pk: appId,
+            sk: 'EVENTID#order-10',
+            kind: 'event-id',
+            msgId: 'msg_01KAAAAAAAAAAAAAAAAAAAAAAA',
+            timestamp: claimedAt,
+          },
+        }),
+      );
+      const replay = aMessage(appId, { eventId: 'order-10' });
+      const completed = { ...replay, id: 'msg_01KAAAAAAAAAAAAAAAAAAAAAAA', timestamp: claimedAt };
+      expect(await messages.accept(replay)).toEqual({ message: completed, created: false });
+      expect(await messages.get(appId, completed.id)).toEqual(completed);
+      // Once stored, the message answers every later replay, whatever it carries.
+      const later = aMessage(appId, { eventId: 'order-10', payload: { other: true } });
+      expect(await messages.accept(later)).toEqual({ message: completed, created: false });
+    });
+
+    it('completes a message whose create died after claiming its eventId (a claim that holds the message, as older versions wrote)', async () => {
       const lost = aMessage(appId, { eventId: 'order-9' });
       await tables.doc.send(
         new PutCommand({

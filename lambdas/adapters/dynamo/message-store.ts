@@ -38,8 +38,11 @@ export class DynamoMessageStore implements MessageStore {
 
   /**
    * Without an eventId: one conditional put. With one: the claim is written first and
-   * decides which message wins; the message follows. A claim whose message is missing
-   * (a create that died in between, or one still under way) is completed by whoever finds it.
+   * decides which message wins; the message follows. The claim holds the winner's id and
+   * time, not its payload (a small item: one write unit, whatever the payload's size). A
+   * claim whose message is missing (a create that died in between, or one still under way)
+   * is completed by whoever finds it, with its own content under the claimed id and time: a
+   * request sent again with the same eventId is the same request.
    */
   async accept(message: Message): Promise<{ message: Message; created: boolean }> {
     if (message.eventId === null) {
@@ -54,7 +57,8 @@ export class DynamoMessageStore implements MessageStore {
             pk: message.appId,
             sk: claimSk(message.eventId),
             [ITEM_KIND_ATTRIBUTE]: ITEM_KIND.eventIdClaim,
-            message: messageAttributes(message),
+            msgId: message.id,
+            timestamp: message.timestamp,
             [TTL_ATTRIBUTE]: this.expiryOf(message),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -62,7 +66,7 @@ export class DynamoMessageStore implements MessageStore {
       );
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
-      return { message: await this.completeClaim(message.appId, message.eventId), created: false };
+      return { message: await this.completeClaim(message, message.eventId), created: false };
     }
     await this.putMessage(message);
     return { message, created: true };
@@ -172,18 +176,26 @@ export class DynamoMessageStore implements MessageStore {
     }
   }
 
-  private async completeClaim(appId: string, eventId: string): Promise<Message> {
+  /** The message a claim stands for: stored already, or stored now from `replay`'s content. */
+  private async completeClaim(replay: Message, eventId: string): Promise<Message> {
     const { Item } = await this.doc.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: { pk: appId, sk: claimSk(eventId) },
+        Key: { pk: replay.appId, sk: claimSk(eventId) },
         ConsistentRead: true,
       }),
     );
     if (Item === undefined) throw new Error(`The claim for eventId ${eventId} vanished while it was read.`);
-    const first = messageFromItem(Item.message as Record<string, unknown>);
-    if ((await this.get(appId, first.id)) === undefined) await this.putMessage(first);
-    return first;
+    // Claims written before they stopped holding the message still do (they expire with it).
+    const claimed =
+      Item.message === undefined
+        ? { ...replay, id: Item.msgId as string, timestamp: Item.timestamp as string }
+        : messageFromItem(Item.message as Record<string, unknown>);
+    const stored = await this.get(replay.appId, claimed.id);
+    if (stored !== undefined) return stored;
+    await this.putMessage(claimed);
+    // A concurrent completion (or the first request, late) may have stored it first: its content wins.
+    return (await this.get(replay.appId, claimed.id)) ?? claimed;
   }
 
   private expiryOf(message: Message): number {
