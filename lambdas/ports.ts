@@ -277,6 +277,8 @@ export interface AttemptReport {
 export interface PipelineMetrics {
   fannedOut(report: { readonly appId: string; readonly msgId: string; readonly deliveries: number }): void;
   attemptMade(report: AttemptReport): void;
+  /** Writes out what was reported since the last flush: the entry points call it after each batch. */
+  flush(): void;
 }
 
 export interface Clock {

@@ -1,5 +1,5 @@
 import { endpointMatches } from '../core/matching';
-import type { AttemptRequest, DeliveryTask, Message } from '../core/model';
+import type { AttemptRequest, DeliveryTask, Endpoint, Message } from '../core/model';
 import type {
   Clock,
   DeliveryQueue,
@@ -30,39 +30,64 @@ export class FanOutService {
   ) {}
 
   async fanOut(message: Message): Promise<{ readonly deliveries: number }> {
-    const endpoints = await this.deps.endpoints.listAll(message.appId);
-    const matching = endpoints.filter((endpoint) =>
-      endpoint.kind === 'poll' ? takes(endpoint, message) : endpointMatches(endpoint, message),
+    return this.fanOutAll([message]);
+  }
+
+  /**
+   * Fans out a batch of messages (a stream batch): each app's endpoints are read once, and
+   * the first tasks of all the messages go to the queue together (ten to an SQS request),
+   * not one request per message.
+   */
+  async fanOutAll(messages: readonly Message[]): Promise<{ readonly deliveries: number }> {
+    const endpointsByApp = new Map<string, Promise<readonly Endpoint[]>>();
+    const endpointsOf = (appId: string) => {
+      let endpoints = endpointsByApp.get(appId);
+      if (endpoints === undefined) {
+        endpoints = this.deps.endpoints.listAll(appId);
+        endpointsByApp.set(appId, endpoints);
+      }
+      return endpoints;
+    };
+    const perMessage = await Promise.all(
+      messages.map(async (message) => {
+        const matching = (await endpointsOf(message.appId)).filter((endpoint) =>
+          endpoint.kind === 'poll' ? takes(endpoint, message) : endpointMatches(endpoint, message),
+        );
+        for (const endpoint of matching.filter((candidate) => candidate.kind === 'poll')) {
+          await enqueueForPoll(this.deps, endpoint, message);
+        }
+        const tasks: DeliveryTask[] = [];
+        for (const endpoint of matching.filter((candidate) => candidate.kind === 'push')) {
+          await this.deps.deliveries.createIfAbsent({
+            msgId: message.id,
+            appId: message.appId,
+            endpointId: endpoint.id,
+            eventType: message.eventType,
+            status: 'pending',
+            attemptCount: 0,
+            nextAttemptAt: message.timestamp,
+            lastAttempt: null,
+            createdAt: message.timestamp,
+            pulledAt: null,
+          });
+          // Enqueued even when the delivery existed: an earlier run may have died between the two steps.
+          tasks.push({
+            appId: message.appId,
+            msgId: message.id,
+            endpointId: endpoint.id,
+            attemptNumber: 1,
+            trigger: 'initial',
+          });
+        }
+        return { message, deliveries: matching.length, tasks };
+      }),
     );
-    const tasks: DeliveryTask[] = [];
-    for (const endpoint of matching.filter((candidate) => candidate.kind === 'poll')) {
-      await enqueueForPoll(this.deps, endpoint, message);
-    }
-    for (const endpoint of matching.filter((candidate) => candidate.kind === 'push')) {
-      await this.deps.deliveries.createIfAbsent({
-        msgId: message.id,
-        appId: message.appId,
-        endpointId: endpoint.id,
-        eventType: message.eventType,
-        status: 'pending',
-        attemptCount: 0,
-        nextAttemptAt: message.timestamp,
-        lastAttempt: null,
-        createdAt: message.timestamp,
-        pulledAt: null,
-      });
-      // Enqueued even when the delivery existed: an earlier run may have died between the two steps.
-      tasks.push({
-        appId: message.appId,
-        msgId: message.id,
-        endpointId: endpoint.id,
-        attemptNumber: 1,
-        trigger: 'initial',
-      });
-    }
+    const tasks = perMessage.flatMap((fanned) => fanned.tasks);
     if (tasks.length > 0) await this.deps.queue.send(tasks);
-    this.deps.metrics.fannedOut({ appId: message.appId, msgId: message.id, deliveries: matching.length });
-    return { deliveries: matching.length };
+    for (const { message, deliveries } of perMessage) {
+      this.deps.metrics.fannedOut({ appId: message.appId, msgId: message.id, deliveries });
+    }
+    return { deliveries: perMessage.reduce((sum, fanned) => sum + fanned.deliveries, 0) };
   }
 
   /**

@@ -11,4 +11,7 @@ export class LoggedMetrics implements PipelineMetrics {
   attemptMade(report: AttemptReport): void {
     this.logger.info('attempt made', { ...report });
   }
+
+  /** Each report is written as it comes. */
+  flush(): void {}
 }

@@ -15,6 +15,7 @@ import { createJsonLogger } from '../../logger';
 import { systemClock } from '../../ports';
 import { createDeliveryService } from '../../services';
 import { createDeliveryHandler } from '../delivery';
+import { flushingMetrics } from '../flushing-metrics';
 
 /**
  * Lambda entry point of the delivery queue's event source mapping (SQS batches, partial
@@ -26,8 +27,9 @@ const config = loadFunctionConfig('delivery');
 const { doc } = createDocumentClient();
 const retention = { retentionDays: config.retentionDays };
 const logger = createJsonLogger(config.logLevel);
+const metrics = new EmfMetrics({ namespace: config.metricNamespace, clock: systemClock });
 
-export const handler = createDeliveryHandler({
+const deliveryHandler = createDeliveryHandler({
   delivery: createDeliveryService(
     {
       messages: new DynamoMessageStore(doc, config.messagesTable, retention),
@@ -44,7 +46,7 @@ export const handler = createDeliveryHandler({
       sender: new GuardedHttpSender({ allowLoopback: DEPLOYED_URL_POLICY.allowLoopback }),
       clock: systemClock,
       random: Math.random,
-      metrics: new EmfMetrics({ namespace: config.metricNamespace, clock: systemClock }),
+      metrics,
       logger,
     },
     {
@@ -56,3 +58,5 @@ export const handler = createDeliveryHandler({
   ),
   logger,
 });
+
+export const handler = flushingMetrics(deliveryHandler, metrics);

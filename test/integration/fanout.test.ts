@@ -1,0 +1,59 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDynamoStores } from '../../lambdas/adapters/dynamo/stores';
+import { LoggedMetrics } from '../../lambdas/adapters/local/logged-metrics';
+import type { DeliveryTask, Message } from '../../lambdas/core/model';
+import { createJsonLogger } from '../../lambdas/logger';
+import { type EndpointStore, systemClock } from '../../lambdas/ports';
+import { createFanOutService } from '../../lambdas/services';
+import { type DynamoEngine, freshTables, startDynalite } from '../support/dynamodb';
+import { aMessage, anApp, anEndpoint } from '../support/fixtures';
+
+/** Fan-out of a stream batch: what it costs in reads of the catalogue and in queue requests. */
+describe('fan-out of a batch of messages', () => {
+  let engine: DynamoEngine;
+
+  beforeAll(async () => {
+    engine = await startDynalite();
+  });
+  afterAll(async () => {
+    await engine.close();
+  });
+
+  it("reads each app's endpoints once and sends the batch's first tasks together", async () => {
+    const { doc, tables } = await freshTables(engine.endpoint);
+    const stores = createDynamoStores(doc, tables, { retentionDays: 30 });
+    const app = anApp();
+    const other = anApp();
+    for (const owner of [app, app, other]) await stores.endpoints.create(anEndpoint(owner.id));
+    let endpointReads = 0;
+    const endpoints: EndpointStore = Object.assign(Object.create(stores.endpoints), {
+      listAll: (appId: string) => {
+        endpointReads += 1;
+        return stores.endpoints.listAll(appId);
+      },
+    });
+    const sends: DeliveryTask[][] = [];
+    const fanOut = createFanOutService({
+      ...stores,
+      endpoints,
+      queue: { send: async (tasks) => void sends.push([...tasks]) },
+      clock: systemClock,
+      metrics: new LoggedMetrics(createJsonLogger('error', () => {})),
+    });
+    const messages: Message[] = [
+      ...Array.from({ length: 10 }, () => aMessage(app.id)),
+      ...Array.from({ length: 2 }, () => aMessage(other.id)),
+    ];
+
+    expect(await fanOut.fanOutAll(messages)).toEqual({ deliveries: 22 });
+    expect(endpointReads).toBe(2);
+    expect(sends).toHaveLength(1);
+    expect(sends[0]).toHaveLength(22);
+    expect(new Set(sends[0]?.map((task) => `${task.msgId} ${task.endpointId}`)).size).toBe(22);
+    for (const message of messages) {
+      expect(await stores.deliveries.listForMessage(message.id)).toHaveLength(
+        message.appId === app.id ? 2 : 1,
+      );
+    }
+  });
+});
