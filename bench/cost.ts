@@ -19,6 +19,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHookpostApp } from '../bin/app';
+import { SETTING_DEFAULTS, SETTINGS } from '../lambdas/contract/settings';
 import { cdkJsonContext } from '../test/support/cdk-context';
 import { certificateFor } from '../test/support/deployed/certificates';
 import { DeployedStack } from '../test/support/deployed/deployed-stack';
@@ -26,9 +27,16 @@ import { type MeteredCall, RequestMeter } from '../test/support/deployed/request
 import { HOURS_PER_MONTH, PRICES, PRICES_AS_OF } from './prices';
 
 const MESSAGES = Number(process.argv[2] ?? 200);
+if (!Number.isInteger(MESSAGES) || MESSAGES <= 0 || MESSAGES % 5 !== 0) {
+  throw new Error(
+    'The count of deliveries per scenario is a positive multiple of 5 (the fan-out scenario has 5 endpoints).',
+  );
+}
+/** A scenario whose deliveries have not all arrived by then has gone wrong: stop rather than wait forever. */
+const DELIVERY_TIMEOUT_MS = 180_000;
 const RECEIVER_HOST = 'receiver.hookpost.test';
 const RECEIVER_ADDRESS = '11.22.33.44';
-/** A 1 KiB payload, as the scenarios of issue 10 name it. */
+/** A 1 KiB payload. */
 const PAYLOAD = { invoiceId: 'inv_0001', note: 'x'.repeat(1000) };
 /** CloudWatch Logs bills each event's bytes plus 26 bytes of overhead. */
 const LOG_EVENT_OVERHEAD_BYTES = 26;
@@ -37,6 +45,13 @@ const LOG_EVENT_OVERHEAD_BYTES = 26;
  * configures it): the emulated API writes none, so this is its typical size, an estimate.
  */
 const ACCESS_LOG_LINE_BYTES = 330;
+/**
+ * Lambda's own records per invocation in JSON log format (platform.start and
+ * platform.report), which the emulated runtime does not write: their typical size, an estimate.
+ */
+const PLATFORM_LOG_BYTES_PER_INVOCATION = 450;
+/** DynamoDB's point-in-time recovery (on for every table, lib/storage.ts), per GB-month. */
+const PITR_GB_MONTH = 0.2;
 
 interface Scenario {
   readonly name: string;
@@ -167,7 +182,9 @@ writeFileSync(caFile, certificate.cert);
 let reply: (webhookId: string, attempt: number) => number = () => 200;
 const attemptsById = new Map<string, number>();
 let succeeded = 0;
+/** Bytes on the receiver's connections, both ways (NAT processing), and those sent to it (transfer out). */
 let wireBytes = 0;
+let sentBytes = 0;
 let waiters: (() => void)[] = [];
 const receiver = https.createServer({ key: certificate.key, cert: certificate.cert }, (request, response) => {
   request.resume();
@@ -186,6 +203,7 @@ const receiver = https.createServer({ key: certificate.key, cert: certificate.ce
 receiver.on('connection', (socket: Socket) => {
   socket.on('close', () => {
     wireBytes += socket.bytesRead + socket.bytesWritten;
+    sentBytes += socket.bytesRead;
   });
 });
 await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
@@ -216,6 +234,10 @@ async function call(method: string, path: string, body?: unknown): Promise<{ sta
 }
 
 await call('POST', '/v1/event-types', { name: 'invoice.paid' });
+const retentionDays = Number(
+  stack.functions.api?.deployment.environment[SETTINGS.retentionDays.env] ?? SETTING_DEFAULTS.retentionDays,
+);
+const retentionMonths = retentionDays / (HOURS_PER_MONTH / 24);
 
 const functions = Object.entries(stack.functions).map(([name, fn]) => ({
   name,
@@ -233,6 +255,7 @@ interface Snapshot {
   readonly apiRequests: number;
   readonly succeeded: number;
   readonly wireBytes: number;
+  readonly sentBytes: number;
   readonly schedules: number;
   readonly functions: Readonly<Record<string, { invocations: number; billedMs: number; logLines: number }>>;
 }
@@ -243,6 +266,7 @@ function snapshot(): Snapshot {
     apiRequests,
     succeeded,
     wireBytes,
+    sentBytes,
     schedules: stack.scheduler.schedules.length,
     functions: Object.fromEntries(
       functions.map(({ name, fn }) => [
@@ -300,7 +324,9 @@ const context: ScenarioContext = {
   },
   async delivered(count) {
     const target = (before?.succeeded ?? succeeded) + count;
+    const deadline = Date.now() + DELIVERY_TIMEOUT_MS;
     while (succeeded < target) {
+      if (Date.now() > deadline) throw new Error(`${target - succeeded} deliveries never arrived`);
       await new Promise<void>((resolve) => {
         waiters.push(resolve);
         setTimeout(resolve, 500);
@@ -343,9 +369,8 @@ function measure(scenario: Scenario, before: Snapshot, after: Snapshot): Measure
   const add = (key: string, value: number) => {
     perDelivery[key] = (perDelivery[key] ?? 0) + per(value);
   };
-  for (const call of calls) {
-    if (call.service === 'dynamodb-streams') continue;
-    if (call.operation === 'ReceiveMessage' && call.received === 0) continue;
+  const billed = calls.filter(isWork);
+  for (const call of billed) {
     const target = tableOf(call.target);
     add(`${call.service} ${call.operation} ${target}`, call.billedRequests);
     if (call.writeUnits > 0) add(`  write units: ${call.operation} ${target}`, call.writeUnits);
@@ -353,9 +378,10 @@ function measure(scenario: Scenario, before: Snapshot, after: Snapshot): Measure
   }
   const readUnits = calls.reduce((sum, call) => sum + call.readUnits, 0);
   const writeUnits = calls.reduce((sum, call) => sum + call.writeUnits, 0);
-  const sqsRequests = calls
-    .filter((call) => call.service === 'sqs' && !(call.operation === 'ReceiveMessage' && call.received === 0))
+  const sqsRequests = billed
+    .filter((call) => call.service === 'sqs')
     .reduce((sum, call) => sum + call.billedRequests, 0);
+  const storedBytes = calls.reduce((sum, call) => sum + (call.storedBytes ?? 0), 0);
   const apiCalls = after.apiRequests - before.apiRequests;
   let invocations = 0;
   let gbSeconds = 0;
@@ -376,13 +402,17 @@ function measure(scenario: Scenario, before: Snapshot, after: Snapshot): Measure
     add(`lambda ${name} billed ms`, is.billedMs - was.billedMs);
   }
   logBytes += apiCalls * (ACCESS_LOG_LINE_BYTES + LOG_EVENT_OVERHEAD_BYTES);
+  logBytes += invocations * (PLATFORM_LOG_BYTES_PER_INVOCATION + 2 * LOG_EVENT_OVERHEAD_BYTES);
   const wire = after.wireBytes - before.wireBytes;
+  const sent = after.sentBytes - before.sentBytes;
   const schedules = after.schedules - before.schedules;
   add('api gateway requests', apiCalls);
   add('dynamodb read units', readUnits);
   add('dynamodb write units', writeUnits);
   add('log bytes', logBytes);
-  add('receiver wire bytes', wire);
+  add('receiver wire bytes (both ways)', wire);
+  add('bytes sent to the receiver', sent);
+  add('stored bytes (items put)', storedBytes);
   add('scheduler invocations', schedules);
   const GB = 1024 ** 3;
   const million = 1_000_000;
@@ -398,7 +428,12 @@ function measure(scenario: Scenario, before: Snapshot, after: Snapshot): Measure
     Scheduler: per(schedules) * PRICES.scheduler.invocationsPerMillion,
     'CloudWatch Logs': ((per(logBytes) * million) / GB) * PRICES.logs.ingestionGb,
     'NAT processing': ((per(wire) * million) / GB) * PRICES.network.natGatewayGb,
-    'Transfer out': ((per(wire) * million) / GB) * PRICES.network.transferOutGb,
+    'Transfer out': ((per(sent) * million) / GB) * PRICES.network.transferOutGb,
+    // Kept for the retention, with point-in-time recovery on every table.
+    'DynamoDB storage':
+      ((per(storedBytes) * million) / GB) *
+      retentionMonths *
+      (PRICES.dynamodb.storageGbMonth + PITR_GB_MONTH),
   };
   const total = Object.values(dollars).reduce((sum, value) => sum + value, 0);
   return { scenario: scenario.name, perDelivery, dollarsPerMillion: dollars, total };

@@ -168,7 +168,7 @@ export interface PullHead {
 }
 
 /**
- * Where a poll endpoint's reader stands in its app's message log (SPEC §4, "Pull order";
+ * Where a poll endpoint's reader stands in its app's message log (README, "Pull delivery";
  * the protocol is in lambdas/services/pull.ts). One small item per poll endpoint.
  */
 export interface PullState {
@@ -217,7 +217,7 @@ export interface DeliveryQueue {
 }
 
 /**
- * Spaces the sends to an endpoint with a `rateLimit` (SPEC §4): each send reserves the
+ * Spaces the sends to an endpoint with a `rateLimit` (README, "Rate limits"): each send reserves the
  * endpoint's next slot, slots 1/rate seconds apart, so that the receiver gets at most
  * `rateLimit` per second whatever the number of workers. Shared by every worker (a DynamoDB
  * item per endpoint).

@@ -144,7 +144,7 @@ export class Delivery extends Construct {
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
     });
     const deliver = this.deliveryFunction.function;
-    // Reads endpoints; updates one's run of failures, or disables it (SPEC §4).
+    // Reads endpoints; updates one's run of failures, or disables it (README, "Retries and operational webhooks").
     this.deliveryFunction.useTable('catalogTable', catalogTable, 'readUpdate');
     // Operational webhooks are messages the delivery function accepts itself.
     this.deliveryFunction.useTable('messagesTable', messagesTable, 'readWrite');

@@ -3,7 +3,7 @@ import type { RouteSpec } from '../contract/routes';
 import { ForbiddenError, NotFoundError } from './errors';
 
 /**
- * What a principal may do on a route (SPEC §2; the levels are in lambdas/contract/routes.ts).
+ * What a principal may do on a route (README, "Application keys"; the levels are in lambdas/contract/routes.ts).
  * The admin key may do everything. An application key acts on its own application only:
  * another application's id is answered 404, exactly as an id that does not exist, so that a
  * key cannot learn which ids exist; once the id is its own, a route only the admin may use

@@ -133,7 +133,7 @@ export interface Delivery {
   readonly pulledAt: string | null;
 }
 
-/** A pull notification (SPEC §2): a message a poll endpoint's consumer receives, and the receipt that confirms it. */
+/** A pull notification (README, "Pull delivery"): a message a poll endpoint's consumer receives, and the receipt that confirms it. */
 export interface PullNotification {
   readonly receiptId: string;
   readonly message: Message;
@@ -162,7 +162,7 @@ export interface DeliveryTask {
 }
 
 /**
- * A request for attempts outside the ladder (SPEC §2): the API writes it beside the
+ * A request for attempts outside the ladder (README, "Test sends, resends and recovery"): the API writes it beside the
  * messages, and fan-out turns it into delivery tasks, so that every POST still leaves from
  * the delivery function and its fixed egress IPs.
  */

@@ -5,7 +5,7 @@ import { type FieldProblem, ValidationError } from './errors';
 import type { JsonObject } from './model';
 
 /**
- * An event type's optional JSON Schema for the `data` of its messages (SPEC §1), checked
+ * An event type's optional JSON Schema for the `data` of its messages (README, "Payload schemas"), checked
  * with Ajv. A schema is JSON Schema 2020-12 (the dialect of OpenAPI 3.1) unless its
  * `$schema` names draft-07. It is compiled when the event type is created or changed, so a
  * schema Ajv cannot compile is refused there (422 naming `schema`), and every message of

@@ -1,7 +1,7 @@
 import { idBoundsAt } from './ids';
 
 /**
- * The rules of pull delivery (SPEC §4, "Pull order"), pure: how far back a poll endpoint's
+ * The rules of pull delivery (README, "Pull delivery"), pure: how far back a poll endpoint's
  * queue reaches, and how far forward its reader may trust the message log. The protocol
  * that keeps the order is described in lambdas/services/pull.ts.
  */

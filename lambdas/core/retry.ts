@@ -68,7 +68,7 @@ export function planRetry(
   };
 }
 
-/** The statuses whose `Retry-After` Hookpost honours (SPEC §4). */
+/** The statuses whose `Retry-After` Hookpost honours (README, "Retries and operational webhooks"). */
 const RETRY_AFTER_STATUSES: ReadonlySet<number> = new Set([429, 503]);
 
 /**

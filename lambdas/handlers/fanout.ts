@@ -1,7 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import type { StreamImageDecoder } from '../adapters/dynamo/message-stream';
-import type { AttemptRequest, Message } from '../core/model';
+import type { Message } from '../core/model';
 import { describeError } from '../logger';
 import type { Logger } from '../ports';
 import type { FanOutService } from '../services/fanout';
@@ -22,35 +22,35 @@ export function createFanOutHandler(deps: {
   readonly logger: Logger;
 }): FanOutHandler {
   return async (event) => {
-    const works = event.Records.map((record, index) => {
+    const messages: { readonly index: number; readonly message: Message }[] = [];
+    const jobs: { readonly index: number; readonly run: () => Promise<unknown> }[] = [];
+    event.Records.forEach((record, index) => {
       const image = record.dynamodb?.NewImage;
-      if (record.eventName !== 'INSERT' || image === undefined) return undefined;
-      // aws-lambda's stream types mirror the SDK's AttributeValue map.
-      const work = deps.decode(image as Record<string, AttributeValue>);
-      return work === undefined ? undefined : { index, work };
+      if (record.eventName !== 'INSERT' || image === undefined) return;
+      let work: ReturnType<StreamImageDecoder>;
+      try {
+        // aws-lambda's stream types mirror the SDK's AttributeValue map.
+        work = deps.decode(image as Record<string, AttributeValue>);
+      } catch (error) {
+        jobs.push({ index, run: () => Promise.reject(error) });
+        return;
+      }
+      if (work === undefined) return;
+      if ('message' in work) messages.push({ index, message: work.message });
+      else {
+        const { request } = work;
+        jobs.push({ index, run: () => deps.fanOut.dispatchRequest(request) });
+      }
     });
-    const messages = works.flatMap((entry) =>
-      entry !== undefined && 'message' in entry.work ? [entry] : [],
-    );
-    const requests = works.flatMap((entry) =>
-      entry !== undefined && 'request' in entry.work ? [entry] : [],
-    );
-    // The batch's messages together (their first tasks share SQS requests), each request on its own.
-    const jobs = [
-      ...(messages.length === 0
-        ? []
-        : [
-            {
-              index: messages[0]?.index ?? 0,
-              run: () =>
-                deps.fanOut.fanOutAll(messages.map((entry) => (entry.work as { message: Message }).message)),
-            },
-          ]),
-      ...requests.map((entry) => ({
-        index: entry.index,
-        run: () => deps.fanOut.dispatchRequest((entry.work as { request: AttemptRequest }).request),
-      })),
-    ];
+    // The batch's messages as one fan-out (their first tasks share SQS requests): a failure
+    // is reported at the first of them, and the batch runs again from there.
+    const [first] = messages;
+    if (first !== undefined) {
+      jobs.push({
+        index: first.index,
+        run: () => deps.fanOut.fanOutAll(messages.map((entry) => entry.message)),
+      });
+    }
     const results = await Promise.allSettled(jobs.map((job) => job.run()));
     const failed = jobs.filter((_, position) => results[position]?.status === 'rejected');
     if (failed.length === 0) return { batchItemFailures: [] };

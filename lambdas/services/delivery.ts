@@ -218,7 +218,7 @@ export class DeliveryService {
   }
 
   /**
-   * What follows an attempt (SPEC §4): a 2xx ends the delivery and the endpoint's run of
+   * What follows an attempt (README, "Retries and operational webhooks"): a 2xx ends the delivery and the endpoint's run of
    * failures. A 410 Gone disables the endpoint at once, with no further retries. Any other
    * failure starts or extends the endpoint's run of failures, and one that has lasted the
    * setting's days disables the endpoint too; otherwise the next rung follows (waiting as

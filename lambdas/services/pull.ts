@@ -7,7 +7,7 @@ import type { Clock, DeliveryStore, EndpointStore, MessageStore, PullHead, PullS
 import type { AppService } from './apps';
 
 /**
- * Pull delivery (SPEC §4, "Pull order"): a poll endpoint's consumer receives the oldest
+ * Pull delivery (README, "Pull delivery"): a poll endpoint's consumer receives the oldest
  * notification it has not deleted, again and again until it deletes it, in ascending
  * message-id order, none missing, none twice.
  *

@@ -9,7 +9,7 @@ import { HookpostProcess } from '../support/hookpost-process';
 const KEY = 'hpk_admin_pull_0123456789abcdef';
 
 /**
- * Pull delivery over real HTTP against `npm start` (SPEC §2 notifications routes, §4 pull
+ * Pull delivery over real HTTP against `npm start` (README, "Pull delivery": the notifications routes, the pull
  * order): what a consumer that cannot receive pushes sees.
  */
 describe('pull delivery (npm start)', () => {

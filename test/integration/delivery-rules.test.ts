@@ -34,7 +34,7 @@ class RecordingQueue implements DeliveryQueue, RetryScheduler {
 }
 
 /**
- * The delivery rules of SPEC §4 that follow the receiver's answer: 410 Gone, Retry-After,
+ * The delivery rules (README, "Retries and operational webhooks") that follow the receiver's answer: 410 Gone, Retry-After,
  * and auto-disable after days of nothing but failures. The delivery service runs against
  * dynalite and a real receiver on 127.0.0.1, with a clock the test moves.
  */

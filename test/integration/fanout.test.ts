@@ -1,7 +1,9 @@
+import type { DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoStores } from '../../lambdas/adapters/dynamo/stores';
 import { LoggedMetrics } from '../../lambdas/adapters/local/logged-metrics';
 import type { DeliveryTask, Message } from '../../lambdas/core/model';
+import { createFanOutHandler } from '../../lambdas/handlers/fanout';
 import { createJsonLogger } from '../../lambdas/logger';
 import { type EndpointStore, systemClock } from '../../lambdas/ports';
 import { createFanOutService } from '../../lambdas/services';
@@ -55,5 +57,43 @@ describe('fan-out of a batch of messages', () => {
         message.appId === app.id ? 2 : 1,
       );
     }
+  });
+
+  it('reports the earliest record it could not read, and still fans out the messages around it', async () => {
+    const { doc, tables } = await freshTables(engine.endpoint);
+    const stores = createDynamoStores(doc, tables, { retentionDays: 30 });
+    const app = anApp();
+    const endpoint = anEndpoint(app.id);
+    await stores.endpoints.create(endpoint);
+    const sends: DeliveryTask[][] = [];
+    const fanOut = createFanOutService({
+      ...stores,
+      queue: { send: async (tasks) => void sends.push([...tasks]) },
+      clock: systemClock,
+      metrics: new LoggedMetrics(createJsonLogger('error', () => {})),
+    });
+    const messages = [aMessage(app.id), aMessage(app.id)];
+    const record = (sequenceNumber: string, id: string): DynamoDBRecord => ({
+      eventName: 'INSERT',
+      dynamodb: { SequenceNumber: sequenceNumber, NewImage: { id: { S: id } } },
+    });
+    const handler = createFanOutHandler({
+      fanOut,
+      decode: (image) => {
+        const id = image.id?.S as string;
+        if (id === 'unreadable') throw new Error('not a message');
+        return { message: messages.find((message) => message.id === id) as Message };
+      },
+      logger: createJsonLogger('error', () => {}),
+    });
+    const answer = await handler({
+      Records: [
+        record('100', messages[0]?.id as string),
+        record('200', 'unreadable'),
+        record('300', messages[1]?.id as string),
+      ],
+    });
+    expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: '200' }] });
+    expect(sends.flat().map((task) => task.msgId)).toEqual(messages.map((message) => message.id));
   });
 });

@@ -17,7 +17,7 @@ import { type DynamoEngine, ENGINES, freshTables } from '../support/dynamodb';
 import { aDelivery, aMessage, anApp, ManualClock } from '../support/fixtures';
 
 /**
- * Pull delivery (SPEC §4, "Pull order") on both engines the DynamoDB adapters meet: the
+ * Pull delivery (README, "Pull delivery") on both engines the DynamoDB adapters meet: the
  * store contract of the reader state, then the service over real stores, with fan-out run
  * the way the stream runs it on AWS: in parallel, out of order, twice.
  */

@@ -207,7 +207,7 @@ describe('the API, deployed, refuses every spelling of the corpus', () => {
   });
 
   it.each(HOSTILE_URLS)('at create and at PATCH: $what ($url)', async ({ url, refusal }) => {
-    // The error envelope of SPEC §3, naming the url field and why it was refused.
+    // The error envelope (README, "API at a glance"), naming the url field and why it was refused.
     const refused = {
       error: {
         code: 'validation_failed',

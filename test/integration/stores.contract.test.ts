@@ -323,6 +323,28 @@ describe.each(ENGINES)('store contract on $name', ({ start }) => {
       expect(await messages.accept(later)).toEqual({ message: completed, created: false });
     });
 
+    it('answers the first request with what was stored when a request sent again completed its claim first', async () => {
+      const first = aMessage(appId, { eventId: 'order-11', payload: { sent: 'first' } });
+      const again = aMessage(appId, { eventId: 'order-11', payload: { sent: 'again' } });
+      const replays = new DynamoMessageStore(tables.doc, tables.tables.messages, { retentionDays: 30 });
+      let answeredAgain: unknown;
+      // The first request's message write comes after the second request found its claim alone.
+      const slowDoc = {
+        send: async (command: { input: { Item?: Record<string, unknown> } }) => {
+          if (command.input.Item?.kind === 'message' && answeredAgain === undefined) {
+            answeredAgain = await replays.accept(again);
+          }
+          return tables.doc.send(command as never);
+        },
+      } as unknown as typeof tables.doc;
+      const slow = new DynamoMessageStore(slowDoc, tables.tables.messages, { retentionDays: 30 });
+      const answered = await slow.accept(first);
+      const stored = await messages.get(appId, first.id);
+      expect(stored?.payload).toEqual({ sent: 'again' });
+      expect(answered).toEqual({ message: stored, created: true });
+      expect(answeredAgain).toEqual({ message: stored, created: false });
+    });
+
     it('completes a message whose create died after claiming its eventId (a claim that holds the message, as older versions wrote)', async () => {
       const lost = aMessage(appId, { eventId: 'order-9' });
       await tables.doc.send(

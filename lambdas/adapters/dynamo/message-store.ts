@@ -10,7 +10,7 @@ import { decodeCursor, ignoringConditionFailure, isConditionalCheckFailed, query
  * Messages, partitioned by app and sorted by id (ids are time-ordered, so a reverse query
  * lists newest first and `after`/`before` become a key range).
  * - message:        pk appId, sk msgId, kind `message`
- * - eventId claim:  pk appId, sk `EVENTID#{eventId}`, kind `event-id`, holding the message
+ * - eventId claim:  pk appId, sk `EVENTID#{eventId}`, kind `event-id`, holding the message's id and time
  * - attempt request: pk appId, sk `REQUEST#{id}`, kind `attempt-request`, holding the request
  * The table's stream (INSERT, NEW_IMAGE) drives fan-out; the stream filter in
  * `lambdas/contract/tables.ts` lets only messages through.
@@ -68,8 +68,9 @@ export class DynamoMessageStore implements MessageStore {
       if (!isConditionalCheckFailed(error)) throw error;
       return { message: await this.completeClaim(message, message.eventId), created: false };
     }
-    await this.putMessage(message);
-    return { message, created: true };
+    if (await this.putMessage(message)) return { message, created: true };
+    // A request sent again completed the claim first, with its own content: that is what was stored.
+    return { message: (await this.get(message.appId, message.id)) ?? message, created: true };
   }
 
   async get(appId: string, msgId: string): Promise<Message | undefined> {
@@ -154,7 +155,8 @@ export class DynamoMessageStore implements MessageStore {
     );
   }
 
-  private async putMessage(message: Message): Promise<void> {
+  /** Stores the message unless it is stored already; answers whether this call stored it. */
+  private async putMessage(message: Message): Promise<boolean> {
     try {
       await this.doc.send(
         new PutCommand({
@@ -170,9 +172,11 @@ export class DynamoMessageStore implements MessageStore {
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
+      return true;
     } catch (error) {
-      // The same message, put by a concurrent request that found the same claim: already done.
+      // Put first by a concurrent request that found the same claim.
       if (!isConditionalCheckFailed(error)) throw error;
+      return false;
     }
   }
 

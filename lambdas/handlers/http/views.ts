@@ -63,7 +63,7 @@ export function messageWithDeliveriesView(
   return { ...messageView(message), deliveries: message.deliveries.map(deliveryView) };
 }
 
-/** A pulled notification: what a pushed webhook's body carries (SPEC §3), named as SPEC §2 pins it. */
+/** A pulled notification: what a pushed webhook's body carries, under the names docs/api.md gives. */
 export function notificationView(received: PullNotification): Shown<typeof notificationResponse> {
   const { message } = received;
   return {

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type AccessControl, accessKeyOf, bodyOf, sendAwsError, sendJson } from './aws-access';
-import { CAPACITY_OPERATIONS, capacityOf, type RequestMeter, sqsBilledRequests } from './request-meter';
+import {
+  CAPACITY_OPERATIONS,
+  capacityOf,
+  type RequestMeter,
+  sqsBilledRequests,
+  WRITE_OPERATIONS,
+} from './request-meter';
 
 /**
  * Local stand-ins for the AWS services the functions call, each on 127.0.0.1:
@@ -200,16 +206,18 @@ export class DynamoDbFront extends HttpStandIn<FrontOptions> {
         ? capacityOf(operation, JSON.parse(answer.body.toString('utf8') || '{}') as JsonBody)
         : { readUnits: 0, writeUnits: 0 };
       // A write refused by its condition is billed at AWS too (at least one unit), without a report here.
-      const refusedWrite =
-        metered && answer.status !== 200 && capacity.writeUnits === 0 && /Item$/.test(operation);
+      const refusedWrite = metered && answer.status !== 200 && WRITE_OPERATIONS.has(operation);
       options.meter.record({
         service: streams ? 'dynamodb-streams' : 'dynamodb',
         operation,
         caller: options.access.roleOf(caller),
         target: resources[0]?.split('/')[1] ?? '',
         readUnits: capacity.readUnits,
-        writeUnits: refusedWrite && operation !== 'GetItem' ? 1 : capacity.writeUnits,
+        writeUnits: refusedWrite && capacity.writeUnits === 0 ? 1 : capacity.writeUnits,
         billedRequests: 1,
+        ...(operation === 'PutItem' && answer.status === 200
+          ? { storedBytes: Buffer.byteLength(JSON.stringify(body.Item ?? {})) }
+          : {}),
       });
     }
     if (streams && answer.status === 200) {

@@ -22,6 +22,11 @@ export interface MeteredCall {
   readonly billedRequests: number;
   /** SQS ReceiveMessage: how many messages it returned (an empty receive is a long poll's idle cost). */
   readonly received?: number;
+  /**
+   * DynamoDB PutItem: the size of the item written, as its JSON in the request (a little
+   * more than DynamoDB counts), for what keeping it costs. Index copies are not included.
+   */
+  readonly storedBytes?: number;
 }
 
 export class RequestMeter {
@@ -49,7 +54,7 @@ export const CAPACITY_OPERATIONS: ReadonlySet<string> = new Set([
   'BatchWriteItem',
 ]);
 
-const WRITE_OPERATIONS: ReadonlySet<string> = new Set([
+export const WRITE_OPERATIONS: ReadonlySet<string> = new Set([
   'PutItem',
   'UpdateItem',
   'DeleteItem',

@@ -90,6 +90,6 @@ export class EmfMetrics implements PipelineMetrics {
   }
 
   private time(id: MetricId, value: number): void {
-    (this.durations[id] ??= []).push(value);
+    this.durations[id] = [...(this.durations[id] ?? []), value];
   }
 }
