@@ -8,8 +8,9 @@
  * included: what the NAT gateways process) and the functions' billed milliseconds. The
  * counts are multiplied by bench/prices.ts.
  *
- * Durations are this machine's, against emulators; request counts, capacity units and
- * bytes are what AWS would count.
+ * Request counts, capacity units and bytes on the wire are what AWS would count. Durations
+ * are this machine's, against emulators; API Gateway's access log lines, Lambda's platform
+ * log records and the stored item sizes are estimates (each named where it is made).
  *
  * Usage: npm run bench:cost -- [messages per scenario, default 200]
  */
