@@ -9,7 +9,8 @@ import type { AppService } from './apps';
 /**
  * Pull delivery (README, "Pull delivery"): a poll endpoint's consumer receives the oldest
  * notification it has not deleted, again and again until it deletes it, in ascending
- * message-id order, none missing, none twice.
+ * message-id order (a message stored late comes next instead, below), none missing, and
+ * none again once its delete succeeded.
  *
  * How the order holds on AWS, with parallel fan-out invocations and retried stream batches:
  * the queue is not built by fan-out at all. The app's messages are already stored in id
