@@ -78,14 +78,7 @@ const scenarios: readonly Scenario[] = [
     deliveries: MESSAGES,
     async run(context) {
       const { appId } = await context.newApp(1);
-      for (let start = 0; start < MESSAGES; start += 100) {
-        const messages = Array.from({ length: Math.min(100, MESSAGES - start) }, (_, index) => ({
-          eventType: 'invoice.paid',
-          eventId: `batch-${start + index}`,
-          payload: PAYLOAD,
-        }));
-        await context.call('POST', `/v1/apps/${appId}/messages/batch`, { messages });
-      }
+      await sendInBatches(context, appId, MESSAGES, 'batch');
       await context.delivered(MESSAGES);
     },
   },
@@ -94,13 +87,7 @@ const scenarios: readonly Scenario[] = [
     deliveries: MESSAGES,
     async run(context) {
       const { appId } = await context.newApp(1);
-      await inParallel(MESSAGES, 8, (index) =>
-        context.call('POST', `/v1/apps/${appId}/messages`, {
-          eventType: 'invoice.paid',
-          eventId: `single-${index}`,
-          payload: PAYLOAD,
-        }),
-      );
+      await sendOneByOne(context, appId, MESSAGES, 'single');
       await context.delivered(MESSAGES);
     },
   },
@@ -110,13 +97,7 @@ const scenarios: readonly Scenario[] = [
     async run(context) {
       const { appId } = await context.newApp(1);
       context.setReply((_, attempt) => (attempt === 1 ? 503 : 200));
-      await inParallel(MESSAGES, 8, (index) =>
-        context.call('POST', `/v1/apps/${appId}/messages`, {
-          eventType: 'invoice.paid',
-          eventId: `retry-${index}`,
-          payload: PAYLOAD,
-        }),
-      );
+      await sendOneByOne(context, appId, MESSAGES, 'retry');
       await context.delivered(MESSAGES);
     },
   },
@@ -125,15 +106,7 @@ const scenarios: readonly Scenario[] = [
     deliveries: MESSAGES,
     async run(context) {
       const { appId } = await context.newApp(5);
-      const messages = MESSAGES / 5;
-      for (let start = 0; start < messages; start += 100) {
-        const batch = Array.from({ length: Math.min(100, messages - start) }, (_, index) => ({
-          eventType: 'invoice.paid',
-          eventId: `fan-${start + index}`,
-          payload: PAYLOAD,
-        }));
-        await context.call('POST', `/v1/apps/${appId}/messages/batch`, { messages: batch });
-      }
+      await sendInBatches(context, appId, MESSAGES / 5, 'fan');
       await context.delivered(MESSAGES);
     },
   },
@@ -143,14 +116,7 @@ const scenarios: readonly Scenario[] = [
     async run(context) {
       const { appId, endpointIds } = await context.newApp(1, 'poll');
       const notifications = `/v1/apps/${appId}/endpoints/${endpointIds[0]}/notifications`;
-      for (let start = 0; start < MESSAGES; start += 100) {
-        const messages = Array.from({ length: Math.min(100, MESSAGES - start) }, (_, index) => ({
-          eventType: 'invoice.paid',
-          eventId: `poll-${start + index}`,
-          payload: PAYLOAD,
-        }));
-        await context.call('POST', `/v1/apps/${appId}/messages/batch`, { messages });
-      }
+      await sendInBatches(context, appId, MESSAGES, 'poll');
       let pulled = 0;
       while (pulled < MESSAGES) {
         const received = await context.call('POST', `${notifications}/receive?wait=5`);
@@ -161,6 +127,29 @@ const scenarios: readonly Scenario[] = [
     },
   },
 ];
+
+/** `count` messages with eventIds `<prefix>-<n>`, up to 100 to a batch call. */
+async function sendInBatches(context: ScenarioContext, appId: string, count: number, prefix: string) {
+  for (let start = 0; start < count; start += 100) {
+    const messages = Array.from({ length: Math.min(100, count - start) }, (_, index) => ({
+      eventType: 'invoice.paid',
+      eventId: `${prefix}-${start + index}`,
+      payload: PAYLOAD,
+    }));
+    await context.call('POST', `/v1/apps/${appId}/messages/batch`, { messages });
+  }
+}
+
+/** `count` messages with eventIds `<prefix>-<n>`, one call each, eight callers at once. */
+async function sendOneByOne(context: ScenarioContext, appId: string, count: number, prefix: string) {
+  await inParallel(count, 8, (index) =>
+    context.call('POST', `/v1/apps/${appId}/messages`, {
+      eventType: 'invoice.paid',
+      eventId: `${prefix}-${index}`,
+      payload: PAYLOAD,
+    }),
+  );
+}
 
 async function inParallel(count: number, width: number, task: (index: number) => Promise<unknown>) {
   let next = 0;

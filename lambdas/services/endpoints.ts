@@ -1,7 +1,7 @@
 import { LIMITS } from '../contract/limits';
 import { ConflictError, MalformedRequestError, NotFoundError, ValidationError } from '../core/errors';
 import { newId } from '../core/ids';
-import type { Attempt, Endpoint } from '../core/model';
+import type { Attempt, Endpoint, EndpointKind } from '../core/model';
 import type {
   CreateEndpointInput,
   EndpointAttemptsQuery,
@@ -120,7 +120,7 @@ export class EndpointService {
     appId: string,
     endpointId: string,
   ): Promise<{ readonly msgId: string; readonly attempt?: Attempt }> {
-    const endpoint = await this.pushEndpoint(appId, endpointId);
+    const endpoint = await this.ofKind(appId, endpointId, 'push');
     if (endpoint.disabled) throw new ConflictError('The endpoint is disabled: enable it to send it a test.');
     const now = this.deps.clock.now();
     const id = newId('message', now);
@@ -142,7 +142,7 @@ export class EndpointService {
 
   /** Sends again every failed delivery of the endpoint whose message was accepted since `since`. */
   async recover(appId: string, endpointId: string, input: RecoverInput): Promise<{ readonly since: string }> {
-    const endpoint = await this.pushEndpoint(appId, endpointId);
+    const endpoint = await this.ofKind(appId, endpointId, 'push');
     if (endpoint.disabled)
       throw new ConflictError('The endpoint is disabled: enable it to recover its deliveries.');
     const now = this.deps.clock.now();
@@ -193,12 +193,12 @@ export class EndpointService {
   }
 
   async getSecret(appId: string, endpointId: string): Promise<string> {
-    return (await this.pushEndpoint(appId, endpointId)).secrets.current;
+    return (await this.ofKind(appId, endpointId, 'push')).secrets.current;
   }
 
   /** A new secret (given or generated); the old one keeps signing for 24 hours. */
   async rotateSecret(appId: string, endpointId: string, input: RotateSecretInput): Promise<void> {
-    const endpoint = await this.pushEndpoint(appId, endpointId);
+    const endpoint = await this.ofKind(appId, endpointId, 'push');
     const now = this.deps.clock.now();
     await this.deps.endpoints.update({
       ...endpoint,
@@ -207,16 +207,22 @@ export class EndpointService {
     });
   }
 
-  /** The endpoint, if it is a push endpoint: sending, signing and recovering mean nothing to a poll endpoint. */
-  async pushEndpoint(appId: string, endpointId: string): Promise<Endpoint> {
+  /** The endpoint, if it is of this kind: a 409 otherwise (pushing means nothing to a poll endpoint, and pulling to a push one). */
+  async ofKind(appId: string, endpointId: string, kind: EndpointKind): Promise<Endpoint> {
     const endpoint = await this.get(appId, endpointId);
-    if (endpoint.kind !== 'push') {
-      throw new ConflictError(
-        `Endpoint ${endpointId} is a poll endpoint: its consumer pulls its notifications.`,
-      );
-    }
+    requireKind(endpoint, kind);
     return endpoint;
   }
+}
+
+const NOT_OF_KIND: Readonly<Record<EndpointKind, string>> = {
+  push: 'is a poll endpoint: its consumer pulls its notifications.',
+  poll: 'is a push endpoint: its messages are POSTed to its url.',
+};
+
+/** Refuses (409) an endpoint that is not of the kind an operation needs. */
+export function requireKind(endpoint: Endpoint, kind: EndpointKind): void {
+  if (endpoint.kind !== kind) throw new ConflictError(`Endpoint ${endpoint.id} ${NOT_OF_KIND[kind]}`);
 }
 
 export type EndpointStats = Omit<DeliveryCounts, 'pulled'> & {

@@ -67,19 +67,20 @@ export function createApiServices(
     clock,
   });
   const eventTypes = new EventTypeService({ eventTypes: adapters.eventTypes, clock });
+  const endpoints = new EndpointService({
+    apps,
+    endpoints: adapters.endpoints,
+    deliveries: adapters.deliveries,
+    messages: adapters.messages,
+    clock,
+    urlPolicy: settings.urlPolicy,
+  });
   return {
     egressIps: settings.egressIps,
     apps,
     apiKeys: new ApiKeyService({ apps, apiKeys: adapters.apiKeys, clock }),
     eventTypes,
-    endpoints: new EndpointService({
-      apps,
-      endpoints: adapters.endpoints,
-      deliveries: adapters.deliveries,
-      messages: adapters.messages,
-      clock,
-      urlPolicy: settings.urlPolicy,
-    }),
+    endpoints,
     messages: new MessageService({
       apps,
       eventTypes,
@@ -90,8 +91,7 @@ export function createApiServices(
       requireKnownEventTypes: settings.requireKnownEventTypes,
     }),
     pulls: new PullService({
-      apps,
-      endpoints: adapters.endpoints,
+      endpoints,
       messages: adapters.messages,
       deliveries: adapters.deliveries,
       pulls: adapters.pulls,

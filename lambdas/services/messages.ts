@@ -10,6 +10,7 @@ import {
 } from '../core/schemas';
 import type { Clock, DeliveryStore, EndpointStore, MessageStore, Page, PageRequest } from '../ports';
 import type { AppService } from './apps';
+import { requireKind } from './endpoints';
 import type { EventTypeService } from './event-types';
 
 export interface AcceptedMessage {
@@ -138,11 +139,7 @@ export class MessageService {
     ]);
     if (endpoint === undefined) throw new NotFoundError('Endpoint', endpointId);
     if (delivery === undefined) throw new NotFoundError('Delivery of that message to', endpointId);
-    if (endpoint.kind !== 'push') {
-      throw new ConflictError(
-        `Endpoint ${endpointId} is a poll endpoint: its consumer pulls its notifications.`,
-      );
-    }
+    requireKind(endpoint, 'push');
     if (endpoint.disabled) throw new ConflictError('The endpoint is disabled: enable it to resend to it.');
     const now = this.deps.clock.now();
     await this.deps.messages.requestAttempts({

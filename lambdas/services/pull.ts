@@ -3,8 +3,8 @@ import { isId, newId, timeOfId } from '../core/ids';
 import { endpointMatches } from '../core/matching';
 import type { Endpoint, Message, PullNotification } from '../core/model';
 import { isPullable, pullWindow } from '../core/pull';
-import type { Clock, DeliveryStore, EndpointStore, MessageStore, PullHead, PullStateStore } from '../ports';
-import type { AppService } from './apps';
+import type { Clock, DeliveryStore, MessageStore, PullHead, PullStateStore } from '../ports';
+import type { EndpointService } from './endpoints';
 
 /**
  * Pull delivery (README, "Pull delivery"): a poll endpoint's consumer receives the oldest
@@ -58,8 +58,7 @@ const MAX_RACES = 8;
 export class PullService {
   constructor(
     private readonly deps: {
-      readonly apps: AppService;
-      readonly endpoints: EndpointStore;
+      readonly endpoints: EndpointService;
       readonly messages: MessageStore;
       readonly deliveries: DeliveryStore;
       readonly pulls: PullStateStore;
@@ -114,14 +113,7 @@ export class PullService {
   }
 
   private async pollEndpoint(appId: string, endpointId: string): Promise<Endpoint> {
-    await this.deps.apps.get(appId);
-    const endpoint = await this.deps.endpoints.get(appId, endpointId);
-    if (endpoint === undefined) throw new NotFoundError('Endpoint', endpointId);
-    if (endpoint.kind !== 'poll') {
-      throw new ConflictError(
-        `Endpoint ${endpointId} is a push endpoint: its messages are POSTed to its url.`,
-      );
-    }
+    const endpoint = await this.deps.endpoints.ofKind(appId, endpointId, 'poll');
     if (endpoint.disabled) throw new ConflictError(`Endpoint ${endpointId} is disabled: enable it to pull.`);
     return endpoint;
   }
@@ -221,38 +213,42 @@ export class PullService {
     after: string,
     through: string,
   ): Promise<{ readonly match?: Message; readonly passed?: string; readonly complete: boolean }> {
-    let from = after;
     let passed: string | undefined;
-    for (let page = 0; page < PAGES_PER_WALK; page += 1) {
-      const { messages, more } = await this.deps.messages.listForward(endpoint.appId, {
-        after: from,
-        through,
-        limit: LOG_PAGE,
-      });
+    const walked = (complete: boolean) => (passed === undefined ? { complete } : { passed, complete });
+    let pages = 0;
+    for await (const { messages, more } of this.logPages(endpoint.appId, after, through)) {
       for (const message of messages) {
         if (takes(endpoint, message)) return { match: message, complete: false };
         passed = message.id;
       }
-      if (!more || passed === undefined) {
-        return passed === undefined ? { complete: true } : { passed, complete: true };
-      }
-      from = passed;
+      if (!more) break;
+      pages += 1;
+      if (pages === PAGES_PER_WALK) return walked(false);
     }
-    return passed === undefined ? { complete: false } : { passed, complete: false };
+    return walked(true);
   }
 
+  /** Every message the endpoint takes after `after` up to `through`. */
   private async matchesIn(endpoint: Endpoint, after: string, through: string): Promise<string[]> {
     const ids: string[] = [];
+    for await (const { messages } of this.logPages(endpoint.appId, after, through)) {
+      ids.push(...messages.filter((message) => takes(endpoint, message)).map((message) => message.id));
+    }
+    return ids;
+  }
+
+  /** The app's log after `after` up to `through`, a page at a time, for as long as the caller reads on. */
+  private async *logPages(
+    appId: string,
+    after: string,
+    through: string,
+  ): AsyncGenerator<{ readonly messages: readonly Message[]; readonly more: boolean }> {
     let from = after;
     for (;;) {
-      const { messages, more } = await this.deps.messages.listForward(endpoint.appId, {
-        after: from,
-        through,
-        limit: LOG_PAGE,
-      });
-      ids.push(...messages.filter((message) => takes(endpoint, message)).map((message) => message.id));
-      const last = messages.at(-1);
-      if (!more || last === undefined) return ids;
+      const page = await this.deps.messages.listForward(appId, { after: from, through, limit: LOG_PAGE });
+      yield page;
+      const last = page.messages.at(-1);
+      if (!page.more || last === undefined) return;
       from = last.id;
     }
   }

@@ -90,6 +90,8 @@ export class EmfMetrics implements PipelineMetrics {
   }
 
   private time(id: MetricId, value: number): void {
-    this.durations[id] = [...(this.durations[id] ?? []), value];
+    const values = this.durations[id] ?? [];
+    values.push(value);
+    this.durations[id] = values;
   }
 }
