@@ -1,8 +1,10 @@
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
+  DescribeTableCommand,
   type DynamoDBClient,
   ResourceInUseException,
+  ResourceNotFoundException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -63,9 +65,11 @@ export async function ensureTable(client: DynamoDBClient, input: CreateTableComm
   try {
     await client.send(new CreateTableCommand(input));
   } catch (error) {
-    if (error instanceof ResourceInUseException) return;
-    throw error;
+    if (!(error instanceof ResourceInUseException)) throw error;
+    await untilActive(client, input.TableName);
+    return;
   }
+  await untilActive(client, input.TableName);
   try {
     await client.send(
       new UpdateTimeToLiveCommand({
@@ -75,6 +79,29 @@ export async function ensureTable(client: DynamoDBClient, input: CreateTableComm
     );
   } catch (error) {
     if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode !== 400) throw error;
+  }
+}
+
+const ACTIVE_POLL_MS = 10;
+const ACTIVE_TIMEOUT_MS = 30_000;
+
+/**
+ * Waits until a table answers reads and writes. A new table is CREATING for a while (on
+ * DynamoDB Local and in dynalite too, if only until its next tick), and every item request
+ * to it meanwhile fails with ResourceNotFoundException.
+ */
+async function untilActive(client: DynamoDBClient, tableName: string | undefined): Promise<void> {
+  const deadline = Date.now() + ACTIVE_TIMEOUT_MS;
+  for (;;) {
+    try {
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+      if (Table?.TableStatus === 'ACTIVE') return;
+    } catch (error) {
+      if (!(error instanceof ResourceNotFoundException)) throw error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`Table ${tableName} did not become ACTIVE within ${ACTIVE_TIMEOUT_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, ACTIVE_POLL_MS));
   }
 }
 
