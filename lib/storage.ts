@@ -48,6 +48,9 @@ export class Storage extends Construct {
         indexName,
         partitionKey: stringKey(index.partitionKey),
         sortKey: stringKey(index.sortKey),
+        ...(index.projection === undefined
+          ? {}
+          : { projectionType: dynamodb.ProjectionType.INCLUDE, nonKeyAttributes: [...index.projection] }),
       });
     }
     return table;

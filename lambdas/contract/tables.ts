@@ -8,12 +8,14 @@
 export interface IndexDefinition {
   readonly partitionKey: string;
   readonly sortKey: string;
+  /** The attributes the index copies besides the keys; every attribute when absent. */
+  readonly projection?: readonly string[];
 }
 
 export interface TableDefinition {
   readonly partitionKey: string;
   readonly sortKey: string;
-  /** Global secondary indexes by name, projecting every attribute. */
+  /** Global secondary indexes by name. */
   readonly indexes: Readonly<Record<string, IndexDefinition>>;
   /** The table's change stream, when something consumes it. */
   readonly stream?: 'NEW_IMAGE';
@@ -34,6 +36,29 @@ export const INDEX = {
 
 const keyed = { partitionKey: PARTITION_KEY, sortKey: SORT_KEY } as const;
 
+/**
+ * The attributes of an attempt record, and all that the byEndpoint index copies of an item:
+ * an endpoint's attempts are listed from the index alone. A delivery's state (status,
+ * attemptCount, lastAttempt, pulledAt) stays out of it, so the writes that change that
+ * state write the table only: were it copied, each of them would write the index too, a
+ * second write unit per attempt. Counting an endpoint's deliveries reads their state from
+ * the table instead (lambdas/adapters/dynamo/delivery-store.ts).
+ */
+export const ATTEMPT_ATTRIBUTES = [
+  'id',
+  'msgId',
+  'appId',
+  'endpointId',
+  'attemptNumber',
+  'trigger',
+  'timestamp',
+  'durationMs',
+  'outcome',
+  'responseStatus',
+  'responseBody',
+  'error',
+] as const;
+
 export const TABLES = {
   /** Apps, uid claims, event types, endpoints. */
   catalog: { ...keyed, indexes: { [INDEX.byKind]: { partitionKey: 'kindPk', sortKey: 'kindSk' } } },
@@ -42,7 +67,13 @@ export const TABLES = {
   /** Delivery state and the attempt log, per message. */
   deliveries: {
     ...keyed,
-    indexes: { [INDEX.byEndpoint]: { partitionKey: 'endpointPk', sortKey: 'endpointSk' } },
+    indexes: {
+      [INDEX.byEndpoint]: {
+        partitionKey: 'endpointPk',
+        sortKey: 'endpointSk',
+        projection: ATTEMPT_ATTRIBUTES,
+      },
+    },
   },
 } as const satisfies Record<string, TableDefinition>;
 

@@ -1,9 +1,10 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { INDEX, TABLES, TTL_ATTRIBUTE } from '../../contract/tables';
+import { type ATTEMPT_ATTRIBUTES, INDEX, TABLES, TTL_ATTRIBUTE } from '../../contract/tables';
 import { idBoundsAt } from '../../core/ids';
 import type { Attempt, AttemptError, Delivery } from '../../core/model';
 import type { AttemptRecord, DeliveryCounts, DeliveryStore, Page, PageRequest } from '../../ports';
 import {
+  batchGetAll,
   decodeCursor,
   ignoringConditionFailure,
   isConditionalCheckFailed,
@@ -19,9 +20,16 @@ import {
  *   number, so an attempt made again after a crash replaces its earlier record; an attempt
  *   made on request, sk `A#{endpointId}#R#{requestId}`: one record per request
  * Both carry the byEndpoint index's keys, for an endpoint's own view: endpointPk is the
- * endpoint id, endpointSk `D#{msgId}` or `A#{attemptId}` (ids sort by time).
+ * endpoint id, endpointSk `D#{msgId}` or `A#{attemptId}` (ids sort by time). The index
+ * copies an attempt whole but a delivery's keys only, so recording an attempt's outcome on
+ * its delivery writes no index entry (lambdas/contract/tables.ts, ATTEMPT_ATTRIBUTES).
  */
 const KEYS = ['pk', 'sk'];
+/** The index copies every field of an attempt, and nothing but attempt fields (checked here). */
+type UncopiedAttemptField = Exclude<keyof Attempt, (typeof ATTEMPT_ATTRIBUTES)[number]>;
+type NonAttemptField = Exclude<(typeof ATTEMPT_ATTRIBUTES)[number], keyof Attempt>;
+const _attemptCopiedWhole: [UncopiedAttemptField, NonAttemptField] extends [never, never] ? true : never =
+  true;
 const deliveryKey = (msgId: string, endpointId: string) => ({ pk: msgId, sk: `D#${endpointId}` });
 const ATTEMPT_PREFIX = 'A#';
 const DELIVERY_PREFIX = 'D#';
@@ -206,15 +214,8 @@ export class DynamoDeliveryStore implements DeliveryStore {
   }
 
   async listFailedForEndpoint(endpointId: string, since: Date): Promise<readonly Delivery[]> {
-    const items = await queryAll(this.doc, {
-      ...this.endpointDeliveriesQuery(endpointId, since, undefined),
-      FilterExpression: '#status = :failed',
-      ExpressionAttributeValues: {
-        ...this.endpointDeliveriesQuery(endpointId, since, undefined).ExpressionAttributeValues,
-        ':failed': 'failed',
-      },
-    });
-    return items.map(deliveryFromItem);
+    const items = await this.endpointDeliveries(endpointId, since, undefined);
+    return items.filter((item) => item.status === 'failed').map(deliveryFromItem);
   }
 
   async getRequestedAttempt(
@@ -248,17 +249,12 @@ export class DynamoDeliveryStore implements DeliveryStore {
   }
 
   /**
-   * Reads the status of every delivery of the window (projected, so each item costs little
-   * to read) and counts them. It reads the whole window: a window of many deliveries costs
-   * reads in proportion, which is why the API bounds it (lambdas/contract/limits.ts).
+   * Reads the state of every delivery of the window and counts them. It reads the whole
+   * window: a window of many deliveries costs reads in proportion, which is why the API
+   * bounds it (lambdas/contract/limits.ts).
    */
   async countEndpointDeliveries(endpointId: string, since: Date, until: Date): Promise<DeliveryCounts> {
-    const query = this.endpointDeliveriesQuery(endpointId, since, until);
-    const items = await queryAll(this.doc, {
-      ...query,
-      ExpressionAttributeNames: { ...query.ExpressionAttributeNames, '#pulledAt': 'pulledAt' },
-      ProjectionExpression: '#status, #pulledAt',
-    });
+    const items = await this.endpointDeliveries(endpointId, since, until, ['status', 'pulledAt']);
     const counts = { pending: 0, succeeded: 0, failed: 0, pulled: 0 };
     for (const item of items) {
       counts[item.status as Delivery['status']] += 1;
@@ -297,17 +293,23 @@ export class DynamoDeliveryStore implements DeliveryStore {
     );
   }
 
-  /** The endpoint's deliveries of messages accepted from `since`, until `until` (excluded) or now. */
-  private endpointDeliveriesQuery(endpointId: string, since: Date, until: Date | undefined) {
-    return {
+  /**
+   * The endpoint's deliveries of messages accepted from `since`, until `until` (excluded) or
+   * now: their keys from the byEndpoint index, their state from the table (the index does
+   * not copy it, see ATTEMPT_ATTRIBUTES in lambdas/contract/tables.ts). An entry whose item
+   * is gone (expired between the two reads) is left out.
+   */
+  private async endpointDeliveries(
+    endpointId: string,
+    since: Date,
+    until: Date | undefined,
+    attributes?: readonly string[],
+  ): Promise<Record<string, unknown>[]> {
+    const entries = await queryAll(this.doc, {
       TableName: this.tableName,
       IndexName: INDEX.byEndpoint,
       KeyConditionExpression: '#pk = :endpoint AND #sk BETWEEN :from AND :to',
-      ExpressionAttributeNames: {
-        '#pk': BY_ENDPOINT.partitionKey,
-        '#sk': BY_ENDPOINT.sortKey,
-        '#status': 'status',
-      },
+      ExpressionAttributeNames: { '#pk': BY_ENDPOINT.partitionKey, '#sk': BY_ENDPOINT.sortKey },
       ExpressionAttributeValues: {
         ':endpoint': endpointId,
         ':from': `${DELIVERY_PREFIX}${idBoundsAt('message', since).lowest}`,
@@ -315,8 +317,13 @@ export class DynamoDeliveryStore implements DeliveryStore {
           until === undefined
             ? `${DELIVERY_PREFIX}\uffff`
             : `${DELIVERY_PREFIX}${idBoundsAt('message', new Date(until.getTime() - 1)).highest}`,
-      } as Record<string, unknown>,
-    };
+      },
+      ProjectionExpression: KEYS.join(', '),
+    });
+    const keys = entries.map((entry) => ({ pk: entry.pk, sk: entry.sk }));
+    return batchGetAll(this.doc, this.tableName, keys, {
+      ...(attributes === undefined ? {} : { projection: attributes }),
+    });
   }
 
   private prefixQuery(msgId: string, prefix: string) {

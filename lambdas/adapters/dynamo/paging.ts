@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { MalformedRequestError } from '../../core/errors';
 import type { Page } from '../../ports';
 
@@ -114,6 +114,44 @@ export async function ignoringConditionFailure(write: Promise<unknown>): Promise
   }
 }
 
+const BATCH_GET_LIMIT = 100;
+
+/**
+ * The items of these keys that exist, in BatchGetItem calls of 100, asking again for what
+ * DynamoDB reports unprocessed (after a short, growing pause: it means throttling). The
+ * order of the answer is DynamoDB's, not the keys'.
+ */
+export async function batchGetAll(
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+  keys: readonly Key[],
+  options: { readonly consistentRead?: boolean; readonly projection?: readonly string[] } = {},
+): Promise<Record<string, unknown>[]> {
+  const names = Object.fromEntries((options.projection ?? []).map((name, index) => [`#p${index}`, name]));
+  const read = {
+    ConsistentRead: options.consistentRead ?? false,
+    ...(options.projection === undefined
+      ? {}
+      : { ProjectionExpression: Object.keys(names).join(', '), ExpressionAttributeNames: names }),
+  };
+  const items: Record<string, unknown>[] = [];
+  for (let start = 0; start < keys.length; start += BATCH_GET_LIMIT) {
+    let pending = keys.slice(start, start + BATCH_GET_LIMIT);
+    for (let round = 0; pending.length > 0; round++) {
+      if (round > 0) await pause(round);
+      const output = await doc.send(
+        new BatchGetCommand({ RequestItems: { [tableName]: { Keys: [...pending], ...read } } }),
+      );
+      items.push(...(output.Responses?.[tableName] ?? []));
+      pending = output.UnprocessedKeys?.[tableName]?.Keys ?? [];
+    }
+  }
+  return items;
+}
+
+const pause = (round: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** round)));
+
 const BATCH_WRITE_LIMIT = 25;
 
 type WriteRequest =
@@ -132,7 +170,7 @@ export async function batchWriteAll(
   for (let start = 0; start < requests.length; start += BATCH_WRITE_LIMIT) {
     let pending = requests.slice(start, start + BATCH_WRITE_LIMIT);
     for (let round = 0; pending.length > 0; round++) {
-      if (round > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** round)));
+      if (round > 0) await pause(round);
       const output = await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: [...pending] } }));
       pending = (output.UnprocessedItems?.[tableName] ?? []) as WriteRequest[];
     }

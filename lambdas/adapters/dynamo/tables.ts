@@ -51,7 +51,10 @@ export function createTableInput(
               { AttributeName: index.partitionKey, KeyType: 'HASH' },
               { AttributeName: index.sortKey, KeyType: 'RANGE' },
             ],
-            Projection: { ProjectionType: 'ALL' },
+            Projection:
+              index.projection === undefined
+                ? { ProjectionType: 'ALL' }
+                : { ProjectionType: 'INCLUDE', NonKeyAttributes: [...index.projection] },
           })),
         }),
   };

@@ -1,5 +1,4 @@
 import {
-  BatchGetCommand,
   DeleteCommand,
   type DynamoDBDocumentClient,
   PutCommand,
@@ -7,7 +6,12 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { batchWriteAll, ignoringConditionFailure, isConditionalCheckFailed } from '../dynamo/paging';
+import {
+  batchGetAll,
+  batchWriteAll,
+  ignoringConditionFailure,
+  isConditionalCheckFailed,
+} from '../dynamo/paging';
 import { readConfirmed } from './confirmed-index';
 import { LOCAL_INDEX } from './local-tables';
 
@@ -19,8 +23,6 @@ import { LOCAL_INDEX } from './local-tables';
  * The index only points: every job handed out, and every due time told, is read from the
  * job's item (confirmed-index.ts says why).
  */
-const BATCH_GET_LIMIT = 100;
-
 export interface DueJob {
   readonly id: string;
   readonly body: string;
@@ -116,23 +118,11 @@ export class DueJobTable {
     });
   }
 
-  /** The items of these jobs, read consistently, by id (BatchGetItem takes 100 keys a call). */
+  /** The items of these jobs, read consistently, by id. */
   private async readJobs(ids: readonly string[]): Promise<Map<string, Record<string, unknown>>> {
-    const items = new Map<string, Record<string, unknown>>();
-    const unique = [...new Set(ids)];
-    for (let start = 0; start < unique.length; start += BATCH_GET_LIMIT) {
-      let keys: Record<string, unknown>[] = unique
-        .slice(start, start + BATCH_GET_LIMIT)
-        .map((pk) => ({ pk }));
-      while (keys.length > 0) {
-        const output = await this.doc.send(
-          new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys, ConsistentRead: true } } }),
-        );
-        for (const item of output.Responses?.[this.tableName] ?? []) items.set(item.pk as string, item);
-        keys = output.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
-      }
-    }
-    return items;
+    const keys = [...new Set(ids)].map((pk) => ({ pk }));
+    const items = await batchGetAll(this.doc, this.tableName, keys, { consistentRead: true });
+    return new Map(items.map((item) => [item.pk as string, item]));
   }
 
   /** Leases a due job until `until`; undefined when someone else leased it first. */
