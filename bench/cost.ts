@@ -25,6 +25,7 @@ import { cdkJsonContext } from '../test/support/cdk-context';
 import { certificateFor } from '../test/support/deployed/certificates';
 import { DeployedStack } from '../test/support/deployed/deployed-stack';
 import { type MeteredCall, RequestMeter } from '../test/support/deployed/request-meter';
+import { anInvoicePayload } from '../test/support/fixtures';
 import { HOURS_PER_MONTH, PRICES, PRICES_AS_OF } from './prices';
 
 const MESSAGES = Number(process.argv[2] ?? 200);
@@ -37,8 +38,6 @@ if (!Number.isInteger(MESSAGES) || MESSAGES <= 0 || MESSAGES % 5 !== 0) {
 const DELIVERY_TIMEOUT_MS = 180_000;
 const RECEIVER_HOST = 'receiver.hookpost.test';
 const RECEIVER_ADDRESS = '11.22.33.44';
-/** A 1 KiB payload. */
-const PAYLOAD = { invoiceId: 'inv_0001', note: 'x'.repeat(1000) };
 /** CloudWatch Logs bills each event's bytes plus 26 bytes of overhead. */
 const LOG_EVENT_OVERHEAD_BYTES = 26;
 /**
@@ -134,7 +133,7 @@ async function sendInBatches(context: ScenarioContext, appId: string, count: num
     const messages = Array.from({ length: Math.min(100, count - start) }, (_, index) => ({
       eventType: 'invoice.paid',
       eventId: `${prefix}-${start + index}`,
-      payload: PAYLOAD,
+      payload: anInvoicePayload(start + index),
     }));
     await context.call('POST', `/v1/apps/${appId}/messages/batch`, { messages });
   }
@@ -146,7 +145,7 @@ async function sendOneByOne(context: ScenarioContext, appId: string, count: numb
     context.call('POST', `/v1/apps/${appId}/messages`, {
       eventType: 'invoice.paid',
       eventId: `${prefix}-${index}`,
-      payload: PAYLOAD,
+      payload: anInvoicePayload(index),
     }),
   );
 }
@@ -452,7 +451,9 @@ const floorTotal = Object.values(floor).reduce((sum, value) => sum + value, 0);
 
 const money = (value: number) => `$${value.toFixed(value < 1 ? 3 : 2)}`;
 console.log(`\nCost per million deliveries, us-east-1 prices of ${PRICES_AS_OF} (bench/prices.ts)`);
-console.log(`${MESSAGES} deliveries per scenario, 1 KiB payloads, on-demand DynamoDB\n`);
+console.log(
+  `${MESSAGES} deliveries per scenario, 1 KiB JSON invoices (test/support/fixtures.ts, anInvoicePayload), on-demand DynamoDB\n`,
+);
 for (const result of results) {
   console.log(`${result.scenario}: ${money(result.total)} per million`);
   for (const [item, value] of Object.entries(result.dollarsPerMillion)) {

@@ -29,7 +29,7 @@ import { createFanOutHandler } from '../../lambdas/handlers/fanout';
 import { proxyEvent } from '../../lambdas/local/api-gateway-server';
 import { createJsonLogger } from '../../lambdas/logger';
 import { KeyAuthenticator } from '../../lambdas/services/api-keys';
-import { aMessage, ManualClock } from '../support/fixtures';
+import { aMessage, anInvoicePayload, ManualClock } from '../support/fixtures';
 import { LocalStack } from '../support/local-stack';
 
 // Handlers log the failures these tests provoke; keep the test output to the results.
@@ -240,7 +240,7 @@ describe('API handler behind the authorizer', () => {
     const endpointId = (
       await stack.call('POST', `/v1/apps/${appId}/endpoints`, { body: { url: 'http://127.0.0.1:9/x' } })
     ).body.id;
-    const message = aMessage(appId);
+    const message = aMessage(appId, { payload: anInvoicePayload(2) });
     const record = (
       eventName: DynamoDBRecord['eventName'],
       item: Record<string, unknown>,
@@ -281,6 +281,8 @@ describe('API handler behind the authorizer', () => {
         ),
       ],
     };
+    // The image carries the payload deflated, as a binary attribute: it decodes to the message as sent.
+    expect(fanOutWorkFromStreamImage(event.Records[1]?.dynamodb?.NewImage as never)).toEqual({ message });
     const handler = createFanOutHandler({
       fanOut: stack.runtime.services.fanOut,
       decode: fanOutWorkFromStreamImage,

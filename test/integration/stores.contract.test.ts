@@ -18,7 +18,15 @@ import type {
   MessageStore,
 } from '../../lambdas/ports';
 import { type DynamoEngine, ENGINES, freshTables } from '../support/dynamodb';
-import { aDelivery, aMessage, anApp, anAttempt, anEndpoint, anEventType } from '../support/fixtures';
+import {
+  aDelivery,
+  aMessage,
+  anApp,
+  anAttempt,
+  anEndpoint,
+  anEventType,
+  anInvoicePayload,
+} from '../support/fixtures';
 
 /**
  * The store ports' contract, run against every engine the DynamoDB adapter meets: dynalite
@@ -272,6 +280,19 @@ describe.each(ENGINES)('store contract on $name', ({ start }) => {
       expect(await messages.accept(message)).toEqual({ message, created: true });
       expect(await messages.get(appId, message.id)).toEqual(message);
       expect(await messages.get('app_other', message.id)).toBeUndefined();
+    });
+
+    it('keeps a 1 KiB JSON payload deflated, and gives it back as sent', async () => {
+      const message = aMessage(appId, { payload: anInvoicePayload(1) });
+      await messages.accept(message);
+      const { Item } = await tables.doc.send(
+        new GetCommand({ TableName: tables.tables.messages, Key: { pk: appId, sk: message.id } }),
+      );
+      expect(Item?.payloadJson).toBeUndefined();
+      expect((Item?.payloadDeflated as Uint8Array).length).toBeLessThan(
+        Buffer.byteLength(JSON.stringify(message.payload)) * 0.7,
+      );
+      expect(await messages.get(appId, message.id)).toEqual(message);
     });
 
     it('answers the same eventId with the first message', async () => {

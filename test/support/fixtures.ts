@@ -133,3 +133,41 @@ export class ManualClock {
     this.current = new Date(this.current.getTime() + ms);
   }
 }
+
+/**
+ * An invoice of about 1 KiB of JSON, as a billing system would send it: ids that differ from
+ * one invoice to the next, names, an address, line items. `n` varies it.
+ */
+export function anInvoicePayload(n: number): Message['payload'] {
+  const ref = (prefix: string, part: number) =>
+    `${prefix}_${newId('message', new Date(1_763_900_000_000 + n * 997 + part)).slice(-20)}`;
+  const products = ['Pro plan (monthly)', 'Extra seats', 'Webhook add-on', 'Priority support', 'Data export'];
+  const lines = products.map((description, index) => ({
+    id: ref('li', index),
+    description,
+    quantity: ((n + index) % 7) + 1,
+    unitAmount: 1200 + ((n * 31 + index * 350) % 4000),
+    taxRate: 0.2,
+  }));
+  const subtotal = lines.reduce((sum, line) => sum + line.quantity * line.unitAmount, 0);
+  return {
+    id: ref('in', 10),
+    object: 'invoice',
+    status: 'paid',
+    currency: 'eur',
+    description: `Invoice ${n} for November 2026`,
+    created: 1_763_900_000 + n,
+    customer: {
+      id: ref('cus', 11),
+      email: `customer-${n}@example.com`,
+      name: 'Ada Lovelace',
+      address: { line1: '12 Analytical Engine Street', city: 'London', postalCode: 'NW1 6XE', country: 'GB' },
+    },
+    lines,
+    subtotal,
+    tax: Math.round(subtotal * 0.2),
+    total: Math.round(subtotal * 1.2),
+    paymentIntent: ref('pi', 12),
+    metadata: { orderRef: `ORD-2026-${100_000 + n}` },
+  };
+}
