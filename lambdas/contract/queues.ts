@@ -9,6 +9,13 @@ export const DELIVERY_QUEUE_MAX_RECEIVE_COUNT = 5;
 /** Tasks per invocation of the delivery function (SQS allows 10 without a batching window). */
 export const DELIVERY_BATCH_SIZE = 10;
 
+/**
+ * A first-attempt task carries its message when the message's JSON is at most this long
+ * (lambdas/core/model.ts, DeliveryTask.message): ten such tasks, a SendMessageBatch, stay
+ * within the 64 KiB that SQS bills as one request.
+ */
+export const TASK_MESSAGE_MAX_BYTES = 4 * 1024;
+
 /** Stream records per invocation of the fan-out function. */
 export const FAN_OUT_BATCH_SIZE = 100;
 

@@ -159,6 +159,12 @@ export interface DeliveryTask {
   readonly requestId?: string;
   /** A test send: the message is a `webhook.test` made up for the attempt, never stored. */
   readonly test?: boolean;
+  /**
+   * The message itself, on a first attempt whose message is small (TASK_MESSAGE_MAX_BYTES):
+   * fan-out has it from the stream record, and the delivery function need not read it back.
+   * Messages never change once stored, so the copy cannot be stale. Retries go without it.
+   */
+  readonly message?: Message;
 }
 
 /**

@@ -221,6 +221,17 @@ export function parseInput<Schema extends z.ZodType>(
   throw new ValidationError(`The ${what} is not valid.`, problems, { cause: result.error });
 }
 
+/** A stored message as a delivery task carries it (written by fan-out, never by a caller). */
+const carriedMessageSchema = z.object({
+  id: z.string().min(1),
+  appId: z.string().min(1),
+  eventType: z.string().min(1),
+  eventId: z.string().nullable(),
+  payload: jsonObject,
+  channels: z.array(z.string()).nullable(),
+  timestamp: z.iso.datetime(),
+});
+
 export const deliveryTaskSchema = z.object({
   appId: z.string().min(1),
   msgId: z.string().min(1),
@@ -230,4 +241,5 @@ export const deliveryTaskSchema = z.object({
   notBefore: z.iso.datetime().optional(),
   requestId: z.string().min(1).optional(),
   test: z.boolean().optional(),
+  message: carriedMessageSchema.optional(),
 });

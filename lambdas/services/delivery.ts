@@ -91,7 +91,7 @@ export class DeliveryService {
       );
     }
     const [message, endpoint] = await Promise.all([
-      this.deps.messages.get(task.appId, task.msgId),
+      task.message ?? this.deps.messages.get(task.appId, task.msgId),
       this.deps.endpoints.get(task.appId, task.endpointId),
     ]);
     if (message === undefined || endpoint === undefined || endpoint.url === null) {
@@ -290,8 +290,9 @@ export class DeliveryService {
   }
 
   private async scheduleRetry(task: DeliveryTask, plan: RetryPlan): Promise<string> {
-    // The slot a rate limit reserved was for this attempt: the retry reserves its own.
-    const { notBefore: _reservedSlot, ...sameDelivery } = task;
+    // The slot a rate limit reserved was for this attempt: the retry reserves its own. A
+    // retry reads the message back rather than carry it (a schedule's input is kept small).
+    const { notBefore: _reservedSlot, message: _carried, ...sameDelivery } = task;
     const next: DeliveryTask = { ...sameDelivery, attemptNumber: plan.attemptNumber, trigger: 'retry' };
     const dueAt = new Date(this.deps.clock.now().getTime() + plan.delayMs);
     if (plan.transport === 'queue') {

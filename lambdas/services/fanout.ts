@@ -1,3 +1,4 @@
+import { TASK_MESSAGE_MAX_BYTES } from '../contract/queues';
 import { endpointMatches } from '../core/matching';
 import type { AttemptRequest, DeliveryTask, Endpoint, Message } from '../core/model';
 import type {
@@ -56,6 +57,7 @@ export class FanOutService {
         for (const endpoint of matching.filter((candidate) => candidate.kind === 'poll')) {
           await enqueueForPoll(this.deps, endpoint, message);
         }
+        const carried = carriedMessage(message);
         const tasks: DeliveryTask[] = [];
         for (const endpoint of matching.filter((candidate) => candidate.kind === 'push')) {
           await this.deps.deliveries.createIfAbsent({
@@ -77,6 +79,7 @@ export class FanOutService {
             endpointId: endpoint.id,
             attemptNumber: 1,
             trigger: 'initial',
+            ...carried,
           });
         }
         return { message, deliveries: matching.length, tasks };
@@ -119,4 +122,9 @@ export class FanOutService {
     if (tasks.length > 0) await this.deps.queue.send(tasks);
     return { tasks: tasks.length };
   }
+}
+
+/** The message, for its first-attempt tasks to carry, when it is small enough. */
+function carriedMessage(message: Message): { message?: Message } {
+  return Buffer.byteLength(JSON.stringify(message)) <= TASK_MESSAGE_MAX_BYTES ? { message } : {};
 }

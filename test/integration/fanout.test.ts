@@ -2,6 +2,7 @@ import type { DynamoDBRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoStores } from '../../lambdas/adapters/dynamo/stores';
 import { LoggedMetrics } from '../../lambdas/adapters/local/logged-metrics';
+import { TASK_MESSAGE_MAX_BYTES } from '../../lambdas/contract/queues';
 import type { DeliveryTask, Message } from '../../lambdas/core/model';
 import { createFanOutHandler } from '../../lambdas/handlers/fanout';
 import { createJsonLogger } from '../../lambdas/logger';
@@ -34,14 +35,7 @@ describe('fan-out of a batch of messages', () => {
         return stores.endpoints.listAll(appId);
       },
     });
-    const sends: DeliveryTask[][] = [];
-    const fanOut = createFanOutService({
-      ...stores,
-      endpoints,
-      queue: { send: async (tasks) => void sends.push([...tasks]) },
-      clock: systemClock,
-      metrics: new LoggedMetrics(createJsonLogger('error', () => {})),
-    });
+    const { fanOut, sends } = recordingFanOut({ ...stores, endpoints });
     const messages: Message[] = [
       ...Array.from({ length: 10 }, () => aMessage(app.id)),
       ...Array.from({ length: 2 }, () => aMessage(other.id)),
@@ -52,11 +46,27 @@ describe('fan-out of a batch of messages', () => {
     expect(sends).toHaveLength(1);
     expect(sends[0]).toHaveLength(22);
     expect(new Set(sends[0]?.map((task) => `${task.msgId} ${task.endpointId}`)).size).toBe(22);
+    // Each first attempt carries its (small) message: the delivery function need not read it back.
+    for (const task of sends[0] ?? []) {
+      expect(task.message).toEqual(messages.find((message) => message.id === task.msgId));
+    }
     for (const message of messages) {
       expect(await stores.deliveries.listForMessage(message.id)).toHaveLength(
         message.appId === app.id ? 2 : 1,
       );
     }
+  });
+
+  it('sends a task without its message when the message is larger than a task carries', async () => {
+    const { doc, tables } = await freshTables(engine.endpoint);
+    const stores = createDynamoStores(doc, tables, { retentionDays: 30 });
+    const app = anApp();
+    await stores.endpoints.create(anEndpoint(app.id));
+    const { fanOut, sends } = recordingFanOut(stores);
+    const large = aMessage(app.id, { payload: { blob: 'x'.repeat(TASK_MESSAGE_MAX_BYTES) } });
+    await fanOut.fanOutAll([large]);
+    expect(sends.flat()).toHaveLength(1);
+    expect(sends.flat()[0]?.message).toBeUndefined();
   });
 
   it('reports the earliest record it could not read, and still fans out the messages around it', async () => {
@@ -65,13 +75,7 @@ describe('fan-out of a batch of messages', () => {
     const app = anApp();
     const endpoint = anEndpoint(app.id);
     await stores.endpoints.create(endpoint);
-    const sends: DeliveryTask[][] = [];
-    const fanOut = createFanOutService({
-      ...stores,
-      queue: { send: async (tasks) => void sends.push([...tasks]) },
-      clock: systemClock,
-      metrics: new LoggedMetrics(createJsonLogger('error', () => {})),
-    });
+    const { fanOut, sends } = recordingFanOut(stores);
     const messages = [aMessage(app.id), aMessage(app.id)];
     const record = (sequenceNumber: string, id: string): DynamoDBRecord => ({
       eventName: 'INSERT',
@@ -97,3 +101,15 @@ describe('fan-out of a batch of messages', () => {
     expect(sends.flat().map((task) => task.msgId)).toEqual(messages.map((message) => message.id));
   });
 });
+
+/** A fan-out service over these stores whose queue records each send's tasks. */
+function recordingFanOut(stores: ReturnType<typeof createDynamoStores>) {
+  const sends: DeliveryTask[][] = [];
+  const fanOut = createFanOutService({
+    ...stores,
+    queue: { send: async (tasks) => void sends.push([...tasks]) },
+    clock: systemClock,
+    metrics: new LoggedMetrics(createJsonLogger('error', () => {})),
+  });
+  return { fanOut, sends };
+}
