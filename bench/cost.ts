@@ -47,7 +47,9 @@ const LOG_EVENT_OVERHEAD_BYTES = 26;
 const ACCESS_LOG_LINE_BYTES = 330;
 /**
  * Lambda's own records per invocation in JSON log format (platform.start and
- * platform.report), which the emulated runtime does not write: their typical size, an estimate.
+ * platform.report), which the emulated runtime does not write: their typical size, an
+ * estimate. Written only by a function whose system log level is INFO or DEBUG (the
+ * template's LoggingConfig.SystemLogLevel; lib/hookpost-function.ts sets WARN).
  */
 const PLATFORM_LOG_BYTES_PER_INVOCATION = 450;
 /** DynamoDB's point-in-time recovery (on for every table, lib/storage.ts), per GB-month. */
@@ -235,6 +237,9 @@ const functions = Object.entries(stack.functions).map(([name, fn]) => ({
   arm: JSON.stringify(
     stack.template.Resources[fn?.deployment.logicalId ?? '']?.Properties?.Architectures ?? [],
   ).includes('arm64'),
+  writesPlatformRecords:
+    (stack.template.Resources[fn?.deployment.logicalId ?? '']?.Properties?.LoggingConfig?.SystemLogLevel ??
+      'INFO') !== 'WARN',
 }));
 
 // --- measuring ----------------------------------------------------------------------------
@@ -376,11 +381,13 @@ function measure(scenario: Scenario, before: Snapshot, after: Snapshot): Measure
   let gbSeconds = 0;
   let armGbSeconds = 0;
   let logBytes = 0;
-  for (const { name, fn, memoryMb, arm } of functions) {
+  let platformRecordInvocations = 0;
+  for (const { name, fn, memoryMb, arm, writesPlatformRecords } of functions) {
     const was = before.functions[name];
     const is = after.functions[name];
     if (fn === undefined || was === undefined || is === undefined) continue;
     invocations += is.invocations - was.invocations;
+    if (writesPlatformRecords) platformRecordInvocations += is.invocations - was.invocations;
     const seconds = ((is.billedMs - was.billedMs) / 1000) * (memoryMb / 1024);
     if (arm) armGbSeconds += seconds;
     else gbSeconds += seconds;
@@ -391,7 +398,7 @@ function measure(scenario: Scenario, before: Snapshot, after: Snapshot): Measure
     add(`lambda ${name} billed ms`, is.billedMs - was.billedMs);
   }
   logBytes += apiCalls * (ACCESS_LOG_LINE_BYTES + LOG_EVENT_OVERHEAD_BYTES);
-  logBytes += invocations * (PLATFORM_LOG_BYTES_PER_INVOCATION + 2 * LOG_EVENT_OVERHEAD_BYTES);
+  logBytes += platformRecordInvocations * (PLATFORM_LOG_BYTES_PER_INVOCATION + 2 * LOG_EVENT_OVERHEAD_BYTES);
   const wire = after.wireBytes - before.wireBytes;
   const sent = after.sentBytes - before.sentBytes;
   const schedules = after.schedules - before.schedules;

@@ -272,10 +272,13 @@ export interface AttemptReport {
 
 /**
  * What the pipeline reports as it runs: CloudWatch metrics on AWS (Embedded Metric
- * Format), log lines in local mode. Reports carry ids and outcomes, never payloads.
+ * Format, through Powertools Metrics; the names in lambdas/contract/metrics.ts), log lines
+ * in local mode. Reports carry ids and outcomes, never payloads.
  */
 export interface PipelineMetrics {
+  /** A stored message was fanned out (MessagesAccepted): once per message, matched or not. */
   fannedOut(report: { readonly appId: string; readonly msgId: string; readonly deliveries: number }): void;
+  /** An attempt was made and recorded (DeliveryAttempts and what followed it). */
   attemptMade(report: AttemptReport): void;
   /** Writes out what was reported since the last flush: the entry points call it after each batch. */
   flush(): void;

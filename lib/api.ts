@@ -63,6 +63,7 @@ export class Api extends Construct {
       description: 'Hookpost: the REST API.',
       timeout: Duration.seconds(29),
       logRetention: props.logRetention,
+      logLevel: props.logLevel,
     });
     this.apiFunction.useTable('catalogTable', catalogTable, 'readWrite');
     this.apiFunction.useTable('messagesTable', messagesTable, 'readWrite');
@@ -71,7 +72,6 @@ export class Api extends Construct {
     this.apiFunction.setting('retentionDays', props.retentionDays);
     this.apiFunction.setting('requireKnownEventTypes', props.requireKnownEventTypes);
     this.apiFunction.setting('egressIps', props.egressIps);
-    this.apiFunction.setting('logLevel', props.logLevel);
 
     this.authorizerFunction = new HookpostFunction(this, 'Authorizer', {
       entry: 'authorizer',

@@ -109,6 +109,7 @@ export class Delivery extends Construct {
       description: 'Hookpost: turns each new message into deliveries on the delivery queue.',
       timeout: Duration.minutes(1),
       logRetention: props.logRetention,
+      logLevel: props.logLevel,
     });
     const fanOut = this.fanOutFunction.function;
     this.fanOutFunction.useTable('catalogTable', catalogTable, 'read');
@@ -116,7 +117,6 @@ export class Delivery extends Construct {
     this.fanOutFunction.sendsTo(this.queue);
     this.fanOutFunction.setting('retentionDays', props.retentionDays);
     this.fanOutFunction.setting('metricNamespace', props.metricNamespace);
-    this.fanOutFunction.setting('logLevel', props.logLevel);
     Validations.of(fanOut).acknowledge({
       id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
       reason: 'dynamodb:ListStreams, granted for the stream event source, has no resource-level permissions.',
@@ -140,6 +140,7 @@ export class Delivery extends Construct {
       description: 'Hookpost: signs and POSTs webhooks from the fixed egress IPs, and schedules retries.',
       timeout: Duration.millis(deliveryFunctionTimeoutMs(attemptTimeoutMs)),
       logRetention: props.logRetention,
+      logLevel: props.logLevel,
       vpc: props.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
     });
@@ -159,7 +160,6 @@ export class Delivery extends Construct {
     this.deliveryFunction.setting('retentionDays', props.retentionDays);
     this.deliveryFunction.setting('autoDisableAfterDays', props.autoDisableAfterDays);
     this.deliveryFunction.setting('metricNamespace', props.metricNamespace);
-    this.deliveryFunction.setting('logLevel', props.logLevel);
     this.scheduleGroup.grantWriteSchedules(deliver);
     Validations.of(deliver).acknowledge({
       id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>:schedule/${Stack.of(this).resolve(this.scheduleGroup.scheduleGroupName)}/*]`,

@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import {
   encodeSetting,
   type FunctionName,
+  type LogLevel,
   type SettingName,
   type SettingValue,
   settingNamesOf,
@@ -58,6 +59,23 @@ export interface HookpostFunctionProps {
   readonly logRetention: logs.RetentionDays;
   readonly vpc?: ec2.IVpc;
   readonly vpcSubnets?: ec2.SubnetSelection;
+  /**
+   * The level of the function's own log lines: its `logLevel` setting, for the functions
+   * whose contract lists it.
+   * @default none: the function has no such setting
+   */
+  readonly logLevel?: LogLevel;
+}
+
+/**
+ * Lambda's filter of a function's own lines (JSON log format): DEBUG when the setting asks
+ * for debug lines, else INFO, never above. Lambda counts a line without a level, as the
+ * metrics documents are, as INFO, so a WARN filter would drop the metrics; the functions'
+ * loggers apply warn and error themselves (lambdas/adapters/aws/logging/powertools-logger.ts),
+ * and Powertools reads this filter's level as its own (AWS_LAMBDA_LOG_LEVEL).
+ */
+function applicationLogLevel(level: LogLevel | undefined): lambda.ApplicationLogLevel {
+  return level === 'debug' ? lambda.ApplicationLogLevel.DEBUG : lambda.ApplicationLogLevel.INFO;
 }
 
 /**
@@ -94,6 +112,11 @@ export class HookpostFunction extends Construct {
       environment: { NODE_OPTIONS: '--enable-source-maps' },
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
+      applicationLogLevelV2: applicationLogLevel(props.logLevel),
+      // Lambda's own records at WARN and above only: no START and REPORT records, which it writes at
+      // INFO for every invocation (about 450 bytes, bench/cost.ts) and nothing here reads; the
+      // duration, error and throttle metrics come from Lambda itself, not from these lines.
+      systemLogLevelV2: lambda.SystemLogLevel.WARN,
       vpc: props.vpc,
       vpcSubnets: props.vpcSubnets,
       bundling: BUNDLING,
@@ -112,6 +135,7 @@ export class HookpostFunction extends Construct {
           'A function in a VPC needs to manage its network interfaces; AWS maintains the policy for exactly that.',
       });
     }
+    if (props.logLevel !== undefined) this.setting('logLevel', props.logLevel);
     this.node.addValidation({ validate: () => this.settingProblems() });
   }
 

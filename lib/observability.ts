@@ -8,7 +8,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRICS, type MetricId } from '../lambdas/contract/metrics';
+import { METRIC_DIMENSIONS, METRICS, type MetricId } from '../lambdas/contract/metrics';
 import type { HookpostFunction } from './hookpost-function';
 
 export interface ObservabilityProps {
@@ -84,23 +84,17 @@ export class Observability extends Construct {
       this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     }
 
+    // The functions' own metrics (lambdas/contract/metrics.ts), with the dimension Powertools gives each.
     const metric = (id: MetricId, statistic = 'Sum', label?: string) =>
       new cloudwatch.Metric({
         namespace: props.metricNamespace,
         metricName: METRICS[id].name,
+        dimensionsMap: { ...METRIC_DIMENSIONS },
         statistic,
         period: Duration.minutes(1),
         label,
       });
-    const ingest = metric('messagesFannedOut');
-    const deliveriesCreated = metric('deliveriesCreated');
-    const succeeded = metric('deliveriesSucceeded');
-    const failedAttempts = metric('attemptsFailed');
-    const exhausted = metric('messagesExhausted');
-    const retries = metric('retriesScheduled');
-    const endpointsDisabled = metric('endpointsDisabled');
-    const attemptLatency = (statistic: string) => metric('attemptDuration', statistic, statistic);
-    const endToEnd = (statistic: string) => metric('endToEndLatency', statistic, statistic);
+    const percentiles = (id: MetricId) => [metric(id, 'p50', 'p50'), metric(id, 'p99', 'p99')];
 
     const api = props.restApi;
     const queueAge = props.deliveryQueue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1) });
@@ -108,18 +102,29 @@ export class Observability extends Construct {
       defaultInterval: Duration.hours(3),
       widgets: [
         [
-          graph('Messages fanned out, deliveries created / min', [ingest, deliveriesCreated]),
-          graph('Deliveries / min', [succeeded, failedAttempts, exhausted]),
-          graph('Retries scheduled, endpoints disabled / min', [retries, endpointsDisabled]),
+          graph('Messages accepted / min', [metric('messagesAccepted')]),
+          graph('Delivery attempts / min', [
+            metric('deliveryAttempts'),
+            metric('deliverySucceeded'),
+            metric('deliveryFailed'),
+          ]),
+          graph('Retries scheduled, messages exhausted, endpoints disabled / min', [
+            metric('retriesScheduled'),
+            metric('messagesExhausted'),
+            metric('endpointsDisabled'),
+          ]),
         ],
         [
-          graph('Attempt latency (ms)', [attemptLatency('p50'), attemptLatency('p99')]),
-          graph('Accepted → delivered (ms)', [endToEnd('p50'), endToEnd('p99')]),
-          graph('Delivery queue', [props.deliveryQueue.metricApproximateNumberOfMessagesVisible(), queueAge]),
+          graph('Attempt duration (ms)', percentiles('attemptDuration')),
+          graph('Accepted → delivered (ms)', percentiles('endToEndLatency')),
+          graph('Delivery queue: depth, age of oldest task (s)', [
+            props.deliveryQueue.metricApproximateNumberOfMessagesVisible(),
+            queueAge,
+          ]),
         ],
         [
           graph(
-            'Dead-letter queues',
+            'Dead-letter queues: depth',
             Object.entries(props.deadLetterQueues).map(([name, queue]) =>
               queue.metricApproximateNumberOfMessagesVisible({ label: name }),
             ),

@@ -1,5 +1,6 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { DeliveryNotReadyError } from '../core/errors';
+import type { DeliveryTask } from '../core/model';
 import { deliveryTaskSchema, parseInput } from '../core/schemas';
 import { describeError } from '../logger';
 import type { Logger } from '../ports';
@@ -17,21 +18,38 @@ export function createDeliveryHandler(deps: {
   readonly logger: Logger;
 }): DeliveryHandler {
   return async (event) => {
+    // The tasks that parse, by record: a failure's log line then names its delivery.
+    const tasks: (DeliveryTask | undefined)[] = [];
     const results = await Promise.allSettled(
-      event.Records.map(async (record) =>
-        deps.delivery.deliver(parseInput(deliveryTaskSchema, JSON.parse(record.body), 'delivery task')),
-      ),
+      event.Records.map(async (record, index) => {
+        const task = parseInput(deliveryTaskSchema, JSON.parse(record.body), 'delivery task');
+        tasks[index] = task;
+        return deps.delivery.deliver(task);
+      }),
     );
     const batchItemFailures = results.flatMap((result, index) => {
       if (result.status === 'fulfilled') return [];
       const record = event.Records[index];
+      const task = tasks[index];
       const level = result.reason instanceof DeliveryNotReadyError ? 'info' : 'error';
       deps.logger[level]('delivery task handed back to the queue', {
         messageId: record?.messageId,
+        ...(task === undefined ? {} : correlationIds(task)),
         ...describeError(result.reason),
       });
       return [{ itemIdentifier: record?.messageId ?? '' }];
     });
     return { batchItemFailures };
+  };
+}
+
+/** What names one delivery's attempt in a log line: ids only, never its content. */
+function correlationIds(task: DeliveryTask) {
+  return {
+    appId: task.appId,
+    msgId: task.msgId,
+    endpointId: task.endpointId,
+    attemptNumber: task.attemptNumber,
+    trigger: task.trigger,
   };
 }

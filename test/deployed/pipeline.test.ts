@@ -12,13 +12,14 @@ import {
 } from '@aws-sdk/client-sqs';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { METRICS } from '../../lambdas/contract/metrics';
+import { METRIC_DIMENSIONS, METRICS } from '../../lambdas/contract/metrics';
 import { DELIVERY_QUEUE_MAX_RECEIVE_COUNT } from '../../lambdas/contract/queues';
 import { ROUTE_IDS, ROUTES } from '../../lambdas/contract/routes';
 import { SETTINGS } from '../../lambdas/contract/settings';
 import { HARNESS_ACCESS_KEY } from '../support/deployed/aws-stand-ins';
 import { certificateFor } from '../support/deployed/certificates';
 import { DeployedStack } from '../support/deployed/deployed-stack';
+import type { EmulatedFunction } from '../support/deployed/lambda-runtime';
 import { eventually, Receiver } from '../support/receiver';
 
 /**
@@ -364,27 +365,39 @@ describe('the deployed stack', () => {
     expect(schedule?.failure).toBeUndefined();
   });
 
-  it('emits the dashboard’s metrics in the namespace the stack gives it', async () => {
+  it('emits the dashboard’s metrics in the namespace and with the dimension the stack reads, one document per invocation', () => {
     const namespace = stack.functions.delivery?.deployment.environment[SETTINGS.metricNamespace.env];
     expect(namespace).toBe(`Hookpost/${inject('stackName')}`);
-    const documents = (stack.functions.delivery?.logs ?? [])
-      .filter((line) => line.includes('"_aws"'))
-      .map((line) => JSON.parse(line));
-    const emitted = new Set(
-      documents.flatMap((document) =>
-        document._aws.CloudWatchMetrics.flatMap(
-          (directive: { Namespace: string; Metrics: { Name: string }[] }) =>
-            directive.Namespace === namespace ? directive.Metrics.map((metric) => metric.Name) : [],
+    const emittedBy = (fn: EmulatedFunction | undefined) => {
+      // The lines Lambda's log-level filter passed (test/support/deployed/lambda-runtime.ts).
+      const documents = (fn?.logs ?? [])
+        .filter((line) => line.includes('"_aws"'))
+        .map((line) => JSON.parse(line));
+      expect(documents.length).toBeGreaterThan(0);
+      expect(documents.length).toBeLessThanOrEqual(fn?.invocations ?? 0);
+      return new Set(
+        documents.flatMap((document) =>
+          document._aws.CloudWatchMetrics.flatMap(
+            (directive: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }) => {
+              expect(directive.Dimensions).toEqual([Object.keys(METRIC_DIMENSIONS)]);
+              expect(document).toMatchObject(METRIC_DIMENSIONS);
+              return directive.Namespace === namespace ? directive.Metrics.map((metric) => metric.Name) : [];
+            },
+          ),
         ),
-      ),
-    );
+      );
+    };
+    expect(emittedBy(stack.functions.fanOut)).toContain(METRICS.messagesAccepted.name);
+    const delivered = emittedBy(stack.functions.delivery);
     for (const metric of [
-      METRICS.deliveriesSucceeded,
-      METRICS.attemptsFailed,
+      METRICS.deliveryAttempts,
+      METRICS.deliverySucceeded,
+      METRICS.deliveryFailed,
       METRICS.retriesScheduled,
       METRICS.attemptDuration,
+      METRICS.endToEndLatency,
     ]) {
-      expect(emitted).toContain(metric.name);
+      expect(delivered).toContain(metric.name);
     }
   });
 

@@ -5,7 +5,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { createHookpostApp } from '../../bin/app';
 import { AUTHORIZER_CACHE_SECONDS } from '../../lambdas/contract/auth';
-import { METRICS } from '../../lambdas/contract/metrics';
+import { METRIC_DIMENSIONS, METRICS } from '../../lambdas/contract/metrics';
 import {
   DELIVERY_BATCH_SIZE,
   DELIVERY_QUEUE_MAX_RECEIVE_COUNT,
@@ -116,10 +116,29 @@ describe('functions', () => {
       expect(fn.Properties.LoggingConfig).toMatchObject({
         LogGroup: { Ref: expect.any(String) },
         LogFormat: 'JSON',
+        // Lambda's START and REPORT records are INFO: not written.
+        SystemLogLevel: 'WARN',
+        // Never above INFO, where Lambda puts the metrics documents, which carry no level.
+        ApplicationLogLevel: 'INFO',
       });
     }
     for (const group of resourcesOf('AWS::Logs::LogGroup')) expect(group.Properties.RetentionInDays).toBe(30);
   });
+
+  it.each([
+    ['debug', 'DEBUG'],
+    ['warn', 'INFO'],
+  ])(
+    'lets Lambda pass the lines the log level %s writes (filter %s), and the metrics documents',
+    (level, filter) => {
+      const { template: custom } = synth({ 'hookpost:logLevel': level });
+      const byEntry = functionsByEntry(custom.toJSON() as TemplateJson);
+      for (const entry of ['api', 'fanOut', 'delivery'] as const) {
+        expect(byEntry[entry]?.Properties.LoggingConfig.ApplicationLogLevel).toBe(filter);
+        expect(byEntry[entry]?.Properties.Environment.Variables[SETTINGS.logLevel.env]).toBe(level);
+      }
+    },
+  );
 
   it('puts the delivery function alone in the VPC', () => {
     const inVpc = Object.entries(functions).filter(([, fn]) => fn.Properties.VpcConfig !== undefined);
@@ -414,8 +433,12 @@ describe('observability', () => {
   it('graphs the metrics the functions emit, and reads none out of log lines', () => {
     template.resourceCountIs('AWS::Logs::MetricFilter', 0);
     const body = JSON.stringify(resourcesOf('AWS::CloudWatch::Dashboard')[0]?.Properties.DashboardBody);
+    // Each with the dimension Powertools gives it, or CloudWatch would find no data.
+    const [[dimension, value]] = Object.entries(METRIC_DIMENSIONS) as [[string, string]];
     for (const metric of Object.values(METRICS)) {
-      expect(body).toContain(`\\"Hookpost/Hookpost\\",\\"${metric.name}\\"`);
+      expect(body).toContain(
+        `\\"Hookpost/Hookpost\\",\\"${metric.name}\\",\\"${dimension}\\",\\"${value}\\"`,
+      );
     }
   });
 });

@@ -19,6 +19,7 @@ import {
   AUTHORIZER_CACHE_SECONDS,
   KEY_CHANGE_DEADLINE_SECONDS,
 } from '../../lambdas/contract/auth';
+import { DeliveryNotReadyError } from '../../lambdas/core/errors';
 import { newId } from '../../lambdas/core/ids';
 import { hashKey, newAppKey } from '../../lambdas/core/keys';
 import type { ApiKey } from '../../lambdas/core/model';
@@ -29,6 +30,7 @@ import { createFanOutHandler } from '../../lambdas/handlers/fanout';
 import { proxyEvent } from '../../lambdas/local/api-gateway-server';
 import { createJsonLogger } from '../../lambdas/logger';
 import { KeyAuthenticator } from '../../lambdas/services/api-keys';
+import type { DeliveryService } from '../../lambdas/services/delivery';
 import { aMessage, anInvoicePayload, ManualClock } from '../support/fixtures';
 import { LocalStack } from '../support/local-stack';
 
@@ -295,23 +297,24 @@ describe('API handler behind the authorizer', () => {
     expect(deliveries.map((delivery) => delivery.endpointId)).toEqual([endpointId]);
   });
 
+  const sqsRecord = (messageId: string, body: string): SQSRecord => ({
+    messageId,
+    receiptHandle: `AQEB${messageId}`,
+    body,
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: '1795338000000',
+      SenderId: 'AROAEXAMPLE:hookpost-fanout',
+      ApproximateFirstReceiveTimestamp: '1795338000100',
+    },
+    messageAttributes: {},
+    md5OfBody: '0',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:hookpost-delivery',
+    awsRegion: 'eu-west-1',
+  });
+
   it('reports the malformed record of an SQS batch as a failure and processes the rest', async () => {
-    const sqsRecord = (messageId: string, body: string): SQSRecord => ({
-      messageId,
-      receiptHandle: `AQEB${messageId}`,
-      body,
-      attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: '1795338000000',
-        SenderId: 'AROAEXAMPLE:hookpost-fanout',
-        ApproximateFirstReceiveTimestamp: '1795338000100',
-      },
-      messageAttributes: {},
-      md5OfBody: '0',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:eu-west-1:123456789012:hookpost-delivery',
-      awsRegion: 'eu-west-1',
-    });
     const event: SQSEvent = {
       Records: [
         sqsRecord(
@@ -332,5 +335,29 @@ describe('API handler behind the authorizer', () => {
     expect(await handler(event)).toEqual({
       batchItemFailures: [{ itemIdentifier: 'm-2' }, { itemIdentifier: 'm-3' }],
     });
+  });
+
+  it('names the delivery of a task it hands back to the queue by its ids, and nothing of its content', async () => {
+    const lines: string[] = [];
+    const task = { appId: 'app_x', msgId: 'msg_x', endpointId: 'ep_x', attemptNumber: 2, trigger: 'retry' };
+    const notReady = {
+      deliver: async () => {
+        throw new DeliveryNotReadyError('Attempt 2 of msg_x to ep_x is waiting for attempt 1.');
+      },
+    } as unknown as DeliveryService;
+    const handler = createDeliveryHandler({
+      delivery: notReady,
+      logger: createJsonLogger('info', (line) => lines.push(line)),
+    });
+    expect(await handler({ Records: [sqsRecord('m-9', JSON.stringify(task))] })).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'm-9' }],
+    });
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      expect.objectContaining({
+        message: 'delivery task handed back to the queue',
+        messageId: 'm-9',
+        ...task,
+      }),
+    ]);
   });
 });

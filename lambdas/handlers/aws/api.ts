@@ -1,3 +1,4 @@
+import { PowertoolsLogger } from '../../adapters/aws/logging/powertools-logger';
 import { DynamoApiKeyStore } from '../../adapters/dynamo/api-key-store';
 import { DynamoAppStore } from '../../adapters/dynamo/app-store';
 import { createDocumentClient } from '../../adapters/dynamo/client';
@@ -8,7 +9,6 @@ import { DynamoMessageStore } from '../../adapters/dynamo/message-store';
 import { DynamoPullStateStore } from '../../adapters/dynamo/pull-state-store';
 import { loadFunctionConfig } from '../../config';
 import { DEPLOYED_URL_POLICY } from '../../core/url-guard';
-import { createJsonLogger } from '../../logger';
 import { systemClock } from '../../ports';
 import { createApiServices } from '../../services';
 import { createApiHandler, lambdaAuthorizerAuthenticator } from '../api';
@@ -37,5 +37,5 @@ export const handler = createApiHandler({
     },
   ),
   authenticate: lambdaAuthorizerAuthenticator,
-  logger: createJsonLogger(config.logLevel),
+  logger: new PowertoolsLogger({ level: config.logLevel, service: 'api' }),
 });

@@ -1,6 +1,7 @@
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { EmfMetrics } from '../../adapters/aws/metrics/emf-metrics';
+import { PowertoolsLogger } from '../../adapters/aws/logging/powertools-logger';
+import { PowertoolsMetrics } from '../../adapters/aws/metrics/powertools-metrics';
 import { SchedulerRetryScheduler } from '../../adapters/aws/scheduler/scheduler-retry-scheduler';
 import { SqsDeliveryQueue } from '../../adapters/aws/sqs/sqs-delivery-queue';
 import { createDocumentClient } from '../../adapters/dynamo/client';
@@ -11,7 +12,6 @@ import { DynamoRateLimiter } from '../../adapters/dynamo/rate-limiter';
 import { GuardedHttpSender } from '../../adapters/http/guarded-http-sender';
 import { loadFunctionConfig, retryPolicyOf, USER_AGENT } from '../../config';
 import { DEPLOYED_URL_POLICY } from '../../core/url-guard';
-import { createJsonLogger } from '../../logger';
 import { systemClock } from '../../ports';
 import { createDeliveryService } from '../../services';
 import { createDeliveryHandler } from '../delivery';
@@ -26,8 +26,8 @@ const DAY_MS = 86_400_000;
 const config = loadFunctionConfig('delivery');
 const { doc } = createDocumentClient();
 const retention = { retentionDays: config.retentionDays };
-const logger = createJsonLogger(config.logLevel);
-const metrics = new EmfMetrics({ namespace: config.metricNamespace, clock: systemClock });
+const logger = new PowertoolsLogger({ level: config.logLevel, service: 'delivery' });
+const metrics = new PowertoolsMetrics({ namespace: config.metricNamespace, logger });
 
 const deliveryHandler = createDeliveryHandler({
   delivery: createDeliveryService(

@@ -1,5 +1,6 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { EmfMetrics } from '../../adapters/aws/metrics/emf-metrics';
+import { PowertoolsLogger } from '../../adapters/aws/logging/powertools-logger';
+import { PowertoolsMetrics } from '../../adapters/aws/metrics/powertools-metrics';
 import { SqsDeliveryQueue } from '../../adapters/aws/sqs/sqs-delivery-queue';
 import { createDocumentClient } from '../../adapters/dynamo/client';
 import { DynamoDeliveryStore } from '../../adapters/dynamo/delivery-store';
@@ -7,7 +8,6 @@ import { DynamoEndpointStore } from '../../adapters/dynamo/endpoint-store';
 import { fanOutWorkFromStreamImage } from '../../adapters/dynamo/message-stream';
 import { DynamoPullStateStore } from '../../adapters/dynamo/pull-state-store';
 import { loadFunctionConfig } from '../../config';
-import { createJsonLogger } from '../../logger';
 import { systemClock } from '../../ports';
 import { createFanOutService } from '../../services';
 import { createFanOutHandler } from '../fanout';
@@ -16,7 +16,8 @@ import { flushingMetrics } from '../flushing-metrics';
 /** Lambda entry point of the messages table's stream (new messages only, NEW_IMAGE). */
 const config = loadFunctionConfig('fanOut');
 const { doc } = createDocumentClient();
-const metrics = new EmfMetrics({ namespace: config.metricNamespace, clock: systemClock });
+const logger = new PowertoolsLogger({ level: config.logLevel, service: 'fanOut' });
+const metrics = new PowertoolsMetrics({ namespace: config.metricNamespace, logger });
 
 const fanOutHandler = createFanOutHandler({
   fanOut: createFanOutService({
@@ -28,7 +29,7 @@ const fanOutHandler = createFanOutHandler({
     metrics,
   }),
   decode: fanOutWorkFromStreamImage,
-  logger: createJsonLogger(config.logLevel),
+  logger,
 });
 
 export const handler = flushingMetrics(fanOutHandler, metrics);

@@ -460,8 +460,8 @@ export class DeployedStack {
         TemplateResource & { logicalId: string },
       ][]) {
         // What Lambda needs to run the code; the VPC placement has no bearing offline.
-        const { Handler, Runtime, Timeout, MemorySize, Environment } = resource.Properties;
-        const properties = resolved({ Handler, Runtime, Timeout, MemorySize, Environment });
+        const { Handler, Runtime, Timeout, MemorySize, Environment, LoggingConfig } = resource.Properties;
+        const properties = resolved({ Handler, Runtime, Timeout, MemorySize, Environment, LoggingConfig });
         const assetHash = String(resource.Properties.Code.S3Key).replace(/\.zip$/, '');
         const roleId = (resource.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
         const ids = physical.get(resource.logicalId);
@@ -477,6 +477,7 @@ export class DeployedStack {
             memorySize: Number(properties.MemorySize ?? 128),
             environment: properties.Environment?.Variables ?? {},
             accessKeyId: roleId,
+            applicationLogLevel: String(properties.LoggingConfig?.ApplicationLogLevel ?? 'INFO'),
           },
           host,
         );

@@ -26,6 +26,31 @@ export interface FunctionDeployment {
   readonly environment: Readonly<Record<string, string>>;
   /** The role the function runs as: the stand-ins for AWS tell callers apart by this access key. */
   readonly accessKeyId: string;
+  /** The template's `LoggingConfig.ApplicationLogLevel` (Lambda's default, INFO, when unset). */
+  readonly applicationLogLevel: string;
+}
+
+/** Lambda's application log levels, finest first. */
+const APPLICATION_LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'FATAL'];
+
+/**
+ * Whether Lambda's log-level filter passes one line of the function's output (JSON log
+ * format): by the line's `level`, and as INFO when it has none, is not JSON or names no
+ * level Lambda knows.
+ */
+export function passesLambdaLogFilter(line: string, applicationLogLevel: string): boolean {
+  let level = 'INFO';
+  try {
+    const parsed: unknown = JSON.parse(line);
+    const named =
+      typeof parsed === 'object' && parsed !== null ? (parsed as { level?: unknown }).level : undefined;
+    if (typeof named === 'string' && APPLICATION_LOG_LEVELS.includes(named.toUpperCase())) {
+      level = named.toUpperCase();
+    }
+  } catch {
+    // Not JSON: Lambda counts it as INFO.
+  }
+  return APPLICATION_LOG_LEVELS.indexOf(level) >= APPLICATION_LOG_LEVELS.indexOf(applicationLogLevel);
 }
 
 export interface NetworkRefusal {
@@ -98,6 +123,7 @@ class ExecutionEnvironment {
       AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
       AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(deployment.memorySize),
       AWS_LAMBDA_LOG_FORMAT: 'JSON',
+      AWS_LAMBDA_LOG_LEVEL: deployment.applicationLogLevel,
       AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${deployment.name}`,
       AWS_LAMBDA_LOG_STREAM_NAME: `local/[$LATEST]${randomUUID().replaceAll('-', '')}`,
       LAMBDA_TASK_ROOT: deployment.taskRoot,
@@ -114,6 +140,7 @@ class ExecutionEnvironment {
     for (const stream of [child.stdout, child.stderr]) {
       if (stream === null) continue;
       createInterface({ input: stream }).on('line', (line) => {
+        if (!passesLambdaLogFilter(line, deployment.applicationLogLevel)) return;
         logs.push(line);
         if (host.echoLogs) process.stderr.write(`[${deployment.logicalId}] ${line}\n`);
       });
