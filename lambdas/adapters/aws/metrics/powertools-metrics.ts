@@ -22,8 +22,9 @@ const UNITS = {
  * so that CloudWatch still computes percentiles from every attempt. Powertools writes a
  * document early when one metric reaches 100 values (EMF's limit per metric; its other
  * limit, 100 metrics per document, is far above the contract's nine), so only a batch of
- * 100 attempts or more writes two (a delivery batch is 10, lambdas/contract/queues.ts). One document per batch instead of one per attempt is
- * most of what the functions log, and CloudWatch Logs bills by the byte.
+ * 100 attempts or more writes two (a delivery batch is 10, lambdas/contract/queues.ts).
+ * One document per batch instead of one per attempt is most of what the functions log,
+ * and CloudWatch Logs bills by the byte.
  *
  * A failed attempt is also logged, on a line of its own with its ids as keys (what an
  * operator searches for); every attempt is in the attempt log (the API) anyway.
