@@ -20,6 +20,7 @@ import { HARNESS_ACCESS_KEY } from '../support/deployed/aws-stand-ins';
 import { certificateFor } from '../support/deployed/certificates';
 import { DeployedStack } from '../support/deployed/deployed-stack';
 import type { EmulatedFunction } from '../support/deployed/lambda-runtime';
+import { anInvoicePayload } from '../support/fixtures';
 import { eventually, Receiver } from '../support/receiver';
 
 /**
@@ -170,12 +171,10 @@ describe('the deployed stack', () => {
   it('delivers a message from the API to the receiver, signed so that standardwebhooks verifies it', async () => {
     expect((await call('POST', '/v1/event-types', { body: { name: 'invoice.paid' } })).status).toBe(201);
     const { appId, secret } = await anAppWithEndpoint('/once');
+    // 1 KiB of JSON: stored deflated, so it reaches fan-out as a binary attribute of the stream record.
+    const invoice = anInvoicePayload(1);
     const sent = await call('POST', `/v1/apps/${appId}/messages`, {
-      body: {
-        eventType: 'invoice.paid',
-        eventId: 'inv-1-paid',
-        payload: { invoiceId: 'inv_1', amount: 1999 },
-      },
+      body: { eventType: 'invoice.paid', eventId: 'inv-1-paid', payload: invoice },
     });
     expect(sent.status).toBe(202);
 
@@ -185,7 +184,7 @@ describe('the deployed stack', () => {
     );
     const [request] = receiver.requests.filter((candidate) => candidate.path === '/once');
     const verified = new Webhook(secret).verify(request?.body ?? '', request?.headers ?? {});
-    expect(verified).toMatchObject({ type: 'invoice.paid', data: { invoiceId: 'inv_1', amount: 1999 } });
+    expect(verified).toMatchObject({ type: 'invoice.paid', data: invoice });
     expect(request?.headers['webhook-id']).toBe(sent.body.id);
     expect(request?.headers['user-agent']).toMatch(/^Hookpost\//);
     await eventually(
@@ -194,11 +193,7 @@ describe('the deployed stack', () => {
     );
 
     const replay = await call('POST', `/v1/apps/${appId}/messages`, {
-      body: {
-        eventType: 'invoice.paid',
-        eventId: 'inv-1-paid',
-        payload: { invoiceId: 'inv_1', amount: 1999 },
-      },
+      body: { eventType: 'invoice.paid', eventId: 'inv-1-paid', payload: invoice },
     });
     expect(replay).toMatchObject({ status: 200, body: { id: sent.body.id } });
   });

@@ -37,7 +37,13 @@ export function messageFromItem(item: Record<string, unknown>): Message {
   };
 }
 
+/**
+ * The payload's JSON text. A binary attribute reads as bytes from the SDK, but as base64
+ * text from a stream record in a Lambda event (Lambda's events are JSON): both are taken.
+ */
 function payloadJsonOf(item: Record<string, unknown>): string {
-  const deflated = item.payloadDeflated as Uint8Array | undefined;
-  return deflated === undefined ? (item.payloadJson as string) : inflateRawSync(deflated).toString('utf8');
+  const deflated = item.payloadDeflated as Uint8Array | string | undefined;
+  if (deflated === undefined) return item.payloadJson as string;
+  const bytes = typeof deflated === 'string' ? Buffer.from(deflated, 'base64') : deflated;
+  return inflateRawSync(bytes).toString('utf8');
 }

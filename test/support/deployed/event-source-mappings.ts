@@ -359,10 +359,13 @@ export class StreamPoller implements Poller {
     }
   }
 
-  /** The record as Lambda hands it to the function: the stream record, its source ARN and region. */
+  /**
+   * The record as Lambda hands it to the function: the stream record, its source ARN and
+   * region, in JSON (binary attribute values as base64 text).
+   */
   private eventRecord(record: StreamRecord) {
     const created = record.dynamodb?.ApproximateCreationDateTime;
-    return {
+    return withBinaryAsBase64({
       ...record,
       awsRegion: this.settings.region,
       eventSourceARN: this.settings.streamArn,
@@ -370,6 +373,16 @@ export class StreamPoller implements Poller {
         ...record.dynamodb,
         ApproximateCreationDateTime: created instanceof Date ? created.getTime() / 1000 : created,
       },
-    };
+    });
   }
+}
+
+/** A value with every byte array in it (a B or BS attribute value) written as base64, as JSON has it. */
+function withBinaryAsBase64(value: unknown): unknown {
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('base64');
+  if (Array.isArray(value)) return value.map(withBinaryAsBase64);
+  if (value !== null && typeof value === 'object' && !(value instanceof Date)) {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, withBinaryAsBase64(inner)]));
+  }
+  return value;
 }
