@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import packageJson from '../package.json' with { type: 'json' };
 import {
   ATTEMPT_TIMEOUT_LIMITS_MS,
@@ -29,13 +29,20 @@ export type { LogLevel };
 
 export const USER_AGENT = `Hookpost/${packageJson.version}`;
 
-const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
-const arn = z.string().startsWith('arn:');
-const tableName = z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'a DynamoDB table name');
-const secondsList = z
-  .string()
-  .regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'a comma-separated list of whole seconds')
-  .transform((value) => value.split(',').map((part) => Number(part.trim())));
+// zod/mini, as in every module the non-API functions load (lambdas/core/parse-input.ts says why).
+const flag = z.pipe(
+  z.enum(['true', 'false']),
+  z.transform((value) => value === 'true'),
+);
+const arn = z.string().check(z.startsWith('arn:'));
+const tableName = z.string().check(z.regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'a DynamoDB table name'));
+const secondsList = z.pipe(
+  z.string().check(z.regex(/^\s*\d+(\s*,\s*\d+)*\s*$/, 'a comma-separated list of whole seconds')),
+  z.transform((value) => value.split(',').map((part) => Number(part.trim()))),
+);
+/** A whole number from its decimal text, within bounds. */
+const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z.coerce.number().check(z.multipleOf(1, 'a whole number'), z.minimum(min), z.maximum(max));
 
 const decoders: Decoders = {
   catalogTable: tableName,
@@ -43,24 +50,25 @@ const decoders: Decoders = {
   deliveriesTable: tableName,
   deliveryQueueUrl: z.url(),
   deliveryQueueArn: arn,
-  retryScheduleGroup: z.string().regex(/^[0-9a-zA-Z_.-]{1,64}$/, 'an EventBridge Scheduler group name'),
+  retryScheduleGroup: z
+    .string()
+    .check(z.regex(/^[0-9a-zA-Z_.-]{1,64}$/, 'an EventBridge Scheduler group name')),
   schedulerRoleArn: arn,
   schedulerDeadLetterQueueArn: arn,
   adminKeySecretArn: arn,
-  metricNamespace: z.string().regex(/^[0-9a-zA-Z_.#:/-]{1,255}$/, 'a CloudWatch namespace'),
+  metricNamespace: z.string().check(z.regex(/^[0-9a-zA-Z_.#:/-]{1,255}$/, 'a CloudWatch namespace')),
   retryLadderSeconds: secondsList,
-  attemptTimeoutMs: z.coerce
-    .number()
-    .int()
-    .min(ATTEMPT_TIMEOUT_LIMITS_MS.min)
-    .max(ATTEMPT_TIMEOUT_LIMITS_MS.max),
-  autoDisableAfterDays: z.coerce.number().int().min(1).max(365),
-  retentionDays: z.coerce.number().int().min(1),
+  attemptTimeoutMs: wholeNumber(ATTEMPT_TIMEOUT_LIMITS_MS.min, ATTEMPT_TIMEOUT_LIMITS_MS.max),
+  autoDisableAfterDays: wholeNumber(1, 365),
+  retentionDays: wholeNumber(1),
   requireKnownEventTypes: flag,
-  egressIps: z
-    .string()
-    .transform((value) => value.split(',').map((address) => address.trim()))
-    .pipe(z.array(z.union([z.ipv4(), z.ipv6()])).min(1)),
+  egressIps: z.pipe(
+    z.pipe(
+      z.string(),
+      z.transform((value) => value.split(',').map((address) => address.trim())),
+    ),
+    z.array(z.union([z.ipv4(), z.ipv6()])).check(z.minLength(1)),
+  ),
   logLevel: z.enum(LOG_LEVELS as [LogLevel, ...LogLevel[]]),
 };
 
@@ -70,7 +78,7 @@ export class ConfigError extends Error {
 
 type Values = Partial<Record<SettingName, unknown>>;
 
-type Decoders = { readonly [Name in SettingName]: z.ZodType<SettingValue<Name>> };
+type Decoders = { readonly [Name in SettingName]: z.ZodMiniType<SettingValue<Name>> };
 
 function readSettings(
   names: readonly SettingName[],
@@ -115,20 +123,21 @@ export function retryPolicyOf(ladderSeconds: readonly number[], timeScale = 1): 
 
 const localEnv = z.object({
   /** API port on 127.0.0.1; 0 picks a free one. */
-  PORT: z.coerce.number().int().min(0).max(65_535).default(8080),
+  PORT: z._default(wholeNumber(0, 65_535), 8080),
   /** The admin key; generated and printed when unset. */
-  HOOKPOST_ADMIN_KEY: z
-    .string()
-    .min(16)
-    .regex(/^\S+$/, 'no spaces')
-    .refine((key) => !key.startsWith(APP_KEY_PREFIX), `an application key's prefix (${APP_KEY_PREFIX})`)
-    .optional(),
+  HOOKPOST_ADMIN_KEY: z.optional(
+    z.string().check(
+      z.minLength(16),
+      z.regex(/^\S+$/, 'no spaces'),
+      z.refine((key) => !key.startsWith(APP_KEY_PREFIX), `an application key's prefix (${APP_KEY_PREFIX})`),
+    ),
+  ),
   /** Where local mode keeps its data. */
-  HOOKPOST_DATA_DIR: z.string().min(1).default('.hookpost'),
+  HOOKPOST_DATA_DIR: z._default(z.string().check(z.minLength(1)), '.hookpost'),
   /** Prefix of the table names (`{prefix}-catalog`, `{prefix}-messages`, …). */
-  HOOKPOST_TABLE_PREFIX: z.string().min(3).default('hookpost'),
+  HOOKPOST_TABLE_PREFIX: z._default(z.string().check(z.minLength(3)), 'hookpost'),
   /** Multiplies every retry delay (0.001 runs the ladder in about a minute). */
-  HOOKPOST_TIME_SCALE: z.coerce.number().positive().default(1),
+  HOOKPOST_TIME_SCALE: z._default(z.coerce.number().check(z.positive()), 1),
 });
 
 /** What local mode runs with: every tunable setting of a deployment, plus its own. */
@@ -164,7 +173,7 @@ export function loadLocalConfig(env: NodeJS.ProcessEnv = process.env): LocalConf
     env,
     SETTING_DEFAULTS,
     // Local mode takes attempt timeouts under a second too (a deployment's must fill a Lambda timeout).
-    { ...decoders, attemptTimeoutMs: z.coerce.number().int().positive().max(ATTEMPT_TIMEOUT_LIMITS_MS.max) },
+    { ...decoders, attemptTimeoutMs: wholeNumber(1, ATTEMPT_TIMEOUT_LIMITS_MS.max) },
   );
   return {
     port: local.PORT,

@@ -27,6 +27,23 @@ const ENTRY_FILES: Readonly<Record<FunctionName, string>> = {
   fanOut: 'fanout.ts',
   delivery: 'delivery.ts',
 };
+/**
+ * The most each function's bundle (index.mjs) may weigh; `test/deployed/limits.test.ts`
+ * holds the synthesized bundles to it. A bundle's size is most of its cold start: Node
+ * parses and runs all of it before the first event. Most of what is left is the AWS SDK
+ * (its shared core alone is about 135 KB); the API function also carries the request
+ * schemas and their OpenAPI output (zod) and the payload-schema checker (Ajv). README
+ * "Performance and cost" has the sizes and init times measured by `npm run bench:bundles`.
+ */
+export const BUNDLE_BUDGET_BYTES: Readonly<Record<FunctionName, number>> = {
+  authorizer: 300_000,
+  fanOut: 360_000,
+  delivery: 420_000,
+  api: 600_000,
+};
+
+/** Bundled in place of the SDK's default credential chain: the module says why. */
+const ENV_CREDENTIALS = './lambdas/handlers/aws/env-credentials.ts';
 
 /** The esbuild options of every function, also used by the tests that inspect a bundle's module graph. */
 export const BUNDLING = {
@@ -39,6 +56,8 @@ export const BUNDLING = {
   externalModules: [],
   mainFields: ['module', 'main'],
   banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
+  // A path relative to the project root, where esbuild runs.
+  esbuildArgs: { '--alias': `@aws-sdk/credential-provider-node=${ENV_CREDENTIALS}` },
 };
 
 /** The template metadata key that names a function's entry point. */

@@ -1,6 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { LIMITS } from '../contract/limits';
-import { ValidationError } from './errors';
 import { isValidSecret } from './signing';
 
 /**
@@ -206,40 +205,4 @@ export const messageListQuerySchema = pageQuerySchema.extend({
 });
 export type MessageListQuery = z.infer<typeof messageListQuerySchema>;
 
-/** Parses `input`, or throws a ValidationError that names every bad field. */
-export function parseInput<Schema extends z.ZodType>(
-  schema: Schema,
-  input: unknown,
-  what: string,
-): z.output<Schema> {
-  const result = schema.safeParse(input);
-  if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.') || '(root)',
-    message: issue.message,
-  }));
-  throw new ValidationError(`The ${what} is not valid.`, problems, { cause: result.error });
-}
-
-/** A stored message as a delivery task carries it (written by fan-out, never by a caller). */
-const carriedMessageSchema = z.object({
-  id: z.string().min(1),
-  appId: z.string().min(1),
-  eventType: z.string().min(1),
-  eventId: z.string().nullable(),
-  payload: jsonObject,
-  channels: z.array(z.string()).nullable(),
-  timestamp: z.iso.datetime(),
-});
-
-export const deliveryTaskSchema = z.object({
-  appId: z.string().min(1),
-  msgId: z.string().min(1),
-  endpointId: z.string().min(1),
-  attemptNumber: z.number().int().min(0),
-  trigger: z.enum(['initial', 'retry', 'manual', 'recover']),
-  notBefore: z.iso.datetime().optional(),
-  requestId: z.string().min(1).optional(),
-  test: z.boolean().optional(),
-  message: carriedMessageSchema.optional(),
-});
+export { parseInput } from './parse-input';

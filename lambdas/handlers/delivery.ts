@@ -1,7 +1,8 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { deliveryTaskSchema } from '../core/delivery-task';
 import { DeliveryNotReadyError } from '../core/errors';
 import type { DeliveryTask } from '../core/model';
-import { deliveryTaskSchema, parseInput } from '../core/schemas';
+import { parseInput } from '../core/parse-input';
 import { describeError } from '../logger';
 import type { Logger } from '../ports';
 import type { DeliveryService } from '../services/delivery';

@@ -18,7 +18,7 @@ import type {
   SendOutcome,
   WebhookSender,
 } from '../ports';
-import type { OperationalNotifier } from './operational';
+import { OperationalNotifier } from './operational';
 
 export interface DeliverySettings {
   readonly retry: RetryPolicy;
@@ -40,6 +40,23 @@ const MAX_WAIT_IN_PLACE_MS = 1_000;
 /** After this many failed attempts in a row, `message.attempt.failing` is sent. */
 const FAILING_NOTICE_AFTER_ATTEMPTS = 3;
 
+export interface DeliveryDeps {
+  readonly messages: MessageStore;
+  readonly endpoints: EndpointStore;
+  readonly deliveries: DeliveryStore;
+  readonly queue: DeliveryQueue;
+  readonly scheduler: RetryScheduler;
+  readonly rateLimiter: RateLimiter;
+  readonly sender: WebhookSender;
+  readonly notifier: OperationalNotifier;
+  readonly clock: Clock;
+  /** A number in [0, 1), for retry jitter. */
+  readonly random: () => number;
+  readonly metrics: PipelineMetrics;
+  readonly logger: Logger;
+  readonly settings: DeliverySettings;
+}
+
 /**
  * Makes one attempt of one delivery and decides what follows it.
  *
@@ -54,24 +71,7 @@ const FAILING_NOTICE_AFTER_ATTEMPTS = 3;
  *   with nothing scheduled after it.
  */
 export class DeliveryService {
-  constructor(
-    private readonly deps: {
-      readonly messages: MessageStore;
-      readonly endpoints: EndpointStore;
-      readonly deliveries: DeliveryStore;
-      readonly queue: DeliveryQueue;
-      readonly scheduler: RetryScheduler;
-      readonly rateLimiter: RateLimiter;
-      readonly sender: WebhookSender;
-      readonly notifier: OperationalNotifier;
-      readonly clock: Clock;
-      /** A number in [0, 1), for retry jitter. */
-      readonly random: () => number;
-      readonly metrics: PipelineMetrics;
-      readonly logger: Logger;
-      readonly settings: DeliverySettings;
-    },
-  ) {}
+  constructor(private readonly deps: DeliveryDeps) {}
 
   async deliver(task: DeliveryTask): Promise<DeliveryResult> {
     if (task.requestId !== undefined) return this.deliverRequested(task, task.requestId);
@@ -343,4 +343,16 @@ function aDeliveryOf(message: Message, endpointId: string): Delivery {
     pulledAt: null,
     createdAt: message.timestamp,
   };
+}
+
+/** The delivery function's service, over the adapters it uses; it makes its own notifier. */
+export function createDeliveryService(
+  adapters: Omit<DeliveryDeps, 'notifier' | 'settings'>,
+  settings: DeliverySettings,
+): DeliveryService {
+  return new DeliveryService({
+    ...adapters,
+    notifier: new OperationalNotifier({ messages: adapters.messages, clock: adapters.clock }),
+    settings,
+  });
 }

@@ -11,6 +11,15 @@ import type {
 } from '../ports';
 import { enqueueForPoll, takes } from './pull';
 
+export interface FanOutDeps {
+  readonly endpoints: EndpointStore;
+  readonly deliveries: DeliveryStore;
+  readonly queue: DeliveryQueue;
+  readonly pulls: PullStateStore;
+  readonly clock: Clock;
+  readonly metrics: PipelineMetrics;
+}
+
 /**
  * Turns one accepted message into deliveries: one per matching endpoint. A push endpoint's
  * gets its first task on the delivery queue; a poll endpoint's is succeeded at once, the
@@ -19,16 +28,7 @@ import { enqueueForPoll, takes } from './pull';
  * first task is dropped by the delivery service because its attempt is already recorded.
  */
 export class FanOutService {
-  constructor(
-    private readonly deps: {
-      readonly endpoints: EndpointStore;
-      readonly deliveries: DeliveryStore;
-      readonly queue: DeliveryQueue;
-      readonly pulls: PullStateStore;
-      readonly clock: Clock;
-      readonly metrics: PipelineMetrics;
-    },
-  ) {}
+  constructor(private readonly deps: FanOutDeps) {}
 
   async fanOut(message: Message): Promise<{ readonly deliveries: number }> {
     return this.fanOutAll([message]);
@@ -127,4 +127,9 @@ export class FanOutService {
 /** The message, for its first-attempt tasks to carry, when it is small enough. */
 function carriedMessage(message: Message): { message?: Message } {
   return Buffer.byteLength(JSON.stringify(message)) <= TASK_MESSAGE_MAX_BYTES ? { message } : {};
+}
+
+/** The fan-out function's service, over the adapters it uses. */
+export function createFanOutService(adapters: FanOutDeps): FanOutService {
+  return new FanOutService(adapters);
 }

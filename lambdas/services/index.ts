@@ -3,32 +3,25 @@ import type {
   ApiKeyStore,
   AppStore,
   Clock,
-  DeliveryQueue,
   DeliveryStore,
   EndpointStore,
   EventTypeStore,
-  Logger,
   MessageStore,
-  PipelineMetrics,
   PullStateStore,
-  RateLimiter,
-  RetryScheduler,
-  WebhookSender,
 } from '../ports';
 import { ApiKeyService } from './api-keys';
 import { AppService } from './apps';
-import { DeliveryService, type DeliverySettings } from './delivery';
 import { EndpointService } from './endpoints';
 import { EventTypeService } from './event-types';
-import { FanOutService } from './fanout';
 import { MessageService } from './messages';
-import { OperationalNotifier } from './operational';
 import { PullService } from './pull';
 
 /**
  * One factory per function, each taking only the adapters that function uses: the API
  * function never touches the queue, fan-out never sends a webhook. Local mode calls all
- * three over the same adapters.
+ * three over the same adapters. The fan-out and delivery factories live beside their
+ * services, so that those functions' entry points import them without the API's services
+ * (and their dependencies, such as Ajv) reaching their bundles.
  */
 
 export interface ApiServices {
@@ -100,36 +93,5 @@ export function createApiServices(
   };
 }
 
-export function createFanOutService(adapters: {
-  readonly endpoints: EndpointStore;
-  readonly deliveries: DeliveryStore;
-  readonly queue: DeliveryQueue;
-  readonly pulls: PullStateStore;
-  readonly clock: Clock;
-  readonly metrics: PipelineMetrics;
-}): FanOutService {
-  return new FanOutService(adapters);
-}
-
-export function createDeliveryService(
-  adapters: {
-    readonly messages: MessageStore;
-    readonly endpoints: EndpointStore;
-    readonly deliveries: DeliveryStore;
-    readonly queue: DeliveryQueue;
-    readonly scheduler: RetryScheduler;
-    readonly rateLimiter: RateLimiter;
-    readonly sender: WebhookSender;
-    readonly clock: Clock;
-    readonly random: () => number;
-    readonly metrics: PipelineMetrics;
-    readonly logger: Logger;
-  },
-  settings: DeliverySettings,
-): DeliveryService {
-  return new DeliveryService({
-    ...adapters,
-    notifier: new OperationalNotifier({ messages: adapters.messages, clock: adapters.clock }),
-    settings,
-  });
-}
+export { createDeliveryService } from './delivery';
+export { createFanOutService } from './fanout';

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import type { FunctionName } from '../../lambdas/contract/settings';
+import { BUNDLE_BUDGET_BYTES } from '../../lib/hookpost-function';
 import { TemplateResolver } from '../support/deployed/cloudformation';
 import {
   evaluateResourcePolicy,
@@ -182,6 +183,28 @@ describe('bundles', () => {
     const delivery = bundleOf('delivery');
     for (const [client, operation] of Object.entries(CLIENTS))
       expect([client, delivery.includes(operation)]).toEqual([client, true]);
+  });
+
+  it('keeps every bundle within its budget', () => {
+    for (const entry of Object.keys(BUNDLE_BUDGET_BYTES) as FunctionName[]) {
+      const bytes = Buffer.byteLength(bundleOf(entry));
+      expect({ entry, withinBudget: bytes <= BUNDLE_BUDGET_BYTES[entry], bytes }).toMatchObject({
+        entry,
+        withinBudget: true,
+      });
+    }
+  });
+
+  it("carries the environment credentials in place of the SDK's default credential chain", () => {
+    // The chain's other providers name their settings; the environment provider only its variables.
+    for (const entry of Object.keys(BUNDLE_BUDGET_BYTES) as FunctionName[]) {
+      const bundle = bundleOf(entry);
+      expect([
+        entry,
+        bundle.includes('AWS_SESSION_TOKEN'),
+        bundle.includes('AWS_WEB_IDENTITY_TOKEN_FILE'),
+      ]).toEqual([entry, true, false]);
+    }
   });
 
   it('leaves the queue and scheduler clients out of the API function', () => {

@@ -25,7 +25,7 @@ describe('architecture', () => {
 
   it('keeps the core pure: no AWS SDK, no adapters, no handlers, no I/O modules', () => {
     const allowed =
-      /^(\.\/|\.\.\/contract\/|node:crypto$|ulid$|zod$|ipaddr\.js$|ajv$|ajv\/dist\/2020$|ajv-formats$)/;
+      /^(\.\/|\.\.\/contract\/|node:crypto$|ulid$|zod(\/mini)?$|ipaddr\.js$|ajv$|ajv\/dist\/2020$|ajv-formats$)/;
     const offending = importsOf('core').filter(({ specifier }) => !allowed.test(specifier));
     expect(offending).toEqual([]);
   });

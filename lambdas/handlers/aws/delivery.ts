@@ -13,7 +13,7 @@ import { GuardedHttpSender } from '../../adapters/http/guarded-http-sender';
 import { loadFunctionConfig, retryPolicyOf, USER_AGENT } from '../../config';
 import { DEPLOYED_URL_POLICY } from '../../core/url-guard';
 import { systemClock } from '../../ports';
-import { createDeliveryService } from '../../services';
+import { createDeliveryService } from '../../services/delivery';
 import { createDeliveryHandler } from '../delivery';
 import { flushingMetrics } from '../flushing-metrics';
 

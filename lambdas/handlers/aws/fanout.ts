@@ -9,7 +9,7 @@ import { fanOutWorkFromStreamImage } from '../../adapters/dynamo/message-stream'
 import { DynamoPullStateStore } from '../../adapters/dynamo/pull-state-store';
 import { loadFunctionConfig } from '../../config';
 import { systemClock } from '../../ports';
-import { createFanOutService } from '../../services';
+import { createFanOutService } from '../../services/fanout';
 import { createFanOutHandler } from '../fanout';
 import { flushingMetrics } from '../flushing-metrics';
 

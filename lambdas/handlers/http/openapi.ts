@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import packageJson from '../../../package.json' with { type: 'json' };
 import { ROUTE_IDS, ROUTES, type RouteSpec } from '../../contract/routes';
 import { errorResponseSchema } from './response-schemas';
