@@ -471,6 +471,10 @@ for (const result of results) {
     console.log(`    ${item.padEnd(44)} ${value.toFixed(2)}`);
   }
 }
+console.log('\nPeak memory of each function over all scenarios (what Lambda reports as Max Memory Used):');
+for (const { name, fn, memoryMb } of functions) {
+  console.log(`  ${name.padEnd(12)} ${String(fn?.peakMemoryMb ?? 0).padStart(4)} MB of ${memoryMb} MB`);
+}
 console.log(`\nFixed floor per month: ${money(floorTotal)}`);
 for (const [item, value] of Object.entries(floor)) console.log(`  ${item.padEnd(24)} ${money(value)}`);
 console.log(

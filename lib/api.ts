@@ -77,7 +77,6 @@ export class Api extends Construct {
       entry: 'authorizer',
       description: 'Hookpost: checks bearer keys for API Gateway.',
       timeout: Duration.seconds(10),
-      memorySize: 256,
       logRetention: props.logRetention,
     });
     this.authorizerFunction.readsSecret('adminKeySecretArn', props.adminKey);

@@ -42,6 +42,26 @@ export const BUNDLE_BUDGET_BYTES: Readonly<Record<FunctionName, number>> = {
   api: 600_000,
 };
 
+/**
+ * Each function's memory, which also sets its share of CPU (a full vCPU at 1,769 MB) and
+ * its price per millisecond. Chosen from the peak memory `npm run bench:cost` measures in
+ * the deployed harness (about 105-111 MB for every function, most of it Node and the SDK)
+ * and from what each function spends its time on:
+ * - delivery and fan-out: 256 MB. A delivery waits on the receiver, fan-out on DynamoDB and
+ *   SQS; more CPU would shorten neither wait, and the price per millisecond doubles with
+ *   each step up. 128 MB would leave no margin over the measured peak.
+ * - authorizer: 256 MB. A key check is one cached secret read or one GetItem and a hash.
+ * - api: 512 MB. It parses and validates every request (zod, Ajv for payload schemas)
+ *   while a caller waits, so CPU is latency; its cost per request is small next to API
+ *   Gateway's own $3.50 per million.
+ */
+const MEMORY_MB: Readonly<Record<FunctionName, number>> = {
+  delivery: 256,
+  fanOut: 256,
+  authorizer: 256,
+  api: 512,
+};
+
 /** Bundled in place of the SDK's default credential chain: the module says why. */
 const ENV_CREDENTIALS = './lambdas/handlers/aws/env-credentials.ts';
 
@@ -74,7 +94,6 @@ export interface HookpostFunctionProps {
   readonly entry: FunctionName;
   readonly description: string;
   readonly timeout: Duration;
-  readonly memorySize?: number;
   readonly logRetention: logs.RetentionDays;
   readonly vpc?: ec2.IVpc;
   readonly vpcSubnets?: ec2.SubnetSelection;
@@ -126,7 +145,7 @@ export class HookpostFunction extends Construct {
       description: props.description,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      memorySize: props.memorySize ?? 512,
+      memorySize: MEMORY_MB[props.entry],
       timeout: props.timeout,
       environment: { NODE_OPTIONS: '--enable-source-maps' },
       logGroup: this.logGroup,

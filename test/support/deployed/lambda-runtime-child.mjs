@@ -55,8 +55,18 @@ process.on('message', async (message) => {
   };
   try {
     const result = await handler(message.event, context);
-    process.send({ type: 'result', id: message.id, result: result === undefined ? null : result });
+    process.send({
+      type: 'result',
+      id: message.id,
+      result: result === undefined ? null : result,
+      ...memory(),
+    });
   } catch (error) {
-    process.send({ type: 'result', id: message.id, error: describe(error) });
+    process.send({ type: 'result', id: message.id, error: describe(error), ...memory() });
   }
 });
+
+/** The environment's peak resident memory so far, what Lambda reports as "Max Memory Used". */
+function memory() {
+  return { maxRssKb: process.resourceUsage().maxRSS };
+}

@@ -80,21 +80,27 @@ const MAX_ENVIRONMENTS = 10;
 class ExecutionEnvironment {
   private readonly pending = new Map<string, (outcome: InvokeOutcome) => void>();
   private exited = false;
+  /** The environment's peak resident memory, as its last invocation reported it. */
+  maxRssKb = 0;
 
   private constructor(
     private readonly child: ChildProcess,
     private readonly deployment: FunctionDeployment,
   ) {
-    child.on('message', (message: { type: string; id?: string; result?: unknown; error?: never }) => {
-      if (message.type !== 'result' || message.id === undefined) return;
-      const settle = this.pending.get(message.id);
-      this.pending.delete(message.id);
-      settle?.(
-        message.error === undefined
-          ? { ok: true, result: message.result }
-          : { ok: false, error: message.error },
-      );
-    });
+    child.on(
+      'message',
+      (message: { type: string; id?: string; result?: unknown; error?: never; maxRssKb?: number }) => {
+        if (message.type !== 'result' || message.id === undefined) return;
+        this.maxRssKb = Math.max(this.maxRssKb, message.maxRssKb ?? 0);
+        const settle = this.pending.get(message.id);
+        this.pending.delete(message.id);
+        settle?.(
+          message.error === undefined
+            ? { ok: true, result: message.result }
+            : { ok: false, error: message.error },
+        );
+      },
+    );
     child.once('exit', () => {
       this.exited = true;
       for (const settle of this.pending.values()) {
@@ -211,6 +217,8 @@ export class EmulatedFunction {
   invocations = 0;
   /** The invocations' durations, each rounded up to the millisecond as Lambda bills them. */
   billedMs = 0;
+  /** The highest peak resident memory of any of its environments, in MB (Lambda's "Max Memory Used"). */
+  peakMemoryMb = 0;
 
   constructor(
     readonly deployment: FunctionDeployment,
@@ -225,6 +233,7 @@ export class EmulatedFunction {
       return await environment.invoke(event);
     } finally {
       this.billedMs += Math.ceil(performance.now() - started);
+      this.peakMemoryMb = Math.max(this.peakMemoryMb, Math.ceil(environment.maxRssKb / 1024));
       this.release(environment);
     }
   }
