@@ -8,9 +8,10 @@
  * included: what the NAT gateways process) and the functions' billed milliseconds. The
  * counts are multiplied by bench/prices.ts.
  *
- * Request counts, capacity units and bytes on the wire are what AWS would count. Durations
- * are this machine's, against emulators; API Gateway's access log lines, Lambda's platform
- * log records and the stored item sizes are estimates (each named where it is made).
+ * Request counts, capacity units, bytes on the wire and bytes stored (items and index
+ * entries, by DynamoDB's size rules: test/support/deployed/stored-bytes.ts) are what AWS
+ * would count. Durations are this machine's, against emulators; API Gateway's access log
+ * lines and Lambda's platform log records are estimates (each named where it is made).
  *
  * Usage: npm run bench:cost -- [messages per scenario, default 200]
  */
@@ -25,6 +26,7 @@ import { cdkJsonContext } from '../test/support/cdk-context';
 import { certificateFor } from '../test/support/deployed/certificates';
 import { DeployedStack } from '../test/support/deployed/deployed-stack';
 import { type MeteredCall, RequestMeter } from '../test/support/deployed/request-meter';
+import { storedBytes } from '../test/support/deployed/stored-bytes';
 import { anInvoicePayload } from '../test/support/fixtures';
 import { HOURS_PER_MONTH, PRICES, PRICES_AS_OF } from './prices';
 
@@ -242,6 +244,14 @@ const functions = Object.entries(stack.functions).map(([name, fn]) => ({
       'INFO') !== 'WARN',
 }));
 
+/** The stack's tables by physical name, with their definitions (what their indexes copy). */
+const tables = Object.entries(stack.template.Resources)
+  .filter(([, resource]) => resource.Type === 'AWS::DynamoDB::Table')
+  .map(([logicalId, resource]) => ({
+    name: String(stack.resolver.resolve({ Ref: logicalId })),
+    properties: resource.Properties,
+  }));
+
 // --- measuring ----------------------------------------------------------------------------
 
 interface Snapshot {
@@ -252,10 +262,13 @@ interface Snapshot {
   readonly sentBytes: number;
   readonly schedules: number;
   readonly functions: Readonly<Record<string, { invocations: number; billedMs: number; logLines: number }>>;
+  /** What the tables hold, as DynamoDB bills storage (test/support/deployed/stored-bytes.ts). */
+  readonly storedBytes: number;
 }
 
-function snapshot(): Snapshot {
+async function snapshot(): Promise<Snapshot> {
   return {
+    storedBytes: await storedBytes(stack.dynamodb, tables),
     calls: meter.calls.length,
     apiRequests,
     succeeded,
@@ -310,7 +323,7 @@ const context: ScenarioContext = {
       endpointIds.push(endpoint.body.id);
     }
     await settled(500);
-    before = snapshot();
+    before = await snapshot();
     return { appId: created.body.id, endpointIds };
   },
   setReply(next) {
@@ -345,7 +358,7 @@ for (const scenario of scenarios) {
   await scenario.run(context);
   await settled();
   if (before === undefined) throw new Error(`${scenario.name} made no app`);
-  results.push(measure(scenario, before, snapshot()));
+  results.push(measure(scenario, before, await snapshot()));
 }
 
 /** A table's role in the stack, from its physical name (the template's logical id is in it). */
@@ -375,7 +388,7 @@ function measure(scenario: Scenario, before: Snapshot, after: Snapshot): Measure
   const sqsRequests = billed
     .filter((call) => call.service === 'sqs')
     .reduce((sum, call) => sum + call.billedRequests, 0);
-  const storedBytes = calls.reduce((sum, call) => sum + (call.storedBytes ?? 0), 0);
+  const stored = after.storedBytes - before.storedBytes;
   const apiCalls = after.apiRequests - before.apiRequests;
   let invocations = 0;
   let gbSeconds = 0;
@@ -408,7 +421,7 @@ function measure(scenario: Scenario, before: Snapshot, after: Snapshot): Measure
   add('log bytes', logBytes);
   add('receiver wire bytes (both ways)', wire);
   add('bytes sent to the receiver', sent);
-  add('stored bytes (items put)', storedBytes);
+  add('stored bytes (items and index entries)', stored);
   add('scheduler invocations', schedules);
   const GB = 1024 ** 3;
   const million = 1_000_000;
@@ -427,9 +440,7 @@ function measure(scenario: Scenario, before: Snapshot, after: Snapshot): Measure
     'Transfer out': ((per(sent) * million) / GB) * PRICES.network.transferOutGb,
     // Kept for the retention, with point-in-time recovery on every table.
     'DynamoDB storage':
-      ((per(storedBytes) * million) / GB) *
-      retentionMonths *
-      (PRICES.dynamodb.storageGbMonth + PITR_GB_MONTH),
+      ((per(stored) * million) / GB) * retentionMonths * (PRICES.dynamodb.storageGbMonth + PITR_GB_MONTH),
   };
   const total = Object.values(dollars).reduce((sum, value) => sum + value, 0);
   return { scenario: scenario.name, perDelivery, dollarsPerMillion: dollars, total };

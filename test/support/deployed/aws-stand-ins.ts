@@ -215,9 +215,6 @@ export class DynamoDbFront extends HttpStandIn<FrontOptions> {
         readUnits: capacity.readUnits,
         writeUnits: refusedWrite && capacity.writeUnits === 0 ? 1 : capacity.writeUnits,
         billedRequests: 1,
-        ...(operation === 'PutItem' && answer.status === 200
-          ? { storedBytes: Buffer.byteLength(JSON.stringify(body.Item ?? {})) }
-          : {}),
       });
     }
     if (streams && answer.status === 200) {

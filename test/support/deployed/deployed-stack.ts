@@ -122,6 +122,8 @@ export class DeployedStack {
     readonly scheduler: SchedulerStub,
     readonly secrets: SecretsManagerStub,
     readonly pollers: readonly Poller[],
+    /** DynamoDB with the harness's own credentials: outside the functions' access and the meter. */
+    readonly dynamodb: DynamoDBClient,
     private readonly shutdown: () => Promise<void>,
   ) {}
 
@@ -623,6 +625,7 @@ export class DeployedStack {
         scheduler,
         secrets,
         pollers,
+        dynamodb,
         stopAll,
       );
     } catch (error) {

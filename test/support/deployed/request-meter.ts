@@ -22,11 +22,6 @@ export interface MeteredCall {
   readonly billedRequests: number;
   /** SQS ReceiveMessage: how many messages it returned (an empty receive is a long poll's idle cost). */
   readonly received?: number;
-  /**
-   * DynamoDB PutItem: the size of the item written, as its JSON in the request (a little
-   * more than DynamoDB counts), for what keeping it costs. Index copies are not included.
-   */
-  readonly storedBytes?: number;
 }
 
 export class RequestMeter {
