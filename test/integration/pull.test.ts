@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDeliveryStore } from '../../lambdas/adapters/dynamo/delivery-store';
 import { DynamoMessageStore } from '../../lambdas/adapters/dynamo/message-store';
@@ -146,7 +147,8 @@ describe.each(ENGINES)('pull delivery on $name', ({ start }) => {
       const app = anApp();
       const start = Date.parse('2026-11-22T10:00:00.000Z');
       for (let index = 0; index < 14; index += 1) {
-        const payload = { blob: 'x'.repeat(100_000) };
+        // Random text: stored deflated, a run of one letter would be a few hundred bytes.
+        const payload = { blob: randomBytes(100_000).toString('base64') };
         await messages.accept(aMessage(app.id, { payload }, new Date(start + index)));
       }
       const page = await messages.listForward(app.id, { after: 'msg_', through: 'msg_~', limit: 50 });
@@ -469,7 +471,13 @@ describe.each(ENGINES)('pull delivery on $name', ({ start }) => {
       const endpoint = await api.endpoints.create(app.id, { kind: 'poll', eventTypes: ['invoice.paid'] });
       manual.advance(1000);
       for (let index = 0; index < 14; index += 1) {
-        await accepted(api, fanOut, app.id, { blob: 'x'.repeat(100_000) }, 'order.placed');
+        await accepted(
+          api,
+          fanOut,
+          app.id,
+          { blob: randomBytes(100_000).toString('base64') },
+          'order.placed',
+        );
       }
       const taken = await accepted(api, fanOut, app.id, {}, 'invoice.paid');
       manual.advance(PULL_SETTLE_MS);
