@@ -124,8 +124,7 @@ function applicationLogLevel(level: LogLevel | undefined): lambda.ApplicationLog
  * The bundle's source map ships beside it, for reading a minified stack trace offline, but
  * Node does not load it (no `--enable-source-maps`): loading it costs every cold start
  * 12-18 ms and 10 MB (measured importing each bundle with and without it), and the
- * functions never log a stack
- * (lambdas/logger.ts, describeError).
+ * functions never log a stack (lambdas/logger.ts, describeError).
  *
  * Its environment holds exactly the settings `lambdas/contract/settings.ts` lists for its
  * entry, each set by the call that also grants what the setting gives access to
