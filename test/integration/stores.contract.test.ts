@@ -6,7 +6,7 @@ import { DynamoDeliveryStore } from '../../lambdas/adapters/dynamo/delivery-stor
 import { DynamoEndpointStore } from '../../lambdas/adapters/dynamo/endpoint-store';
 import { DynamoEventTypeStore } from '../../lambdas/adapters/dynamo/event-type-store';
 import { messageAttributes } from '../../lambdas/adapters/dynamo/message-item';
-import { DynamoMessageStore } from '../../lambdas/adapters/dynamo/message-store';
+import { claimKey, DynamoMessageStore, messageKey } from '../../lambdas/adapters/dynamo/message-store';
 import { DynamoRateLimiter } from '../../lambdas/adapters/dynamo/rate-limiter';
 import { ConflictError, MalformedRequestError, NotFoundError } from '../../lambdas/core/errors';
 import type {
@@ -286,10 +286,10 @@ describe.each(ENGINES)('store contract on $name', ({ start }) => {
       const message = aMessage(appId, { payload: anInvoicePayload(1) });
       await messages.accept(message);
       const { Item } = await tables.doc.send(
-        new GetCommand({ TableName: tables.tables.messages, Key: { pk: appId, sk: message.id } }),
+        new GetCommand({ TableName: tables.tables.messages, Key: messageKey(appId, message.id) }),
       );
       expect(Item?.payloadJson).toBeUndefined();
-      expect((Item?.payloadDeflated as Uint8Array).length).toBeLessThan(
+      expect((Item?.payloadDeflated as Uint8Array | undefined)?.length).toBeLessThan(
         Buffer.byteLength(JSON.stringify(message.payload)) * 0.7,
       );
       expect(await messages.get(appId, message.id)).toEqual(message);
@@ -309,11 +309,10 @@ describe.each(ENGINES)('store contract on $name', ({ start }) => {
       const message = aMessage(appId, { eventId: 'order-8', payload: { blob: 'x'.repeat(5000) } });
       await messages.accept(message);
       const { Item } = await tables.doc.send(
-        new GetCommand({ TableName: tables.tables.messages, Key: { pk: appId, sk: 'EVENTID#order-8' } }),
+        new GetCommand({ TableName: tables.tables.messages, Key: claimKey(appId, 'order-8') }),
       );
       expect(Item).toEqual({
-        pk: appId,
-        sk: 'EVENTID#order-8',
+        ...claimKey(appId, 'order-8'),
         kind: 'event-id',
         msgId: message.id,
         timestamp: message.timestamp,
@@ -327,8 +326,7 @@ describe.each(ENGINES)('store contract on $name', ({ start }) => {
         new PutCommand({
           TableName: tables.tables.messages,
           Item: {
-            pk: appId,
-            sk: 'EVENTID#order-10',
+            ...claimKey(appId, 'order-10'),
             kind: 'event-id',
             msgId: 'msg_01KAAAAAAAAAAAAAAAAAAAAAAA',
             timestamp: claimedAt,
@@ -371,7 +369,7 @@ describe.each(ENGINES)('store contract on $name', ({ start }) => {
       await tables.doc.send(
         new PutCommand({
           TableName: tables.tables.messages,
-          Item: { pk: appId, sk: 'EVENTID#order-9', kind: 'event-id', message: messageAttributes(lost) },
+          Item: { ...claimKey(appId, 'order-9'), kind: 'event-id', message: messageAttributes(lost) },
         }),
       );
       expect(await messages.accept(aMessage(appId, { eventId: 'order-9' }))).toEqual({

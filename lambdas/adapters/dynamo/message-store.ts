@@ -4,17 +4,58 @@ import { idBoundsAt } from '../../core/ids';
 import type { AttemptRequest, Message } from '../../core/model';
 import type { MessageListFilter, MessageStore, Page } from '../../ports';
 import { messageAttributes, messageFromItem } from './message-item';
-import { decodeCursor, ignoringConditionFailure, isConditionalCheckFailed, queryPage } from './paging';
+import { decodeCursor, encodeCursor, ignoringConditionFailure, isConditionalCheckFailed } from './paging';
+import { mergeShards, type ShardPage } from './sharded-log';
 
 /**
- * Messages, partitioned by app and sorted by id (ids are time-ordered, so a reverse query
- * lists newest first and `after`/`before` become a key range).
- * - message:        pk appId, sk msgId, kind `message`
- * - eventId claim:  pk appId, sk `EVENTID#{eventId}`, kind `event-id`, holding the message's id and time
- * - attempt request: pk appId, sk `REQUEST#{id}`, kind `attempt-request`, holding the request
+ * Messages, each application's spread over LOG_SHARDS partition keys and sorted by id
+ * within each (ids are time-ordered, so a reverse query lists newest first and
+ * `after`/`before` become a key range; sharded-log.ts merges the shards back into one order).
+ * - message:         pk `{appId}#{shard of msgId}`, sk msgId, kind `message`
+ * - eventId claim:   pk `{appId}#{shard of the claim's sk}`, sk `EVENTID#{eventId}`, kind
+ *   `event-id`, holding the message's id and time
+ * - attempt request: pk `{appId}#{shard of the request id}`, sk `REQUEST#{id}`, kind
+ *   `attempt-request`, holding the request
  * The table's stream (INSERT, NEW_IMAGE) drives fan-out; the stream filter in
- * `lambdas/contract/tables.ts` lets only messages through.
+ * `lambdas/contract/tables.ts` lets only messages and requests through.
  */
+
+/**
+ * Why 16: one partition takes 1,000 write units a second. A 1 KiB message is one unit
+ * (deflated, message-item.ts) and its eventId claim another, so one key would hold an
+ * application near 500 messages a second, and ids only grow, so every write of a key lands
+ * at its end, where DynamoDB's splitting for heat cannot help. Spread by a hash of the id,
+ * 16 keys take 3,000 messages a second (6,000 units) at 375 units each, under half of
+ * what one allows. The price is on reads in id order: a page of the message list or of a
+ * poll endpoint's queue queries all 16 keys (16 read requests, each of at least half a
+ * unit, about 8 units a page). Changing it moves every message: it is fixed.
+ */
+export const LOG_SHARDS = 16;
+
+/** A query of an application's log, as each of its shards is asked (`:pk` is the shard's key). */
+interface LogQuery {
+  readonly KeyConditionExpression: string;
+  readonly ExpressionAttributeValues: Record<string, unknown>;
+  readonly FilterExpression?: string;
+  readonly ScanIndexForward?: boolean;
+}
+
+/** FNV-1a: a fast, well-spread hash of the id; any id lands on a shard computable from it. */
+export function shardOf(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < key.length; index++) {
+    hash ^= key.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % LOG_SHARDS;
+}
+
+const shardPk = (appId: string, shard: number) => `${appId}#${String(shard).padStart(2, '0')}`;
+/** The key of an item of an application's log, by its sort key. */
+const logKey = (appId: string, sk: string) => ({ pk: shardPk(appId, shardOf(sk)), sk });
+export const messageKey = (appId: string, msgId: string) => logKey(appId, msgId);
+export const claimKey = (appId: string, eventId: string) => logKey(appId, claimSk(eventId));
+
 const KEYS = ['pk', 'sk'];
 const REQUEST_PREFIX = 'REQUEST#';
 /** A request is acted on within moments; its item is kept a day, for whoever looks into it. */
@@ -54,8 +95,7 @@ export class DynamoMessageStore implements MessageStore {
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            pk: message.appId,
-            sk: claimSk(message.eventId),
+            ...claimKey(message.appId, message.eventId),
             [ITEM_KIND_ATTRIBUTE]: ITEM_KIND.eventIdClaim,
             msgId: message.id,
             timestamp: message.timestamp,
@@ -75,7 +115,7 @@ export class DynamoMessageStore implements MessageStore {
 
   async get(appId: string, msgId: string): Promise<Message | undefined> {
     const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: appId, sk: msgId }, ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: messageKey(appId, msgId), ConsistentRead: true }),
     );
     return Item === undefined ? undefined : messageFromItem(Item);
   }
@@ -91,48 +131,72 @@ export class DynamoMessageStore implements MessageStore {
         : idBoundsAt('message', new Date(filter.before.getTime() - 1)).highest;
     // An empty window (after ≥ before) is an empty list; DynamoDB would refuse the inverted range.
     if (lowest > highest) return { data: [], nextCursor: null };
-    const startKey = decodeCursor(filter.cursor, { pk: appId }, KEYS, { name: 'sk', lowest, highest });
-    return queryPage(
-      this.doc,
-      {
-        TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lowest AND :highest',
-        ExpressionAttributeValues: {
-          ':pk': appId,
-          ':lowest': lowest,
-          ':highest': highest,
-          ...(filter.eventType === undefined ? {} : { ':eventType': filter.eventType }),
-        },
-        ...(filter.eventType === undefined ? {} : { FilterExpression: 'eventType = :eventType' }),
-        ScanIndexForward: false,
-        ConsistentRead: true,
+    const cursor = decodeCursor(filter.cursor, { pk: appId }, KEYS, { name: 'sk', lowest, highest });
+    const { items, more } = await this.readLog(appId, cursor?.sk as string | undefined, filter.limit, {
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lowest AND :highest',
+      ExpressionAttributeValues: {
+        ':lowest': lowest,
+        ':highest': highest,
+        ...(filter.eventType === undefined ? {} : { ':eventType': filter.eventType }),
       },
-      { limit: filter.limit, startKey, keyNames: KEYS },
-      messageFromItem,
-    );
+      ...(filter.eventType === undefined ? {} : { FilterExpression: 'eventType = :eventType' }),
+      ScanIndexForward: false,
+    });
+    const last = items.at(-1);
+    return {
+      data: items.map(messageFromItem),
+      // The cursor names the last id listed: every shard goes on from there.
+      nextCursor: more && last !== undefined ? encodeCursor({ pk: appId, sk: last.sk }) : null,
+    };
   }
 
-  /** A key range of the app's partition, ascending from a key that need not exist (ExclusiveStartKey). */
+  /** A key range of the app's log, ascending from a key that need not exist. */
   async listForward(
     appId: string,
     range: { readonly after: string; readonly through: string; readonly limit: number },
   ): Promise<{ readonly messages: readonly Message[]; readonly more: boolean }> {
     if (range.after >= range.through) return { messages: [], more: false };
+    const { items, more } = await this.readLog(appId, range.after, range.limit, {
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :after AND :through',
+      ExpressionAttributeValues: { ':after': range.after, ':through': range.through },
+    });
+    return { messages: items.map(messageFromItem), more };
+  }
+
+  /** Up to `limit` items of a query of the app's log, merged from its shards, from after `start`. */
+  private readLog(appId: string, start: string | undefined, limit: number, query: LogQuery) {
+    return mergeShards<Record<string, unknown>>({
+      shards: LOG_SHARDS,
+      start,
+      limit,
+      descending: query.ScanIndexForward === false,
+      sortKeyOf: (item) => item.sk as string,
+      readPage: (shard, after, pageLimit) => this.readShard(shardPk(appId, shard), after, pageLimit, query),
+    });
+  }
+
+  /** One page of one shard's part of a query, from after `after` (a key that need not exist). */
+  private async readShard(
+    pk: string,
+    after: string | undefined,
+    limit: number,
+    query: LogQuery,
+  ): Promise<ShardPage<Record<string, unknown>>> {
     const { Items = [], LastEvaluatedKey } = await this.doc.send(
       new QueryCommand({
         TableName: this.tableName,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :after AND :through',
-        ExpressionAttributeValues: { ':pk': appId, ':after': range.after, ':through': range.through },
-        ExclusiveStartKey: { pk: appId, sk: range.after },
-        Limit: range.limit,
+        ...query,
+        ExpressionAttributeValues: { ...query.ExpressionAttributeValues, ':pk': pk },
+        ...(after === undefined ? {} : { ExclusiveStartKey: { pk, sk: after } }),
+        Limit: limit,
         ConsistentRead: true,
       }),
     );
-    return { messages: Items.map(messageFromItem), more: LastEvaluatedKey !== undefined };
+    return { items: Items, lastSortKey: LastEvaluatedKey?.sk as string | undefined };
   }
 
   /**
-   * A request item in the app's partition (sk `REQUEST#{id}`), written with the new-item
+   * A request item in the app's log (sk `REQUEST#{id}`), written with the new-item
    * marker like a message, so that fan-out (the stream on AWS, its stand-in locally) sees
    * it. Written once: a request sent again with the same id changes nothing.
    */
@@ -142,8 +206,7 @@ export class DynamoMessageStore implements MessageStore {
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            pk: request.appId,
-            sk: `${REQUEST_PREFIX}${request.id}`,
+            ...logKey(request.appId, `${REQUEST_PREFIX}${request.id}`),
             [ITEM_KIND_ATTRIBUTE]: ITEM_KIND.attemptRequest,
             request,
             [TTL_ATTRIBUTE]: Math.floor(Date.parse(request.requestedAt) / 1000) + REQUEST_EXPIRY_SECONDS,
@@ -162,8 +225,7 @@ export class DynamoMessageStore implements MessageStore {
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            pk: message.appId,
-            sk: message.id,
+            ...messageKey(message.appId, message.id),
             [ITEM_KIND_ATTRIBUTE]: ITEM_KIND.message,
             ...messageAttributes(message),
             [TTL_ATTRIBUTE]: this.expiryOf(message),
@@ -185,7 +247,7 @@ export class DynamoMessageStore implements MessageStore {
     const { Item } = await this.doc.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: { pk: replay.appId, sk: claimSk(eventId) },
+        Key: claimKey(replay.appId, eventId),
         ConsistentRead: true,
       }),
     );
