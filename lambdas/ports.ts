@@ -180,6 +180,12 @@ export interface PullState {
   readonly late: readonly string[];
   /** The receipt deleted last: deleting it again is answered as done. */
   readonly lastReceiptId: string | null;
+  /**
+   * The newest message fan-out has enqueued for the endpoint: a hint that the log holds
+   * something past the cursor, so that a waiting reader need not read the log to learn
+   * that it does not.
+   */
+  readonly tail: string | null;
 }
 
 /**
@@ -204,6 +210,8 @@ export interface PullStateStore {
   addLate(endpointId: string, msgIds: readonly string[]): Promise<boolean>;
   /** Forgets late arrivals that are out of reach (older than a day). */
   dropLate(endpointId: string, msgIds: readonly string[]): Promise<void>;
+  /** Raises the tail to this message id, unless it is there or beyond already. */
+  raiseTail(endpointId: string, msgId: string): Promise<void>;
 }
 
 export interface SendOptions {

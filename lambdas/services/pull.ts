@@ -41,8 +41,14 @@ import type { EndpointService } from './endpoints';
  * list moves on) before it is offered: none comes twice.
  */
 
-/** How often a waiting receive looks at the log: one Query and one GetItem per look. */
+/** How often a waiting receive looks at the reader's state, and at the log when its tail says there is news. */
 export const RECEIVE_LOOK_INTERVAL_MS = 250;
+/**
+ * How often a waiting receive reads the log whatever the tail says. The tail is raised by
+ * fan-out, after a message is stored; a message whose fan-out has not run yet (or failed
+ * and waits for its retry) is still found by these reads.
+ */
+const FULL_LOOK_INTERVAL_MS = 5_000;
 /** Messages read per Query when walking the log for one that matches. */
 const LOG_PAGE = 50;
 /**
@@ -69,9 +75,11 @@ export class PullService {
 
   /**
    * The endpoint's oldest notification not yet deleted, waiting up to `waitSeconds` for one
-   * to arrive. While it waits, it looks every RECEIVE_LOOK_INTERVAL_MS: an idle 20 s receive
-   * makes 80 looks, each one strongly consistent GetItem of the state and one Query of the
-   * log that returns nothing (together about 160 read request units).
+   * to arrive. While it waits, it looks every RECEIVE_LOOK_INTERVAL_MS at the reader's state
+   * (one strongly consistent GetItem), and reads the log (one Query per shard of the app's
+   * log, lambdas/adapters/dynamo/message-store.ts) when the state's tail is past the cursor,
+   * and every FULL_LOOK_INTERVAL_MS whatever it says. An idle 20 s receive: 80 GetItems and
+   * 4 reads of the log, about 150 read request units.
    */
   async receive(
     appId: string,
@@ -81,8 +89,11 @@ export class PullService {
     const endpoint = await this.pollEndpoint(appId, endpointId);
     const sleep = this.deps.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
     const deadline = Date.now() + waitSeconds * 1000;
+    let fullLookAt = 0;
     for (;;) {
-      const found = await this.look(endpoint);
+      const full = Date.now() >= fullLookAt;
+      if (full) fullLookAt = Date.now() + FULL_LOOK_INTERVAL_MS;
+      const found = await this.look(endpoint, full);
       if (found !== undefined) return found;
       const left = deadline - Date.now();
       if (left <= 0) return undefined;
@@ -118,8 +129,11 @@ export class PullService {
     return endpoint;
   }
 
-  /** One look for the head: the current one, else the oldest late arrival, else the next match in the log. */
-  private async look(endpoint: Endpoint): Promise<PullNotification | undefined> {
+  /**
+   * One look for the head: the current one, else the oldest late arrival, else the next
+   * match in the log, which a look that is not `full` reads only when the tail says it has news.
+   */
+  private async look(endpoint: Endpoint, full: boolean): Promise<PullNotification | undefined> {
     const { pulls } = this.deps;
     let walks = 0;
     for (let race = 0; race < MAX_RACES && walks < WALKS_PER_LOOK; race += 1) {
@@ -145,6 +159,9 @@ export class PullService {
           await this.offer(endpoint, state.cursor, message, true, now);
         }
         continue;
+      }
+      if (!full && (state.tail === null || (state.cursor !== null && state.tail <= state.cursor))) {
+        return undefined;
       }
       const window = pullWindow({ now, endpointCreatedAt: endpoint.createdAt, cursor: state.cursor });
       const walked = await this.walk(endpoint, window.after, window.through);
@@ -266,6 +283,7 @@ export async function enqueueForPoll(
 ): Promise<void> {
   await deps.deliveries.createIfAbsent(pollDelivery(endpoint, message.id, message.eventType));
   if (!isPullable(message.id, deps.clock.now(), endpoint.createdAt)) return;
+  await deps.pulls.raiseTail(endpoint.id, message.id);
   for (let race = 0; race < MAX_RACES; race += 1) {
     const state = await deps.pulls.get(endpoint.id);
     if (state.cursor !== null && message.id <= state.cursor) {

@@ -53,13 +53,25 @@ describe.each(ENGINES)('pull delivery on $name', ({ start }) => {
     });
 
     it('starts empty, serves one head at a time from the cursor it was decided from', async () => {
-      expect(await pulls.get('ep_1')).toEqual({ cursor: null, head: null, late: [], lastReceiptId: null });
+      expect(await pulls.get('ep_1')).toEqual({
+        cursor: null,
+        head: null,
+        late: [],
+        lastReceiptId: null,
+        tail: null,
+      });
       const first = head('msg_1');
       expect(await pulls.setHead('ep_1', 'msg_0', first)).toBe(false);
       expect(await pulls.setHead('ep_1', null, first)).toBe(true);
       expect(await pulls.setHead('ep_1', null, head('msg_2'))).toBe(false);
       expect((await pulls.get('ep_1')).head).toEqual(first);
-      expect(await pulls.get('ep_2')).toEqual({ cursor: null, head: null, late: [], lastReceiptId: null });
+      expect(await pulls.get('ep_2')).toEqual({
+        cursor: null,
+        head: null,
+        late: [],
+        lastReceiptId: null,
+        tail: null,
+      });
     });
 
     it('confirms only the head with its receipt, moving the cursor onto it', async () => {
@@ -73,7 +85,16 @@ describe.each(ENGINES)('pull delivery on $name', ({ start }) => {
         head: null,
         late: [],
         lastReceiptId: first.receiptId,
+        tail: null,
       });
+    });
+
+    it('raises the tail, never lowers it', async () => {
+      await pulls.raiseTail('ep_1', 'msg_5');
+      await pulls.raiseTail('ep_1', 'msg_3');
+      expect((await pulls.get('ep_1')).tail).toBe('msg_5');
+      await pulls.raiseTail('ep_1', 'msg_7');
+      expect((await pulls.get('ep_1')).tail).toBe('msg_7');
     });
 
     it('drops a head only with its receipt', async () => {
@@ -109,6 +130,7 @@ describe.each(ENGINES)('pull delivery on $name', ({ start }) => {
         head: null,
         late: [],
         lastReceiptId: late.receiptId,
+        tail: null,
       });
     });
 

@@ -10,12 +10,12 @@ import { isConditionalCheckFailed } from './paging';
  */
 const IDLE_EXPIRY_SECONDS = 2 * 86_400;
 
-const EMPTY: PullState = { cursor: null, head: null, late: [], lastReceiptId: null };
+const EMPTY: PullState = { cursor: null, head: null, late: [], lastReceiptId: null, tail: null };
 
 /**
  * Poll endpoints' reader states in the deliveries table, one item per endpoint (pk and sk
  * `PULL#{endpointId}`): `cursor`, the head (`headMsgId`, `headEventType`, `headReceipt`,
- * `headLate`), `late` (a string set of message ids) and `lastReceiptId`. Each change is one
+ * `headLate`), `late` (a string set of message ids), `lastReceiptId` and `tail`. Each change is one
  * UpdateItem whose condition is the state it was decided from.
  */
 export class DynamoPullStateStore implements PullStateStore {
@@ -42,6 +42,7 @@ export class DynamoPullStateStore implements PullStateStore {
           : null,
       late: Item.late instanceof Set ? [...(Item.late as Set<string>)].sort() : [],
       lastReceiptId: (Item.lastReceiptId as string | undefined) ?? null,
+      tail: (Item.tail as string | undefined) ?? null,
     };
   }
 
@@ -99,6 +100,13 @@ export class DynamoPullStateStore implements PullStateStore {
 
   async dropLate(endpointId: string, msgIds: readonly string[]): Promise<void> {
     if (msgIds.length > 0) await this.update(endpointId, { deleteFromLate: msgIds });
+  }
+
+  async raiseTail(endpointId: string, msgId: string): Promise<void> {
+    await this.update(endpointId, {
+      set: { tail: msgId },
+      condition: 'attribute_not_exists(#tail) OR #tail < :tail',
+    });
   }
 
   /** One UpdateItem; answers false when its condition does not hold. */
