@@ -47,6 +47,7 @@ export async function startLocalMode(config: LocalConfig, logger: Logger): Promi
   const runtime = await createLocalRuntime({
     config,
     dynamoEndpoint: dynamo.endpoint,
+    dynamoTransport: dynamo.transport,
     adminKey: admin.key,
     logger,
   });
