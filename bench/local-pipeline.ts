@@ -1,110 +1,215 @@
 /**
- * `npm run bench`: how fast local mode accepts and delivers, measured end to end through
- * the real handlers, the embedded store (in memory) and a receiver on 127.0.0.1.
- * Prints accept latency, delivery latency (accepted → received), throughput and memory.
- * Usage: npm run bench -- [messages=1000] [endpoints=2]
+ * `npm run bench:local`: local mode against the wire, in one process and one run, to one
+ * receiver on 127.0.0.1:
+ *   (a) plain POSTs of the payloads straight to the receiver, from 16 concurrent callers:
+ *       the baseline, in deliveries/s;
+ *   (b) the same number of messages accepted through the API by 16 concurrent callers and
+ *       delivered by local mode: deliveries/s, and their ratio to (a);
+ *   (c) an offered load (100 messages/s for 20 s), each message's accept → receipt latency;
+ *   (d) the peak RSS of the process (local mode, receiver and callers together).
+ * Local mode is what `npm start` runs (lambdas/local/local-mode.ts): dynalite on LevelDB in
+ * a fresh temporary data directory, the HTTP API server, the worker. Payloads are 1 KiB
+ * JSON invoices (test/support/fixtures.ts). Speed is measured here, never asserted in a test.
+ * Usage: npm run bench:local -- [messages=2000] [callers=16] [offeredPerSecond=100] [offeredSeconds=20]
  */
+
+import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadLocalConfig } from '../lambdas/config';
-import { proxyEvent } from '../lambdas/local/api-gateway-server';
-import { startEmbeddedDynamoDb } from '../lambdas/local/embedded-dynamodb';
-import { createLocalRuntime } from '../lambdas/local/runtime';
-import { createLocalWorker } from '../lambdas/local/worker';
+import { startLocalMode } from '../lambdas/local/local-mode';
 import { createJsonLogger } from '../lambdas/logger';
+import { anInvoicePayload } from '../test/support/fixtures';
 
-const messages = Number(process.argv[2] ?? 1000);
-const endpoints = Number(process.argv[3] ?? 2);
+const messages = Number(process.argv[2] ?? 2000);
+const callers = Number(process.argv[3] ?? 16);
+const offeredPerSecond = Number(process.argv[4] ?? 100);
+const offeredSeconds = Number(process.argv[5] ?? 20);
 const ADMIN_KEY = 'hpk_admin_bench_0123456789abcdef';
+const EVENT_TYPE = 'invoice.paid';
 
-const acceptedAt = new Map<string, number>();
-const deliveryLatencies: number[] = [];
-let received = 0;
-let allReceived: () => void = () => {};
-const done = new Promise<void>((resolve) => {
-  allReceived = resolve;
-});
-
-const receiver = http.createServer((request, response) => {
-  request.resume();
-  request.on('end', () => {
-    const sent = acceptedAt.get(String(request.headers['webhook-id']));
-    if (sent !== undefined) deliveryLatencies.push(performance.now() - sent);
-    response.end('ok');
-    if (++received === messages * endpoints) allReceived();
+/** The receiver: answers 200 to every POST and notes when each `webhook-id` first arrived. */
+class Receiver {
+  readonly firstReceivedAt = new Map<string, number>();
+  /** POSTs that carried a `webhook-id`, duplicates included. */
+  webhooks = 0;
+  private waiting: { count: number; resolve: () => void } | undefined;
+  private readonly server = http.createServer((request, response) => {
+    request.resume();
+    request.on('end', () => {
+      const id = request.headers['webhook-id'];
+      if (typeof id === 'string') {
+        this.webhooks++;
+        if (!this.firstReceivedAt.has(id)) this.firstReceivedAt.set(id, performance.now());
+      }
+      response.end('ok');
+      if (this.waiting !== undefined && this.firstReceivedAt.size >= this.waiting.count)
+        this.waiting.resolve();
+    });
   });
-});
-await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-const receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
 
-const dynamo = await startEmbeddedDynamoDb(undefined);
-const config = loadLocalConfig({ HOOKPOST_LOG_LEVEL: 'error' });
-const logger = createJsonLogger(config.logLevel);
-const runtime = await createLocalRuntime({
-  config,
-  dynamoEndpoint: dynamo.endpoint,
-  adminKey: ADMIN_KEY,
-  logger,
-});
-const worker = createLocalWorker(runtime, { logger, attemptTimeoutMs: config.attemptTimeoutMs });
-worker.start();
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
 
-const call = async (method: string, path: string, body: unknown) => {
-  const result = await runtime.handlers.api(
-    proxyEvent({
-      method,
-      path,
-      headers: [['Authorization', `Bearer ${ADMIN_KEY}`]],
-      query: [],
-      body: JSON.stringify(body),
-      sourceIp: '127.0.0.1',
+  /** Resolves once `count` distinct webhook ids have arrived. */
+  untilDistinct(count: number): Promise<void> {
+    if (this.firstReceivedAt.size >= count) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.waiting = { count, resolve };
+    });
+  }
+
+  close(): void {
+    this.server.closeAllConnections();
+    this.server.close();
+  }
+}
+
+/** An HTTP client with its connections kept alive, as any sender worth comparing with does. */
+const agent = new http.Agent({ keepAlive: true, maxSockets: callers });
+
+function post(
+  url: string,
+  body: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, {
+      method: 'POST',
+      agent,
+      headers: {
+        'content-type': 'application/json',
+        'content-length': String(Buffer.byteLength(body)),
+        ...headers,
+      },
+    });
+    request.on('error', reject);
+    request.on('response', (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () =>
+        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
+      );
+      response.on('error', reject);
+    });
+    request.end(body);
+  });
+}
+
+/** Runs `work(0..count-1)` from `concurrency` callers, each taking the next index when it is free. */
+async function fromCallers(count: number, concurrency: number, work: (index: number) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let index = next++; index < count; index = next++) await work(index);
     }),
   );
-  worker.nudge();
-  if (result.statusCode >= 300) throw new Error(`${method} ${path}: ${result.statusCode} ${result.body}`);
-  return JSON.parse(result.body);
-};
-
-await call('POST', '/v1/event-types', { name: 'bench.event' });
-const app = await call('POST', '/v1/apps', { name: 'Bench' });
-for (let index = 0; index < endpoints; index++) {
-  await call('POST', `/v1/apps/${app.id}/endpoints`, { url: `${receiverUrl}/hook/${index}` });
 }
 
-const acceptLatencies: number[] = [];
-let peakRss = process.memoryUsage().rss;
-const started = performance.now();
-for (let index = 0; index < messages; index++) {
-  const before = performance.now();
-  const message = await call('POST', `/v1/apps/${app.id}/messages`, {
-    eventType: 'bench.event',
-    payload: { index, note: 'x'.repeat(200) },
-  });
-  acceptedAt.set(message.id, before);
-  acceptLatencies.push(performance.now() - before);
-  if (index % 100 === 0) peakRss = Math.max(peakRss, process.memoryUsage().rss);
-}
-const acceptSeconds = (performance.now() - started) / 1000;
-await done;
-const totalSeconds = (performance.now() - started) / 1000;
-peakRss = Math.max(peakRss, process.memoryUsage().rss);
-
-const percentile = (values: number[], p: number) => {
+const percentile = (values: readonly number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 };
-const ms = (value: number) => `${value.toFixed(1)} ms`;
-console.log(`local pipeline: ${messages} messages × ${endpoints} endpoints (node ${process.version})`);
-console.log(
-  `  accept   p50 ${ms(percentile(acceptLatencies, 50))}  p99 ${ms(percentile(acceptLatencies, 99))}  ${(messages / acceptSeconds).toFixed(0)} messages/s`,
-);
-console.log(
-  `  deliver  p50 ${ms(percentile(deliveryLatencies, 50))}  p99 ${ms(percentile(deliveryLatencies, 99))}  ${(received / totalSeconds).toFixed(0)} deliveries/s`,
-);
-console.log(`  memory   peak RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
+const ms = (value: number) => (value >= 1000 ? `${(value / 1000).toFixed(2)} s` : `${value.toFixed(1)} ms`);
+const payloads = Array.from({ length: messages }, (_, index) => anInvoicePayload(index));
+const payloadBytes = Buffer.byteLength(JSON.stringify(payloads[0]));
 
-await worker.stop();
-runtime.close();
-await dynamo.close();
+let peakSampledRss = process.memoryUsage().rss;
+const rssSampler = setInterval(() => {
+  peakSampledRss = Math.max(peakSampledRss, process.memoryUsage().rss);
+}, 50);
+
+const receiver = new Receiver();
+const receiverUrl = await receiver.listen();
+
+// (a) The baseline: the payloads POSTed straight to the receiver.
+const plainStarted = performance.now();
+await fromCallers(messages, callers, async (index) => {
+  const { status } = await post(`${receiverUrl}/plain`, JSON.stringify(payloads[index]), {});
+  if (status !== 200) throw new Error(`plain POST answered ${status}`);
+});
+const plainPerSecond = messages / ((performance.now() - plainStarted) / 1000);
+
+// Local mode as `npm start` runs it, on a data directory of its own.
+const dataDir = await mkdtemp(join(tmpdir(), 'hookpost-bench-'));
+const config = loadLocalConfig({
+  PORT: '0',
+  HOOKPOST_DATA_DIR: dataDir,
+  HOOKPOST_ADMIN_KEY: ADMIN_KEY,
+  HOOKPOST_LOG_LEVEL: 'error',
+});
+const local = await startLocalMode(config, createJsonLogger(config.logLevel));
+const call = async (path: string, body: unknown) => {
+  const response = await post(`${local.url}${path}`, JSON.stringify(body), {
+    authorization: `Bearer ${ADMIN_KEY}`,
+  });
+  if (response.status >= 300) throw new Error(`POST ${path}: ${response.status} ${response.body}`);
+  return JSON.parse(response.body) as { id: string };
+};
+await call('/v1/event-types', { name: EVENT_TYPE });
+const app = await call('/v1/apps', { name: 'Bench' });
+await call(`/v1/apps/${app.id}/endpoints`, { url: `${receiverUrl}/hook` });
+const send = (index: number) =>
+  call(`/v1/apps/${app.id}/messages`, { eventType: EVENT_TYPE, payload: payloads[index % payloads.length] });
+
+// (b) Throughput: every message accepted by the callers, then delivered.
+const pipelineStarted = performance.now();
+await fromCallers(messages, callers, async (index) => {
+  await send(index);
+});
+const acceptedAfter = performance.now() - pipelineStarted;
+await receiver.untilDistinct(messages);
+const pipelineSeconds = (performance.now() - pipelineStarted) / 1000;
+const pipelinePerSecond = messages / pipelineSeconds;
+const duplicatesInThroughputRun = receiver.webhooks - messages;
+
+// (c) Latency under an offered load: messages sent on a fixed schedule, whatever the answers.
+const offered = offeredPerSecond * offeredSeconds;
+const sentAt = new Map<string, number>();
+const offeredStarted = performance.now();
+const sends: Promise<void>[] = [];
+for (let index = 0; index < offered; index++) {
+  const due = offeredStarted + (index * 1000) / offeredPerSecond;
+  const wait = due - performance.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  const before = performance.now();
+  sends.push(send(index).then((message) => void sentAt.set(message.id, before)));
+}
+await Promise.all(sends);
+await receiver.untilDistinct(messages + offered);
+const latencies = [...sentAt].map(
+  ([id, before]) => (receiver.firstReceivedAt.get(id) ?? Number.NaN) - before,
+);
+
+clearInterval(rssSampler);
+const maxRss = process.resourceUsage().maxRSS * 1024; // reported in KiB
+const mib = (bytes: number) => `${(Math.max(bytes, peakSampledRss) / 2 ** 20).toFixed(0)} MiB`;
+
+console.log(
+  `local pipeline bench: node ${process.version}, ${payloadBytes}-byte JSON payloads, ${callers} callers, data dir on disk (${tmpdir()})`,
+);
+console.log(
+  `  (a) plain POSTs to the receiver    ${plainPerSecond.toFixed(0)} deliveries/s (${messages} POSTs)`,
+);
+console.log(
+  `  (b) local pipeline                 ${pipelinePerSecond.toFixed(0)} deliveries/s (${messages} messages, all accepted after ${ms(acceptedAfter)}, last received after ${ms(pipelineSeconds * 1000)}), ratio to (a) ${(pipelinePerSecond / plainPerSecond).toFixed(2)}`,
+);
+console.log(
+  `  (c) ${offeredPerSecond} messages/s offered for ${offeredSeconds} s  accept → receipt p50 ${ms(percentile(latencies, 50))}, p99 ${ms(percentile(latencies, 99))}, max ${ms(Math.max(...latencies))}`,
+);
+console.log(
+  `  (d) peak RSS                       ${mib(maxRss)} (local mode, receiver and callers in one process)`,
+);
+console.log(
+  `      duplicate POSTs (at-least-once) ${receiver.webhooks - messages - offered}, in (b) ${duplicatesInThroughputRun}`,
+);
+
+await local.stop();
 receiver.close();
+agent.destroy();
+await rm(dataDir, { recursive: true, force: true });

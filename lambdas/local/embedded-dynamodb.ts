@@ -1,12 +1,16 @@
 import { mkdir } from 'node:fs/promises';
+import type { RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import dynalite from 'dynalite';
+import { InProcessStoreTransport } from './in-process-transport';
 import { type IndexRepairReport, repairSecondaryIndexes } from './index-repair';
 
 export interface EmbeddedDynamoDb {
   /** `http://127.0.0.1:<port>` */
   readonly endpoint: string;
+  /** The same store without the socket, for this process's own clients (in-process-transport.ts). */
+  readonly transport: InProcessStoreTransport;
   /** What the start-up repair found, when one ran. */
   readonly repair?: IndexRepairReport;
   close(): Promise<void>;
@@ -41,8 +45,12 @@ export async function startEmbeddedDynamoDb(
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  const [listener] = server.listeners('request') as RequestListener[];
+  if (listener === undefined)
+    throw new Error('dynalite answers no requests: its request listener is missing.');
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    transport: new InProcessStoreTransport(listener),
     repair,
     close: () =>
       new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),

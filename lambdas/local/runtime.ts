@@ -28,10 +28,16 @@ import { type ApiServices, createApiServices, createDeliveryService, createFanOu
 import { KeyAuthenticator } from '../services/api-keys';
 import type { DeliveryService } from '../services/delivery';
 import type { FanOutService } from '../services/fanout';
+import type { InProcessStoreTransport } from './in-process-transport';
 
 export interface LocalRuntimeOptions {
   readonly config: LocalConfig;
   readonly dynamoEndpoint: string;
+  /**
+   * Reaches the store at `dynamoEndpoint` without a socket when it runs in this process
+   * (embedded-dynamodb.ts); defaults to HTTP.
+   */
+  readonly dynamoTransport?: InProcessStoreTransport;
   readonly adminKey: string;
   readonly logger: Logger;
   readonly clock?: Clock;
@@ -73,6 +79,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     endpoint: options.dynamoEndpoint,
     region: 'local',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    ...(options.dynamoTransport === undefined ? {} : { requestHandler: options.dynamoTransport }),
   });
   const tables = localTableNames(config.tablePrefix);
   await ensureLocalTables(client, tables);

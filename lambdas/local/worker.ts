@@ -11,7 +11,7 @@ import { type Clock, type Logger, systemClock } from '../ports';
 import type { LocalRuntime } from './runtime';
 
 /** What the worker uses of the local stand-ins for the stream, the queue and the scheduler. */
-export type WorkerStream = Pick<DynamoLocalStream, 'pending' | 'acknowledge'>;
+export type WorkerStream = Pick<DynamoLocalStream, 'pending' | 'acknowledgeAll'>;
 export type WorkerQueue = Pick<DynamoLocalQueue, 'receive' | 'delete' | 'changeVisibility' | 'nextDueAt'>;
 export type WorkerScheduler = Pick<DynamoLocalScheduler, 'fireDue' | 'nextDueAt'>;
 
@@ -134,27 +134,35 @@ export class LocalWorker {
     if (records.length === 0) return false;
     const response = await this.options.fanOut(streamEvent(records));
     const failedSequence = response?.batchItemFailures[0]?.itemIdentifier;
-    for (const record of records) {
-      // As Lambda does for streams: everything before the first failure is done, the rest comes again.
-      if (record.sequenceNumber === failedSequence) {
-        this.streamPausedUntil = this.options.clock.now().getTime() + this.retryBackoffMs;
-        break;
-      }
-      await this.options.stream.acknowledge(record);
-    }
-    return failedSequence === undefined;
+    // As Lambda does for streams: everything before the first failure is done, the rest comes again.
+    const failedAt = records.findIndex((record) => record.sequenceNumber === failedSequence);
+    await this.options.stream.acknowledgeAll(failedAt === -1 ? records : records.slice(0, failedAt));
+    if (failedAt !== -1) this.streamPausedUntil = this.options.clock.now().getTime() + this.retryBackoffMs;
+    return failedAt === -1;
   }
 
+  /**
+   * Starts a batch in every free slot while the queue has due tasks, so that the slots
+   * stay busy; a batch that ends nudges the worker to fill its slot again at once.
+   */
   private async pumpQueue(): Promise<boolean> {
-    if (this.inFlight.size >= this.maxConcurrentBatches) return false;
-    const messages = await this.options.queue.receive(DELIVERY_BATCH_SIZE, this.options.visibilityTimeoutMs);
-    if (messages.length === 0) return false;
-    const batch = this.runBatch(messages).finally(() => {
-      this.inFlight.delete(batch);
-      this.nudge();
-    });
-    this.inFlight.add(batch);
-    return true;
+    let started = false;
+    while (this.running && this.inFlight.size < this.maxConcurrentBatches) {
+      const messages = await this.options.queue.receive(
+        DELIVERY_BATCH_SIZE,
+        this.options.visibilityTimeoutMs,
+      );
+      if (messages.length === 0) break;
+      const batch = this.runBatch(messages).finally(() => {
+        this.inFlight.delete(batch);
+        this.nudge();
+      });
+      this.inFlight.add(batch);
+      started = true;
+      // Fewer than asked for: nothing more is due now.
+      if (messages.length < DELIVERY_BATCH_SIZE) break;
+    }
+    return started;
   }
 
   private async runBatch(messages: readonly ReceivedMessage[]): Promise<void> {
@@ -167,10 +175,13 @@ export class LocalWorker {
       logger.error('delivery handler failed a whole batch', describeError(error));
       failed = new Set(messages.map((message) => message.messageId));
     }
-    for (const message of messages) {
-      if (failed.has(message.messageId)) await queue.changeVisibility(message.receipt, this.retryBackoffMs);
-      else await queue.delete(message.receipt);
-    }
+    await Promise.all(
+      messages.map((message) =>
+        failed.has(message.messageId)
+          ? queue.changeVisibility(message.receipt, this.retryBackoffMs)
+          : queue.delete(message.receipt),
+      ),
+    );
   }
 }
 

@@ -20,7 +20,7 @@ describe('the local worker', () => {
       nextDueAt: async () => Date.now() - 60_000,
     };
     const worker = new LocalWorker({
-      stream: { pending: async () => [], acknowledge: async () => {} },
+      stream: { pending: async () => [], acknowledgeAll: async () => {} },
       queue,
       scheduler: { fireDue: async () => 0, nextDueAt: async () => undefined },
       fanOut: async () => ({ batchItemFailures: [] }),

@@ -53,23 +53,26 @@ export class DynamoLocalQueue implements DeliveryQueue, QueueReceiver {
 
   async receive(maxMessages: number, visibilityTimeoutMs: number): Promise<ReceivedMessage[]> {
     const now = this.options.clock.now().getTime();
-    const received: ReceivedMessage[] = [];
-    for (const job of await this.jobs.due(now, maxMessages)) {
-      if (job.receiveCount >= this.options.maxReceiveCount) {
-        await this.jobs.moveTo(job, DEAD_LETTER_LANE, now);
-        this.options.onDeadLetter?.({ messageId: job.id, receiveCount: job.receiveCount });
-        continue;
-      }
-      const lease = await this.jobs.lease(job, now + visibilityTimeoutMs);
-      if (lease === undefined) continue;
-      received.push({
-        messageId: job.id,
-        receipt: lease.receipt,
-        body: job.body,
-        receiveCount: lease.job.receiveCount,
-      });
-    }
-    return received;
+    // Each job is leased by its own conditional update, all at once: a job someone else
+    // leased first is left out, whatever order the updates finish in.
+    const leased = await Promise.all(
+      (await this.jobs.due(now, maxMessages)).map(async (job): Promise<ReceivedMessage | undefined> => {
+        if (job.receiveCount >= this.options.maxReceiveCount) {
+          await this.jobs.moveTo(job, DEAD_LETTER_LANE, now);
+          this.options.onDeadLetter?.({ messageId: job.id, receiveCount: job.receiveCount });
+          return undefined;
+        }
+        const lease = await this.jobs.lease(job, now + visibilityTimeoutMs);
+        if (lease === undefined) return undefined;
+        return {
+          messageId: job.id,
+          receipt: lease.receipt,
+          body: job.body,
+          receiveCount: lease.job.receiveCount,
+        };
+      }),
+    );
+    return leased.filter((message): message is ReceivedMessage => message !== undefined);
   }
 
   delete(receipt: string): Promise<void> {

@@ -1,15 +1,17 @@
 import {
   type AttributeValue,
   BatchGetItemCommand,
+  BatchWriteItemCommand,
   type DynamoDBClient,
   QueryCommand,
-  UpdateItemCommand,
+  type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import { PARTITION_KEY, SORT_KEY } from '../../contract/tables';
 import { readConfirmed } from './confirmed-index';
 import { LOCAL_INDEX, STREAM_PENDING_ATTRIBUTE, STREAM_PENDING_VALUE } from './local-tables';
 
 const BATCH_GET_LIMIT = 100;
+const BATCH_WRITE_LIMIT = 25;
 
 export interface PendingStreamRecord {
   readonly keys: Record<string, AttributeValue>;
@@ -83,15 +85,32 @@ export class DynamoLocalStream {
     return items.sort((a, b) => compareText(a[SORT_KEY]?.S ?? '', b[SORT_KEY]?.S ?? ''));
   }
 
-  async acknowledge(record: PendingStreamRecord): Promise<void> {
-    await this.client.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: record.keys,
-        UpdateExpression: 'REMOVE #pending',
-        ExpressionAttributeNames: { '#pending': STREAM_PENDING_ATTRIBUTE },
-      }),
-    );
+  /** The record's message is fanned out: it leaves the stream. */
+  acknowledge(record: PendingStreamRecord): Promise<void> {
+    return this.acknowledgeAll([record]);
+  }
+
+  /**
+   * Acknowledges records 25 to a BatchWriteItem: each item is put back as its record
+   * carries it, without the marker. That equals removing the marker because message items
+   * are written once and never updated (adapters/dynamo/message-store.ts only puts); the
+   * one other writer, the TTL sweeper, deletes items a retention period old, and a put
+   * racing it brings back an expired item that the next sweep deletes. Across a crash it
+   * is the update's case: the index entry goes first, the item after, and an item still
+   * marked is found again by the start-up repair and fanned out again (fan-out is idempotent).
+   */
+  async acknowledgeAll(records: readonly PendingStreamRecord[]): Promise<void> {
+    for (let start = 0; start < records.length; start += BATCH_WRITE_LIMIT) {
+      let pending: WriteRequest[] = records
+        .slice(start, start + BATCH_WRITE_LIMIT)
+        .map((record) => ({ PutRequest: { Item: record.newImage } }));
+      while (pending.length > 0) {
+        const output = await this.client.send(
+          new BatchWriteItemCommand({ RequestItems: { [this.tableName]: pending } }),
+        );
+        pending = output.UnprocessedItems?.[this.tableName] ?? [];
+      }
+    }
   }
 }
 
