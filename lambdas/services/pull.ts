@@ -14,8 +14,9 @@ import type { EndpointService } from './endpoints';
  *
  * How the order holds on AWS, with parallel fan-out invocations and retried stream batches:
  * the queue is not built by fan-out at all. The app's messages are already stored in id
- * order (messages table: pk appId, sk msgId, written by one PutItem at acceptance), so a
- * poll endpoint's queue is that log, read forward from the endpoint's cursor through the
+ * order (messages table: by msgId within each of the app's shards, merged into one order
+ * when read, written by one PutItem at acceptance: lambdas/adapters/dynamo/message-store.ts),
+ * so a poll endpoint's queue is that log, read forward from the endpoint's cursor through the
  * endpoint's filters (lambdas/adapters/dynamo/pull-state-store.ts keeps the cursor). Fan-out
  * may run in any order, twice, or late: the order comes from the keys, not from it.
  *
