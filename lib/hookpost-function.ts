@@ -45,7 +45,7 @@ export const BUNDLE_BUDGET_BYTES: Readonly<Record<FunctionName, number>> = {
 /**
  * Each function's memory, which also sets its share of CPU (a full vCPU at 1,769 MB) and
  * its price per millisecond. Chosen from the peak memory `npm run bench:cost` measures in
- * the deployed harness (about 105-111 MB for every function, most of it Node and the SDK)
+ * the deployed harness (148-167 MB for every function, most of it Node and the SDK)
  * and from what each function spends its time on:
  * - delivery and fan-out: 256 MB. A delivery waits on the receiver, fan-out on DynamoDB and
  *   SQS; more CPU would shorten neither wait, and the price per millisecond doubles with

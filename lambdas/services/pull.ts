@@ -161,10 +161,12 @@ export class PullService {
         }
         continue;
       }
-      if (!full && (state.tail === null || (state.cursor !== null && state.tail <= state.cursor))) {
+      const window = pullWindow({ now, endpointCreatedAt: endpoint.createdAt, cursor: state.cursor });
+      // No news: nothing fanned out past the cursor, or only what has left the window
+      // (window.after is the cursor or the retention floor, whichever is later).
+      if (!full && (state.tail === null || state.tail <= window.after)) {
         return undefined;
       }
-      const window = pullWindow({ now, endpointCreatedAt: endpoint.createdAt, cursor: state.cursor });
       const walked = await this.walk(endpoint, window.after, window.through);
       walks += 1;
       const match = walked.match;

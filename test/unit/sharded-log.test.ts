@@ -46,6 +46,7 @@ describe('merging the shards of a log', () => {
           read.push(...items);
           start = read.at(-1) ?? start;
           if (!more) break;
+          expect(items.length, 'a page that says more is not empty').toBeGreaterThan(0);
         }
         expect(read).toEqual(descending ? [...log.keys].reverse() : log.keys);
       }

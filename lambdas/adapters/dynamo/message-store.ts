@@ -27,8 +27,8 @@ import { mergeShards, type ShardPage } from './sharded-log';
  * at its end, where DynamoDB's splitting for heat cannot help. Spread by a hash of the id,
  * 16 keys take 3,000 messages a second (6,000 units) at 375 units each, under half of
  * what one allows. The price is on reads in id order: a page of the message list or of a
- * poll endpoint's queue queries all 16 keys (16 read requests, each of at least half a
- * unit, about 8 units a page). Changing it moves every message: it is fixed.
+ * poll endpoint's queue queries all 16 keys (16 strongly consistent read requests, each
+ * of at least one unit: 16 units a page or more). Changing it moves every message: it is fixed.
  */
 export const LOG_SHARDS = 16;
 
