@@ -7,6 +7,8 @@
  *       delivered by local mode: deliveries/s, and their ratio to (a);
  *   (c) an offered load (100 messages/s for 20 s), each message's accept → receipt latency;
  *   (d) the peak RSS of the process (local mode, receiver and callers together).
+ * (a) and (b) also say how much CPU each delivery took (every thread of the process): a
+ * figure that other work on the machine inflates less than a rate.
  * Local mode is what `npm start` runs (lambdas/local/local-mode.ts): dynalite on LevelDB in
  * a fresh temporary data directory, the HTTP API server, the worker. Payloads are 1 KiB
  * JSON invoices (test/support/fixtures.ts). Speed is measured here, never asserted in a test.
@@ -119,21 +121,30 @@ const ms = (value: number) => (value >= 1000 ? `${(value / 1000).toFixed(2)} s` 
 const payloads = Array.from({ length: messages }, (_, index) => anInvoicePayload(index));
 const payloadBytes = Buffer.byteLength(JSON.stringify(payloads[0]));
 
-let peakSampledRss = process.memoryUsage().rss;
+/** The largest RSS sampled, with the process's memory as it was then (the JS heap, buffers). */
+let peakSample = process.memoryUsage();
 const rssSampler = setInterval(() => {
-  peakSampledRss = Math.max(peakSampledRss, process.memoryUsage().rss);
+  const sample = process.memoryUsage();
+  if (sample.rss > peakSample.rss) peakSample = sample;
 }, 50);
+/** CPU time (user + system, every thread of the process) spent since `since`, in ms. */
+const cpuMsSince = (since: NodeJS.CpuUsage) => {
+  const { user, system } = process.cpuUsage(since);
+  return (user + system) / 1000;
+};
 
 const receiver = new Receiver();
 const receiverUrl = await receiver.listen();
 
 // (a) The baseline: the payloads POSTed straight to the receiver.
 const plainStarted = performance.now();
+const plainCpu = process.cpuUsage();
 await fromCallers(messages, callers, async (index) => {
   const { status } = await post(`${receiverUrl}/plain`, JSON.stringify(payloads[index]), {});
   if (status !== 200) throw new Error(`plain POST answered ${status}`);
 });
 const plainPerSecond = messages / ((performance.now() - plainStarted) / 1000);
+const plainCpuMsEach = cpuMsSince(plainCpu) / messages;
 
 // Local mode as `npm start` runs it, on a data directory of its own.
 const dataDir = await mkdtemp(join(tmpdir(), 'hookpost-bench-'));
@@ -159,12 +170,14 @@ const send = (index: number) =>
 
 // (b) Throughput: every message accepted by the callers, then delivered.
 const pipelineStarted = performance.now();
+const pipelineCpu = process.cpuUsage();
 await fromCallers(messages, callers, async (index) => {
   await send(index);
 });
 const acceptedAfter = performance.now() - pipelineStarted;
 await receiver.untilDistinct(messages);
 const pipelineSeconds = (performance.now() - pipelineStarted) / 1000;
+const pipelineCpuMsEach = cpuMsSince(pipelineCpu) / messages;
 const pipelinePerSecond = messages / pipelineSeconds;
 const duplicatesInThroughputRun = receiver.webhooks - messages;
 
@@ -188,22 +201,22 @@ const latencies = [...sentAt].map(
 
 clearInterval(rssSampler);
 const maxRss = process.resourceUsage().maxRSS * 1024; // reported in KiB
-const mib = (bytes: number) => `${(Math.max(bytes, peakSampledRss) / 2 ** 20).toFixed(0)} MiB`;
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
 console.log(
   `local pipeline bench: node ${process.version}, ${payloadBytes}-byte JSON payloads, ${callers} callers, data dir on disk (${tmpdir()})`,
 );
 console.log(
-  `  (a) plain POSTs to the receiver    ${plainPerSecond.toFixed(0)} deliveries/s (${messages} POSTs)`,
+  `  (a) plain POSTs to the receiver    ${plainPerSecond.toFixed(0)} deliveries/s (${messages} POSTs, ${plainCpuMsEach.toFixed(2)} ms of CPU each)`,
 );
 console.log(
-  `  (b) local pipeline                 ${pipelinePerSecond.toFixed(0)} deliveries/s (${messages} messages, all accepted after ${ms(acceptedAfter)}, last received after ${ms(pipelineSeconds * 1000)}), ratio to (a) ${(pipelinePerSecond / plainPerSecond).toFixed(2)}`,
+  `  (b) local pipeline                 ${pipelinePerSecond.toFixed(0)} deliveries/s (${messages} messages, all accepted after ${ms(acceptedAfter)}, last received after ${ms(pipelineSeconds * 1000)}), ratio to (a) ${(pipelinePerSecond / plainPerSecond).toFixed(2)}; ${pipelineCpuMsEach.toFixed(2)} ms of CPU each`,
 );
 console.log(
   `  (c) ${offeredPerSecond} messages/s offered for ${offeredSeconds} s  accept → receipt p50 ${ms(percentile(latencies, 50))}, p99 ${ms(percentile(latencies, 99))}, max ${ms(Math.max(...latencies))}`,
 );
 console.log(
-  `  (d) peak RSS                       ${mib(maxRss)} (local mode, receiver and callers in one process)`,
+  `  (d) peak RSS                       ${mib(Math.max(maxRss, peakSample.rss))} (local mode, receiver and callers in one process; at the largest sample ${mib(peakSample.rss)}: JS heap ${mib(peakSample.heapUsed)} used of ${mib(peakSample.heapTotal)}, buffers ${mib(peakSample.arrayBuffers)})`,
 );
 console.log(
   `      duplicate POSTs (at-least-once) ${receiver.webhooks - messages - offered}, in (b) ${duplicatesInThroughputRun}`,

@@ -4,6 +4,7 @@ import { createDocumentClient } from '../adapters/dynamo/client';
 import { fanOutWorkFromStreamImage } from '../adapters/dynamo/message-stream';
 import { createDynamoStores } from '../adapters/dynamo/stores';
 import { GuardedHttpSender } from '../adapters/http/guarded-http-sender';
+import { cachedAppStore, cachedEndpointStore, cachedEventTypeStore } from '../adapters/local/cached-catalog';
 import { DynamoLocalQueue } from '../adapters/local/local-queue';
 import { DynamoLocalScheduler } from '../adapters/local/local-scheduler';
 import { DynamoLocalStream } from '../adapters/local/local-stream';
@@ -28,7 +29,7 @@ import { type ApiServices, createApiServices, createDeliveryService, createFanOu
 import { KeyAuthenticator } from '../services/api-keys';
 import type { DeliveryService } from '../services/delivery';
 import type { FanOutService } from '../services/fanout';
-import type { InProcessStoreTransport } from './in-process-transport';
+import { fitClientForInProcessStore, type InProcessStoreTransport } from './in-process-transport';
 
 export interface LocalRuntimeOptions {
   readonly config: LocalConfig;
@@ -81,13 +82,21 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     ...(options.dynamoTransport === undefined ? {} : { requestHandler: options.dynamoTransport }),
   });
+  if (options.dynamoTransport !== undefined) fitClientForInProcessStore(client);
   const tables = localTableNames(config.tablePrefix);
   await ensureLocalTables(client, tables);
 
-  const stores = createDynamoStores(doc, tables, {
+  const dynamoStores = createDynamoStores(doc, tables, {
     retentionDays: config.retentionDays,
     newMessageMarker: NEW_MESSAGE_MARKER,
   });
+  // This process is the catalogue's only writer, so its reads can come from memory (cached-catalog.ts).
+  const stores = {
+    ...dynamoStores,
+    apps: cachedAppStore(dynamoStores.apps),
+    eventTypes: cachedEventTypeStore(dynamoStores.eventTypes),
+    endpoints: cachedEndpointStore(dynamoStores.endpoints),
+  };
   const queue = new DynamoLocalQueue({
     doc,
     tableName: tables.localJobs,

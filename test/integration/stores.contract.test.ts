@@ -8,6 +8,11 @@ import { DynamoEventTypeStore } from '../../lambdas/adapters/dynamo/event-type-s
 import { messageAttributes } from '../../lambdas/adapters/dynamo/message-item';
 import { claimKey, DynamoMessageStore, messageKey } from '../../lambdas/adapters/dynamo/message-store';
 import { DynamoRateLimiter } from '../../lambdas/adapters/dynamo/rate-limiter';
+import {
+  cachedAppStore,
+  cachedEndpointStore,
+  cachedEventTypeStore,
+} from '../../lambdas/adapters/local/cached-catalog';
 import { ConflictError, MalformedRequestError, NotFoundError } from '../../lambdas/core/errors';
 import type {
   ApiKeyStore,
@@ -30,9 +35,20 @@ import {
 
 /**
  * The store ports' contract, run against every engine the DynamoDB adapter meets: dynalite
- * (local mode) and AWS's own DynamoDB Local (the closest thing to production here).
+ * (local mode) and AWS's own DynamoDB Local (the closest thing to production here); and
+ * once more with the catalogue read through local mode's cache in the process
+ * (lambdas/adapters/local/cached-catalog.ts), which must answer as the store would.
  */
-describe.each(ENGINES)('store contract on $name', ({ start }) => {
+const SETUPS = [
+  ...ENGINES.map((engine) => ({ ...engine, cachedCatalogue: false })),
+  ...ENGINES.filter((engine) => engine.name === 'dynalite').map((engine) => ({
+    ...engine,
+    name: `${engine.name}, catalogue cached as local mode reads it`,
+    cachedCatalogue: true,
+  })),
+];
+
+describe.each(SETUPS)('store contract on $name', ({ start, cachedCatalogue }) => {
   let engine: DynamoEngine;
   let apps: AppStore;
   let apiKeys: ApiKeyStore;
@@ -55,6 +71,11 @@ describe.each(ENGINES)('store contract on $name', ({ start }) => {
     apiKeys = new DynamoApiKeyStore(doc, tables.tables.catalog);
     eventTypes = new DynamoEventTypeStore(doc, tables.tables.catalog);
     endpoints = new DynamoEndpointStore(doc, tables.tables.catalog);
+    if (cachedCatalogue) {
+      apps = cachedAppStore(apps);
+      eventTypes = cachedEventTypeStore(eventTypes);
+      endpoints = cachedEndpointStore(endpoints);
+    }
     messages = new DynamoMessageStore(doc, tables.tables.messages, { retentionDays: 30 });
     deliveries = new DynamoDeliveryStore(doc, tables.tables.deliveries, { retentionDays: 30 });
   });
@@ -243,6 +264,24 @@ describe.each(ENGINES)('store contract on $name', ({ start }) => {
       expect(await endpoints.markFailing(appId, 'ep_missing', '2026-11-23T00:00:00.000Z')).toBeUndefined();
       await expect(endpoints.clearFailing(appId, 'ep_missing')).resolves.toBeUndefined();
       expect(await endpoints.get(appId, 'ep_missing')).toBeUndefined();
+    });
+
+    it('reads what the last write left, also after a read that was under way during it', async () => {
+      const endpoint = anEndpoint(anApp().id, { description: 'first' });
+      const { appId, id } = endpoint;
+      expect(await endpoints.get(appId, id)).toBeUndefined();
+      await endpoints.create(endpoint);
+      expect((await endpoints.get(appId, id))?.description).toBe('first');
+
+      const readDuringWrite = endpoints.get(appId, id);
+      await endpoints.update({ ...endpoint, description: 'second' });
+      await readDuringWrite;
+      expect((await endpoints.get(appId, id))?.description).toBe('second');
+
+      await endpoints.disable(appId, id, '2026-11-23T00:00:00.000Z');
+      expect((await endpoints.get(appId, id))?.disabled).toBe(true);
+      await endpoints.delete(appId, id);
+      expect(await endpoints.get(appId, id)).toBeUndefined();
     });
 
     it('refuses a cursor of another app', async () => {

@@ -143,8 +143,43 @@ export class DueJobTable {
     }
     return {
       job: { ...job, dueAt: until, receiveCount: job.receiveCount + 1 },
-      receipt: `${job.id}|${until}`,
+      receipt: receiptOf(job.id, until),
     };
+  }
+
+  /**
+   * Leases due jobs until `until`, 25 to a BatchWriteItem: each job's item is put back as
+   * read, leased. Unlike {@link lease} this is not conditional, so it is only for a caller
+   * that no one else can race for these jobs: one that read them as due and is the only
+   * writer of this lane meanwhile (local-queue.ts says how the local queue makes sure).
+   */
+  async leaseAll(jobs: readonly DueJob[], until: number): Promise<Lease[]> {
+    await batchWriteAll(
+      this.doc,
+      this.tableName,
+      jobs.map((job) => ({
+        PutRequest: {
+          Item: {
+            ...this.newItem({ ...job, dueAt: until }),
+            receiveCount: job.receiveCount + 1,
+            leased: true,
+          },
+        },
+      })),
+    );
+    return jobs.map((job) => ({
+      job: { ...job, dueAt: until, receiveCount: job.receiveCount + 1 },
+      receipt: receiptOf(job.id, until),
+    }));
+  }
+
+  /** Deletes jobs whose leases the caller knows to be current, 25 to a BatchWriteItem (see {@link leaseAll}). */
+  async deleteAll(ids: readonly string[]): Promise<void> {
+    await batchWriteAll(
+      this.doc,
+      this.tableName,
+      ids.map((pk) => ({ DeleteRequest: { Key: { pk } } })),
+    );
   }
 
   /** Deletes a leased job; a stale receipt (the lease ran out and the job was leased again) does nothing. */
@@ -212,7 +247,7 @@ export class DueJobTable {
       );
       for (const item of output.Items ?? []) {
         const job = jobFromItem(item);
-        await this.release(`${job.id}|${job.dueAt}`, now);
+        await this.release(receiptOf(job.id, job.dueAt), now);
         released++;
       }
       startKey = output.LastEvaluatedKey;
@@ -221,7 +256,12 @@ export class DueJobTable {
   }
 }
 
-function parseReceipt(receipt: string): { id: string; until: number } {
+function receiptOf(id: string, until: number): string {
+  return `${id}|${until}`;
+}
+
+/** The job and the end of the lease a receipt stands for. */
+export function parseReceipt(receipt: string): { id: string; until: number } {
   const separator = receipt.lastIndexOf('|');
   return { id: receipt.slice(0, separator), until: Number(receipt.slice(separator + 1)) };
 }
