@@ -178,6 +178,14 @@ export interface PullState {
   readonly head: PullHead | null;
   /** Messages that reached the log after the cursor had passed their id: served before the log goes on. */
   readonly late: readonly string[];
+  /**
+   * The messages the endpoint takes right after the head, as the read that chose the head
+   * found them, in order: served next without reading the log again. A copy of the log,
+   * never the only place a message is known, so dropping it loses nothing.
+   */
+  readonly ahead: readonly string[];
+  /** The endpoint's `updatedAt` when `ahead` was read: a later change of its filters voids it. */
+  readonly aheadOf: string | null;
   /** The receipt deleted last: deleting it again is answered as done. */
   readonly lastReceiptId: string | null;
   /**
@@ -195,9 +203,21 @@ export interface PullState {
 export interface PullStateStore {
   /** Read consistently; a poll endpoint never read yet has an empty state. */
   get(endpointId: string): Promise<PullState>;
-  /** Serves `head` until it is deleted, if there is no head and the cursor is still `cursor`. */
-  setHead(endpointId: string, cursor: string | null, head: PullHead): Promise<boolean>;
-  /** Stops serving the head with this receipt (a message that comes first turned up). */
+  /**
+   * Serves `head` until it is deleted, if there is no head and the cursor is still `cursor`;
+   * a head from the log comes with the matches the same read found after it (`ahead`).
+   */
+  setHead(
+    endpointId: string,
+    cursor: string | null,
+    head: PullHead,
+    ahead?: { readonly msgIds: readonly string[]; readonly of: string },
+  ): Promise<boolean>;
+  /** Serves the first of `ahead` as `head`, if it is still first, there is no head and the cursor is still `cursor`. */
+  takeAhead(endpointId: string, cursor: string | null, head: PullHead): Promise<boolean>;
+  /** Forgets `ahead` (a message between its entries turned up, or the endpoint changed). */
+  dropAhead(endpointId: string): Promise<void>;
+  /** Stops serving the head with this receipt, and forgets `ahead` (a message that comes first turned up). */
   dropHead(endpointId: string, receiptId: string): Promise<boolean>;
   /**
    * Confirms the head with this receipt: a head from the log moves the cursor onto it, a

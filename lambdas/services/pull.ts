@@ -28,14 +28,16 @@ import type { EndpointService } from './endpoints';
  * than that is caught, never lost:
  * - the cursor and the head change only by conditional writes on the cursor and head they
  *   were decided from, so two readers never both move on;
- * - after choosing a head (or passing over messages that do not match) the reader reads the
- *   range below it once more: a message that turned up meanwhile replaces the head, or,
- *   when the head was already handed out and deleted, goes on the late list;
+ * - the head comes with the matches its read found after it (`ahead`, up to AHEAD_MAX),
+ *   served next from the state without reading the log again;
+ * - after choosing a head and its `ahead` (or passing over messages that do not match) the
+ *   reader reads that range once more: a message that turned up meanwhile is put where
+ *   fan-out would put it (reconcile, below);
  * - fan-out, which runs after a message is stored, looks at each matching poll endpoint's
  *   state: a message behind the cursor and never pulled goes on the late list; one below
- *   the head replaces it.
+ *   the head replaces it; one between the entries of `ahead` voids `ahead`.
  * Either the reader's second read sees the message, or fan-out sees the reader's write;
- * both end in the head or the late list. The late list is served before the log goes on
+ * both end in the head, the late list or the log ahead of the reader. The late list is served before the log goes on
  * (after a head already handed out): such a message was accepted after what was served.
  * Adding to it is not conditional on the message not having been pulled, so a late
  * message is checked against its delivery's `pulledAt` (written before the cursor or the
@@ -57,6 +59,14 @@ const LOG_PAGE = 50;
  * passed and walks on: a filter that passes over a long run costs reads, never a wrong answer.
  */
 const PAGES_PER_WALK = 4;
+/**
+ * At most this many matches after the head, from the read that chose it, are kept in the
+ * reader's state (`ahead`) and served next without reading the log: with 16 shards a read
+ * of the log is 16 Queries, and the read below the head another 16, so a consumer
+ * draining a backlog reads the log twice per AHEAD_MAX + 1 notifications instead of per
+ * notification. 16 ids of 31 characters keep the state item under 1 KB.
+ */
+const AHEAD_MAX = 16;
 /** Walks per look (each up to PAGES_PER_WALK pages): a look that only passes over messages the endpoint does not take ends there. */
 const WALKS_PER_LOOK = 10;
 /** How often a look starts again after another writer changed the state under it. */
@@ -161,6 +171,11 @@ export class PullService {
         }
         continue;
       }
+      if (state.ahead.length > 0) {
+        const served = await this.serveAhead(endpoint, state.cursor, state.ahead, state.aheadOf, now);
+        if (served !== undefined) return served;
+        continue;
+      }
       const window = pullWindow({ now, endpointCreatedAt: endpoint.createdAt, cursor: state.cursor });
       // No news: nothing fanned out past the cursor, or only what has left the window
       // (window.after is the cursor or the retention floor, whichever is later).
@@ -169,19 +184,20 @@ export class PullService {
       }
       const walked = await this.walk(endpoint, window.after, window.through);
       walks += 1;
-      const match = walked.match;
+      const [match, ...after] = walked.matches;
       if (match !== undefined) {
-        const head = await this.offer(endpoint, state.cursor, match, false, now);
+        const ahead = { msgIds: after.map((message) => message.id), of: endpoint.updatedAt };
+        const head = await this.offer(endpoint, state.cursor, match, false, now, ahead);
         if (head === undefined) continue;
-        // Read below the head again: a message stored there meanwhile comes first.
-        const below = (await this.matchesIn(endpoint, window.after, match.id)).filter(
-          (msgId) => msgId < match.id,
+        // Read up to the last of them again: a message stored there meanwhile is put where
+        // its fan-out would have put it, had fan-out seen this write (reconcile).
+        const read = new Set([match.id, ...ahead.msgIds]);
+        const missed = (await this.matchesIn(endpoint, window.after, ahead.msgIds.at(-1) ?? match.id)).filter(
+          (msgId) => !read.has(msgId),
         );
-        if (below.length > 0) {
-          // Handed out and deleted by another receive in the meantime: the cursor is past them now.
-          if (!(await pulls.dropHead(endpoint.id, head.receiptId))) await pulls.addLate(endpoint.id, below);
-          continue;
-        }
+        for (const msgId of missed) await reconcile(this.deps, endpoint, msgId);
+        // One below the head comes first: look again.
+        if (missed.some((msgId) => msgId < match.id)) continue;
         return { receiptId: head.receiptId, message: match };
       }
       if (walked.passed === undefined) return undefined;
@@ -207,40 +223,66 @@ export class PullService {
     return undefined;
   }
 
+  /**
+   * The first message of `ahead` as the head, unless the endpoint changed since it was read
+   * or the message is out of reach or no longer taken: then `ahead` is dropped, and the
+   * next look reads the log.
+   */
+  private async serveAhead(
+    endpoint: Endpoint,
+    cursor: string | null,
+    ahead: readonly string[],
+    aheadOf: string | null,
+    now: Date,
+  ): Promise<PullNotification | undefined> {
+    const [first] = ahead;
+    const message =
+      first !== undefined && aheadOf === endpoint.updatedAt && isPullable(first, now, endpoint.createdAt)
+        ? await this.deps.messages.get(endpoint.appId, first)
+        : undefined;
+    if (message === undefined || !takes(endpoint, message)) {
+      await this.deps.pulls.dropAhead(endpoint.id);
+      return undefined;
+    }
+    const head = headOf(message, false, now);
+    if (!(await this.deps.pulls.takeAhead(endpoint.id, cursor, head))) return undefined;
+    return { receiptId: head.receiptId, message };
+  }
+
   private async offer(
     endpoint: Endpoint,
     cursor: string | null,
     message: Message,
     late: boolean,
     now: Date,
+    ahead?: { readonly msgIds: readonly string[]; readonly of: string },
   ): Promise<PullHead | undefined> {
-    const head: PullHead = {
-      msgId: message.id,
-      eventType: message.eventType,
-      receiptId: newId('receipt', now),
-      late,
-    };
-    return (await this.deps.pulls.setHead(endpoint.id, cursor, head)) ? head : undefined;
+    const head = headOf(message, late, now);
+    return (await this.deps.pulls.setHead(endpoint.id, cursor, head, ahead)) ? head : undefined;
   }
 
   /**
    * Walks the log after `after` up to `through` for the first message the endpoint takes,
-   * for at most PAGES_PER_WALK pages; `passed` is the last message walked over without a
-   * match, `complete` says the walk reached `through`.
+   * for at most PAGES_PER_WALK pages: `matches` are that one and the ones after it on the
+   * same page (at most AHEAD_MAX of them, with nothing skipped between); when there is none,
+   * `passed` is the last message walked over and `complete` says the walk reached `through`.
    */
   private async walk(
     endpoint: Endpoint,
     after: string,
     through: string,
-  ): Promise<{ readonly match?: Message; readonly passed?: string; readonly complete: boolean }> {
+  ): Promise<{ readonly matches: readonly Message[]; readonly passed?: string; readonly complete: boolean }> {
     let passed: string | undefined;
-    const walked = (complete: boolean) => (passed === undefined ? { complete } : { passed, complete });
+    const walked = (complete: boolean) =>
+      passed === undefined ? { matches: [], complete } : { matches: [], passed, complete };
     let pages = 0;
     for await (const { messages, more } of this.logPages(endpoint.appId, after, through)) {
-      for (const message of messages) {
-        if (takes(endpoint, message)) return { match: message, complete: false };
-        passed = message.id;
+      const first = messages.findIndex((message) => takes(endpoint, message));
+      if (first >= 0) {
+        const matches = messages.slice(first).filter((message) => takes(endpoint, message));
+        return { matches: matches.slice(0, AHEAD_MAX + 1), complete: false };
       }
+      passed = messages.at(-1)?.id ?? passed;
       if (!more) break;
       pages += 1;
       if (pages === PAGES_PER_WALK) return walked(false);
@@ -287,19 +329,42 @@ export async function enqueueForPoll(
   await deps.deliveries.createIfAbsent(pollDelivery(endpoint, message.id, message.eventType));
   if (!isPullable(message.id, deps.clock.now(), endpoint.createdAt)) return;
   await deps.pulls.raiseTail(endpoint.id, message.id);
+  await reconcile(deps, endpoint, message.id);
+}
+
+/**
+ * Puts a message the endpoint takes where its reader will serve it, given where the reader
+ * stands now: behind the cursor and never pulled, on the late list; below the head (from
+ * the log), in place of the head; between the entries of `ahead`, by dropping `ahead`; else
+ * where it is, in the log ahead of the reader. Fan-out runs it for every message it
+ * enqueues; the reader, for a message its second read found.
+ */
+async function reconcile(
+  deps: { readonly deliveries: DeliveryStore; readonly pulls: PullStateStore },
+  endpoint: Endpoint,
+  msgId: string,
+): Promise<void> {
   for (let race = 0; race < MAX_RACES; race += 1) {
     const state = await deps.pulls.get(endpoint.id);
-    if (state.cursor !== null && message.id <= state.cursor) {
-      const delivery = await deps.deliveries.get(message.id, endpoint.id);
-      if (typeof delivery?.pulledAt === 'string' || state.late.includes(message.id)) return;
-      if (await deps.pulls.addLate(endpoint.id, [message.id])) return;
-    } else if (state.head !== null && !state.head.late && message.id < state.head.msgId) {
+    const lastAhead = state.ahead.at(-1);
+    if (state.cursor !== null && msgId <= state.cursor) {
+      const delivery = await deps.deliveries.get(msgId, endpoint.id);
+      if (typeof delivery?.pulledAt === 'string' || state.late.includes(msgId)) return;
+      if (await deps.pulls.addLate(endpoint.id, [msgId])) return;
+    } else if (state.head !== null && !state.head.late && msgId < state.head.msgId) {
       if (await deps.pulls.dropHead(endpoint.id, state.head.receiptId)) return;
+    } else if (lastAhead !== undefined && msgId < lastAhead && !state.ahead.includes(msgId)) {
+      await deps.pulls.dropAhead(endpoint.id);
+      return;
     } else {
       return;
     }
   }
-  throw new Error(`The pull state of ${endpoint.id} kept changing while ${message.id} was enqueued.`);
+  throw new Error(`The pull state of ${endpoint.id} kept changing while ${msgId} was placed.`);
+}
+
+function headOf(message: Message, late: boolean, now: Date): PullHead {
+  return { msgId: message.id, eventType: message.eventType, receiptId: newId('receipt', now), late };
 }
 
 /**

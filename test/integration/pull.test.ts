@@ -57,6 +57,8 @@ describe.each(ENGINES)('pull delivery on $name', ({ start }) => {
         cursor: null,
         head: null,
         late: [],
+        ahead: [],
+        aheadOf: null,
         lastReceiptId: null,
         tail: null,
       });
@@ -69,6 +71,8 @@ describe.each(ENGINES)('pull delivery on $name', ({ start }) => {
         cursor: null,
         head: null,
         late: [],
+        ahead: [],
+        aheadOf: null,
         lastReceiptId: null,
         tail: null,
       });
@@ -84,6 +88,8 @@ describe.each(ENGINES)('pull delivery on $name', ({ start }) => {
         cursor: 'msg_1',
         head: null,
         late: [],
+        ahead: [],
+        aheadOf: null,
         lastReceiptId: first.receiptId,
         tail: null,
       });
@@ -103,6 +109,33 @@ describe.each(ENGINES)('pull delivery on $name', ({ start }) => {
       expect(await pulls.dropHead('ep_1', 'rcpt_other')).toBe(false);
       expect(await pulls.dropHead('ep_1', first.receiptId)).toBe(true);
       expect((await pulls.get('ep_1')).head).toBeNull();
+    });
+
+    it('serves the head with what was read after it, one by one from the first, and forgets it when told', async () => {
+      const first = head('msg_1');
+      const ahead = { msgIds: ['msg_2', 'msg_3'], of: '2026-11-23T00:00:00.000Z' };
+      expect(await pulls.setHead('ep_1', null, first, ahead)).toBe(true);
+      expect(await pulls.get('ep_1')).toMatchObject({ ahead: ahead.msgIds, aheadOf: ahead.of });
+      expect(await pulls.takeAhead('ep_1', null, head('msg_2'))).toBe(false); // under a head
+      await pulls.confirm('ep_1', first);
+      expect(await pulls.takeAhead('ep_1', null, head('msg_2'))).toBe(false); // not from this cursor
+      expect(await pulls.takeAhead('ep_1', 'msg_1', head('msg_3'))).toBe(false); // not the first
+      const second = head('msg_2');
+      expect(await pulls.takeAhead('ep_1', 'msg_1', second)).toBe(true);
+      expect(await pulls.get('ep_1')).toMatchObject({ head: second, ahead: ['msg_3'] });
+      await pulls.confirm('ep_1', second);
+      await pulls.dropAhead('ep_1');
+      expect(await pulls.get('ep_1')).toMatchObject({ cursor: 'msg_2', ahead: [], aheadOf: null });
+      expect(await pulls.takeAhead('ep_1', 'msg_2', head('msg_3'))).toBe(false);
+    });
+
+    it('forgets what was read after a head when the head is dropped, and takes an empty list as none', async () => {
+      const first = head('msg_5');
+      await pulls.setHead('ep_1', null, first, { msgIds: ['msg_6'], of: 'then' });
+      expect(await pulls.dropHead('ep_1', first.receiptId)).toBe(true);
+      expect(await pulls.get('ep_1')).toMatchObject({ head: null, ahead: [], aheadOf: null });
+      expect(await pulls.setHead('ep_1', null, first, { msgIds: [], of: 'then' })).toBe(true);
+      expect(await pulls.get('ep_1')).toMatchObject({ head: first, ahead: [], aheadOf: null });
     });
 
     it('advances the cursor only from the cursor it was decided from, and never under a head', async () => {
@@ -129,6 +162,8 @@ describe.each(ENGINES)('pull delivery on $name', ({ start }) => {
         cursor: 'msg_5',
         head: null,
         late: [],
+        ahead: [],
+        aheadOf: null,
         lastReceiptId: late.receiptId,
         tail: null,
       });
@@ -216,10 +251,13 @@ describe.each(ENGINES)('pull delivery on $name', ({ start }) => {
      * there is what the reader's second read, fan-out's check and the late list exist for.
      */
     let afterReads: (() => Promise<void>)[] = [];
+    /** Reads of the log (each a Query per shard) since the last setUp. */
+    let logReads = 0;
 
     async function setUp(withClock: Clock = systemClock) {
       const { doc, tables } = await freshTables(engine.endpoint);
       clock = withClock;
+      logReads = 0;
       stores = createDynamoStores(doc, tables, { retentionDays: 30 });
       const log = stores.messages;
       const messages: MessageStore = {
@@ -228,6 +266,7 @@ describe.each(ENGINES)('pull delivery on $name', ({ start }) => {
         list: (appId, filter) => log.list(appId, filter),
         requestAttempts: (request) => log.requestAttempts(request),
         listForward: async (appId, range) => {
+          logReads += 1;
           const read = await log.listForward(appId, range);
           await afterReads.shift()?.();
           return read;
@@ -451,6 +490,80 @@ describe.each(ENGINES)('pull delivery on $name', ({ start }) => {
         },
       ];
       expect(await drain(api, endpoint, 10, 0)).toEqual([missed.id]);
+    });
+
+    it('serves the matches read after a head from the state, without reading the log for each', async () => {
+      const manual = new ManualClock();
+      const { api, fanOut, app, endpoint } = await setUp(manual);
+      manual.advance(1000);
+      const sent: string[] = [];
+      for (let n = 0; n < 10; n += 1) {
+        sent.push((await accepted(api, fanOut, app.id, { n })).id);
+        manual.advance(1);
+      }
+      manual.advance(PULL_SETTLE_MS);
+      expect(await drain(api, endpoint, 10, 0)).toEqual(sent);
+      // The head's walk and the read below the last of what came with it; the other nine from the state.
+      expect(logReads).toBe(2);
+    });
+
+    /** Two messages stored and fanned out, and one minted between them but not stored yet (a slow write). */
+    async function aMessageMintedBetweenTwo() {
+      const manual = new ManualClock();
+      const { api, fanOut, app, endpoint } = await setUp(manual);
+      manual.advance(1000);
+      const first = await accepted(api, fanOut, app.id, { n: 1 });
+      manual.advance(1);
+      const between = aMessage(app.id, { eventType: 'order.placed' }, manual.now());
+      manual.advance(1);
+      const last = await accepted(api, fanOut, app.id, { n: 3 });
+      manual.advance(PULL_SETTLE_MS);
+      return { api, fanOut, app, endpoint, first, between, last };
+    }
+
+    it('serves a message that turns up between the head and what was read after it in order, when fan-out sees it', async () => {
+      const { api, fanOut, app, endpoint, first, between, last } = await aMessageMintedBetweenTwo();
+      const head = await api.pulls.receive(app.id, endpoint.id, 0);
+      expect(head?.message.id).toBe(first.id);
+      expect((await stores.pulls.get(endpoint.id)).ahead).toEqual([last.id]);
+      await stores.messages.accept(between);
+      await fanOut.fanOut(between);
+      await api.pulls.delete(app.id, endpoint.id, head?.receiptId as string);
+      expect(await drain(api, endpoint, 10, 0)).toEqual([between.id, last.id]);
+    });
+
+    it('reads again up to the last match it keeps after a head: a message stored between them while it read comes in order', async () => {
+      const { api, fanOut, endpoint, first, between, last } = await aMessageMintedBetweenTwo();
+      // Stored and fanned out after the reader's walk, before it writes its head and what follows.
+      afterReads = [
+        async () => {
+          await stores.messages.accept(between);
+          await fanOut.fanOut(between);
+        },
+      ];
+      expect(await drain(api, endpoint, 10, 0)).toEqual([first.id, between.id, last.id]);
+    });
+
+    it("reads the log again, not what was kept after the head, once the endpoint's filters changed", async () => {
+      const manual = new ManualClock();
+      const { api, fanOut, app } = await setUp(manual);
+      const endpoint = await api.endpoints.create(app.id, { kind: 'poll', eventTypes: ['order.placed'] });
+      manual.advance(1000);
+      const first = await accepted(api, fanOut, app.id, { n: 1 });
+      manual.advance(1);
+      const invoice = await accepted(api, fanOut, app.id, { n: 2 }, 'invoice.paid');
+      manual.advance(1);
+      const last = await accepted(api, fanOut, app.id, { n: 3 });
+      manual.advance(PULL_SETTLE_MS);
+      const head = await api.pulls.receive(app.id, endpoint.id, 0);
+      expect(head?.message.id).toBe(first.id);
+      expect((await stores.pulls.get(endpoint.id)).ahead).toEqual([last.id]);
+      manual.advance(1);
+      const widened = await api.endpoints.update(app.id, endpoint.id, {
+        eventTypes: ['order.placed', 'invoice.paid'],
+      });
+      await api.pulls.delete(app.id, endpoint.id, head?.receiptId as string);
+      expect(await drain(api, widened, 10, 0)).toEqual([invoice.id, last.id]);
     });
 
     it('puts a message found below a head on the late list when another receive handed the head out and it was deleted', async () => {

@@ -10,13 +10,23 @@ import { isConditionalCheckFailed } from './paging';
  */
 const IDLE_EXPIRY_SECONDS = 2 * 86_400;
 
-const EMPTY: PullState = { cursor: null, head: null, late: [], lastReceiptId: null, tail: null };
+const EMPTY: PullState = {
+  cursor: null,
+  head: null,
+  late: [],
+  ahead: [],
+  aheadOf: null,
+  lastReceiptId: null,
+  tail: null,
+};
 
 /**
  * Poll endpoints' reader states in the deliveries table, one item per endpoint (pk and sk
  * `PULL#{endpointId}`): `cursor`, the head (`headMsgId`, `headEventType`, `headReceipt`,
- * `headLate`), `late` (a string set of message ids), `lastReceiptId` and `tail`. Each change is one
- * UpdateItem whose condition is the state it was decided from.
+ * `headLate`), `late` (a string set of message ids), `ahead` (a list of message ids) and
+ * `aheadOf`, `lastReceiptId` and `tail`. Each change is one UpdateItem whose condition is
+ * the state it was decided from. The item stays under 1 KB (one write unit a change) with
+ * `ahead` at its longest (lambdas/services/pull.ts, AHEAD_MAX) and ids of 31 characters.
  */
 export class DynamoPullStateStore implements PullStateStore {
   constructor(
@@ -41,19 +51,23 @@ export class DynamoPullStateStore implements PullStateStore {
             }
           : null,
       late: Item.late instanceof Set ? [...(Item.late as Set<string>)].sort() : [],
+      ahead: Array.isArray(Item.ahead) ? (Item.ahead as string[]) : [],
+      aheadOf: (Item.aheadOf as string | undefined) ?? null,
       lastReceiptId: (Item.lastReceiptId as string | undefined) ?? null,
       tail: (Item.tail as string | undefined) ?? null,
     };
   }
 
-  setHead(endpointId: string, cursor: string | null, head: PullHead): Promise<boolean> {
+  setHead(
+    endpointId: string,
+    cursor: string | null,
+    head: PullHead,
+    ahead?: { readonly msgIds: readonly string[]; readonly of: string },
+  ): Promise<boolean> {
+    const withAhead = ahead !== undefined && ahead.msgIds.length > 0;
     return this.update(endpointId, {
-      set: {
-        headMsgId: head.msgId,
-        headEventType: head.eventType,
-        headReceipt: head.receiptId,
-        headLate: head.late,
-      },
+      set: { ...headAttributes(head), ...(withAhead ? { ahead: [...ahead.msgIds], aheadOf: ahead.of } : {}) },
+      ...(ahead !== undefined && !withAhead ? { remove: AHEAD_ATTRIBUTES } : {}),
       condition: [
         'attribute_not_exists(#headReceipt)',
         cursorIs(cursor),
@@ -63,9 +77,22 @@ export class DynamoPullStateStore implements PullStateStore {
     });
   }
 
+  takeAhead(endpointId: string, cursor: string | null, head: PullHead): Promise<boolean> {
+    return this.update(endpointId, {
+      set: headAttributes(head),
+      remove: ['#ahead[0]'],
+      condition: `attribute_not_exists(#headReceipt) AND ${cursorIs(cursor)} AND #ahead[0] = :headMsgId`,
+      values: cursor === null ? {} : { ':expectedCursor': cursor },
+    });
+  }
+
+  async dropAhead(endpointId: string): Promise<void> {
+    await this.update(endpointId, { remove: AHEAD_ATTRIBUTES });
+  }
+
   dropHead(endpointId: string, receiptId: string): Promise<boolean> {
     return this.update(endpointId, {
-      remove: HEAD_ATTRIBUTES,
+      remove: [...HEAD_ATTRIBUTES, ...AHEAD_ATTRIBUTES],
       condition: '#headReceipt = :receipt',
       values: { ':receipt': receiptId },
     });
@@ -113,7 +140,7 @@ export class DynamoPullStateStore implements PullStateStore {
   private async update(
     endpointId: string,
     change: {
-      readonly set?: Readonly<Record<string, string | boolean>>;
+      readonly set?: Readonly<Record<string, string | boolean | readonly string[]>>;
       readonly remove?: readonly string[];
       readonly addToLate?: readonly string[];
       readonly deleteFromLate?: readonly string[];
@@ -166,6 +193,14 @@ export class DynamoPullStateStore implements PullStateStore {
 }
 
 const HEAD_ATTRIBUTES = ['#headMsgId', '#headEventType', '#headReceipt', '#headLate'];
+const AHEAD_ATTRIBUTES = ['#ahead', '#aheadOf'];
+
+const headAttributes = (head: PullHead) => ({
+  headMsgId: head.msgId,
+  headEventType: head.eventType,
+  headReceipt: head.receiptId,
+  headLate: head.late,
+});
 
 const stateKey = (endpointId: string) => ({ pk: `PULL#${endpointId}`, sk: `PULL#${endpointId}` });
 
