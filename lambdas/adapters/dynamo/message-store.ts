@@ -132,21 +132,27 @@ export class DynamoMessageStore implements MessageStore {
     // An empty window (after ≥ before) is an empty list; DynamoDB would refuse the inverted range.
     if (lowest > highest) return { data: [], nextCursor: null };
     const cursor = decodeCursor(filter.cursor, { pk: appId }, KEYS, { name: 'sk', lowest, highest });
-    const { items, more } = await this.readLog(appId, cursor?.sk as string | undefined, filter.limit, {
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lowest AND :highest',
-      ExpressionAttributeValues: {
-        ':lowest': lowest,
-        ':highest': highest,
-        ...(filter.eventType === undefined ? {} : { ':eventType': filter.eventType }),
+    const { items, more, resumeAfter } = await this.readLog(
+      appId,
+      cursor?.sk as string | undefined,
+      filter.limit,
+      {
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :lowest AND :highest',
+        ExpressionAttributeValues: {
+          ':lowest': lowest,
+          ':highest': highest,
+          ...(filter.eventType === undefined ? {} : { ':eventType': filter.eventType }),
+        },
+        ...(filter.eventType === undefined ? {} : { FilterExpression: 'eventType = :eventType' }),
+        ScanIndexForward: false,
       },
-      ...(filter.eventType === undefined ? {} : { FilterExpression: 'eventType = :eventType' }),
-      ScanIndexForward: false,
-    });
-    const last = items.at(-1);
+    );
+    // The cursor names the last id listed (every shard goes on from there), or, on a page
+    // that a sparse eventType filter left empty, how far every shard was read.
+    const goOnAfter = (items.at(-1)?.sk as string | undefined) ?? resumeAfter;
     return {
       data: items.map(messageFromItem),
-      // The cursor names the last id listed: every shard goes on from there.
-      nextCursor: more && last !== undefined ? encodeCursor({ pk: appId, sk: last.sk }) : null,
+      nextCursor: more && goOnAfter !== undefined ? encodeCursor({ pk: appId, sk: goOnAfter }) : null,
     };
   }
 

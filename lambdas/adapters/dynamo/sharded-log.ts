@@ -18,7 +18,22 @@ interface ShardCursor<Item> {
   /** Where the shard's next read starts (exclusive); the caller's start before the first read. */
   next: string | undefined;
   done: boolean;
+  /** How many items the shard's next read evaluates: doubled after a read that kept none. */
+  pageLimit: number;
 }
+
+/**
+ * The most items one read of one shard evaluates. A filter that keeps few items makes
+ * reads come back empty; doubling the next read's limit each time gets through a sparse
+ * stretch in a few reads instead of one per handful of items.
+ */
+const MAX_SHARD_PAGE = 1_000;
+/**
+ * The most reads of all shards together in one merge: 12 a shard. A page that reaches it
+ * ends with what it has, and says where to go on from (`resumeAfter`, when it has nothing),
+ * so that a filter matching nothing in a long log costs a bounded time and price per page.
+ */
+const MAX_READS_PER_SHARD = 12;
 
 /**
  * Up to `limit` items of all shards together, in sort-key order (descending when asked),
@@ -34,7 +49,12 @@ export async function mergeShards<Item>(options: {
   readonly descending: boolean;
   readonly sortKeyOf: (item: Item) => string;
   readonly readPage: (shard: number, after: string | undefined, limit: number) => Promise<ShardPage<Item>>;
-}): Promise<{ readonly items: Item[]; readonly more: boolean }> {
+}): Promise<{
+  readonly items: Item[];
+  readonly more: boolean;
+  /** When a page ends with no items but more to read (the read limit): where to go on from. */
+  readonly resumeAfter?: string;
+}> {
   const { sortKeyOf, descending } = options;
   const comesBefore = (a: string, b: string) => (descending ? a > b : a < b);
   // Each shard holds about 1/shards of the log: a page of that much, plus one, mostly suffices.
@@ -44,12 +64,16 @@ export async function mergeShards<Item>(options: {
     buffer: [],
     next: options.start,
     done: false,
+    pageLimit: perShardLimit,
   }));
+  let readsLeft = options.shards * MAX_READS_PER_SHARD;
   const read = async (cursor: ShardCursor<Item>) => {
-    const page = await options.readPage(cursor.shard, cursor.next, perShardLimit);
+    readsLeft -= 1;
+    const page = await options.readPage(cursor.shard, cursor.next, cursor.pageLimit);
     cursor.buffer.push(...page.items);
     cursor.next = page.lastSortKey;
     cursor.done = page.lastSortKey === undefined;
+    if (page.items.length === 0) cursor.pageLimit = Math.min(cursor.pageLimit * 2, MAX_SHARD_PAGE);
   };
   await Promise.all(cursors.map(read));
 
@@ -73,6 +97,13 @@ export async function mergeShards<Item>(options: {
           comesBefore(cursor.next, sortKeyOf(firstHead))),
     );
     if (unsure.length > 0) {
+      if (readsLeft < unsure.length) {
+        // Every shard is read through the unsure shard that is least far, and nothing before it is left.
+        const resumeAfter = unsure
+          .map((cursor) => cursor.next as string)
+          .reduce((least, next) => (comesBefore(next, least) ? next : least));
+        return items.length > 0 ? { items, more: true } : { items, more: true, resumeAfter };
+      }
       await Promise.all(unsure.map(read));
       continue;
     }
