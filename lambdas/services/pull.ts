@@ -353,9 +353,15 @@ async function reconcile(
       if (await deps.pulls.addLate(endpoint.id, [msgId])) return;
     } else if (state.head !== null && !state.head.late && msgId < state.head.msgId) {
       if (await deps.pulls.dropHead(endpoint.id, state.head.receiptId)) return;
-    } else if (lastAhead !== undefined && msgId < lastAhead && !state.ahead.includes(msgId)) {
+    } else if (
+      lastAhead !== undefined &&
+      msgId < lastAhead &&
+      msgId !== state.head?.msgId &&
+      !state.ahead.includes(msgId)
+    ) {
+      // Unconditional, so the state may have moved on meanwhile (a consumer took the first
+      // of `ahead` as its head): look again, and place the message against what is there now.
       await deps.pulls.dropAhead(endpoint.id);
-      return;
     } else {
       return;
     }

@@ -7,11 +7,17 @@ import { createDynamoStores, type DynamoStores } from '../../lambdas/adapters/dy
 import { LoggedMetrics } from '../../lambdas/adapters/local/logged-metrics';
 import { ConflictError, NotFoundError } from '../../lambdas/core/errors';
 import { newId } from '../../lambdas/core/ids';
-import type { Endpoint, Message } from '../../lambdas/core/model';
+import type { Endpoint, Message, PullNotification } from '../../lambdas/core/model';
 import { PULL_RETENTION_MS, PULL_SETTLE_MS } from '../../lambdas/core/pull';
 import { LOCAL_URL_POLICY } from '../../lambdas/core/url-guard';
 import { createJsonLogger } from '../../lambdas/logger';
-import { type Clock, type MessageStore, type PullHead, systemClock } from '../../lambdas/ports';
+import {
+  type Clock,
+  type MessageStore,
+  type PullHead,
+  type PullStateStore,
+  systemClock,
+} from '../../lambdas/ports';
 import { type ApiServices, createApiServices, createFanOutService } from '../../lambdas/services';
 import type { FanOutService } from '../../lambdas/services/fanout';
 import { type DynamoEngine, ENGINES, freshTables } from '../support/dynamodb';
@@ -251,6 +257,8 @@ describe.each(ENGINES)('pull delivery on $name', ({ start }) => {
      * there is what the reader's second read, fan-out's check and the late list exist for.
      */
     let afterReads: (() => Promise<void>)[] = [];
+    /** Each runs once, when fan-out is about to drop a reader's `ahead`, in turn. */
+    let beforeFanOutDropsAhead: (() => Promise<void>)[] = [];
     /** Reads of the log (each a Query per shard) since the last setUp. */
     let logReads = 0;
 
@@ -258,6 +266,7 @@ describe.each(ENGINES)('pull delivery on $name', ({ start }) => {
       const { doc, tables } = await freshTables(engine.endpoint);
       clock = withClock;
       logReads = 0;
+      beforeFanOutDropsAhead = [];
       stores = createDynamoStores(doc, tables, { retentionDays: 30 });
       const log = stores.messages;
       const messages: MessageStore = {
@@ -278,6 +287,13 @@ describe.each(ENGINES)('pull delivery on $name', ({ start }) => {
       );
       const fanOut = createFanOutService({
         ...stores,
+        // The store itself, but for a hook before each drop of a reader's `ahead`.
+        pulls: Object.assign(Object.create(stores.pulls) as PullStateStore, {
+          dropAhead: async (endpointId: string) => {
+            await beforeFanOutDropsAhead.shift()?.();
+            await stores.pulls.dropAhead(endpointId);
+          },
+        }),
         queue: { send: async () => {} },
         clock,
         metrics: new LoggedMetrics(createJsonLogger('error', () => {})),
@@ -530,6 +546,47 @@ describe.each(ENGINES)('pull delivery on $name', ({ start }) => {
       await fanOut.fanOut(between);
       await api.pulls.delete(app.id, endpoint.id, head?.receiptId as string);
       expect(await drain(api, endpoint, 10, 0)).toEqual([between.id, last.id]);
+    });
+
+    it('places a message fan-out finds among what was kept after the head against the state as it is when it dropped them', async () => {
+      const manual = new ManualClock();
+      const { api, fanOut, app, endpoint } = await setUp(manual);
+      manual.advance(1000);
+      const first = await accepted(api, fanOut, app.id, { n: 1 });
+      manual.advance(1);
+      const between = aMessage(app.id, { eventType: 'order.placed' }, manual.now());
+      manual.advance(1);
+      const second = await accepted(api, fanOut, app.id, { n: 2 });
+      manual.advance(1);
+      const third = await accepted(api, fanOut, app.id, { n: 3 });
+      manual.advance(PULL_SETTLE_MS);
+      expect(await drain(api, endpoint, 1, 0)).toEqual([first.id]);
+      expect((await stores.pulls.get(endpoint.id)).ahead).toEqual([second.id, third.id]);
+      // Fan-out decides to drop what was kept; before its write lands, a consumer takes the next one as its head.
+      let taken: PullNotification | undefined;
+      beforeFanOutDropsAhead = [
+        async () => {
+          taken = await api.pulls.receive(app.id, endpoint.id, 0);
+        },
+      ];
+      await stores.messages.accept(between);
+      await fanOut.fanOut(between);
+      expect(taken?.message.id).toBe(second.id);
+      // The message that came first replaced that head: its receipt is stale, and nothing is lost.
+      await expect(api.pulls.delete(app.id, endpoint.id, taken?.receiptId as string)).rejects.toThrow(
+        NotFoundError,
+      );
+      expect(await drain(api, endpoint, 10, 0)).toEqual([between.id, second.id, third.id]);
+    });
+
+    it("keeps what was read after the head when the head's own fan-out comes late", async () => {
+      const { api, fanOut, app, endpoint, first } = await aMessageMintedBetweenTwo();
+      const head = await api.pulls.receive(app.id, endpoint.id, 0);
+      expect(head?.message.id).toBe(first.id);
+      const kept = (await stores.pulls.get(endpoint.id)).ahead;
+      expect(kept).toHaveLength(1);
+      await fanOut.fanOut(first);
+      expect((await stores.pulls.get(endpoint.id)).ahead).toEqual(kept);
     });
 
     it('reads again up to the last match it keeps after a head: a message stored between them while it read comes in order', async () => {
