@@ -29,7 +29,7 @@ import { aDelivery, aMessage, anApp, ManualClock } from '../support/fixtures';
  * the way the stream runs it on AWS: in parallel, out of order, twice.
  */
 
-describe.each(ENGINES)('pull delivery on $name', ({ start }) => {
+describe.each(ENGINES)('pull delivery on $name', ({ name, start }) => {
   let engine: DynamoEngine;
 
   beforeAll(async () => {
@@ -721,6 +721,45 @@ describe.each(ENGINES)('pull delivery on $name', ({ start }) => {
       expect(await drain(api, endpoint, 10, 0)).toEqual([taken.id]);
       expect(before.eventType).toBe('invoice.paid');
     });
+
+    // Timing of the service, not of the engine: run on one.
+    it.runIf(name === 'dynalite')(
+      'reads the log while it waits only when fan-out raised the tail, and whatever the tail says every 5 s',
+      async () => {
+        const { api, fanOut, app, endpoint } = await setUp();
+        const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+        // Stored, but its fan-out has not run (late, or failed and waiting for its retry): no tail.
+        const waitingFromNoTail = Date.now();
+        const unannounced = api.pulls.receive(app.id, endpoint.id, 8);
+        await pause(300);
+        const { message: first } = await api.messages.accept(app.id, {
+          eventType: 'order.placed',
+          payload: {},
+        });
+        expect((await unannounced)?.message.id).toBe(first.id);
+        expect(Date.now() - waitingFromNoTail, 'found by the full look 5 s in').toBeGreaterThanOrEqual(4_900);
+        // The full look at the start and the one 5 s in (its walk and its second read); the looks between read the state only.
+        expect(logReads).toBe(3);
+        await api.pulls.delete(
+          app.id,
+          endpoint.id,
+          (await api.pulls.receive(app.id, endpoint.id, 0))?.receiptId ?? '',
+        );
+
+        // Announced by fan-out: found at the next look after the settle time.
+        const announced = api.pulls.receive(app.id, endpoint.id, 8);
+        await pause(300);
+        const { message: second } = await api.messages.accept(app.id, {
+          eventType: 'order.placed',
+          payload: {},
+        });
+        const acceptedAt = Date.now();
+        await fanOut.fanOut(second);
+        expect((await announced)?.message.id).toBe(second.id);
+        // The next full look would be 4.7 s after the acceptance: found well before it, by the tail.
+        expect(Date.now() - acceptedAt, 'found before the next full look').toBeLessThan(2_500);
+      },
+    );
 
     it('stops returning notifications a day old (injected clock)', async () => {
       const manual = new ManualClock();
