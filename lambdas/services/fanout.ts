@@ -54,9 +54,6 @@ export class FanOutService {
         const matching = (await endpointsOf(message.appId)).filter((endpoint) =>
           endpoint.kind === 'poll' ? takes(endpoint, message) : endpointMatches(endpoint, message),
         );
-        for (const endpoint of matching.filter((candidate) => candidate.kind === 'poll')) {
-          await enqueueForPoll(this.deps, endpoint, message);
-        }
         const carried = carriedMessage(message);
         const tasks: DeliveryTask[] = [];
         for (const endpoint of matching.filter((candidate) => candidate.kind === 'push')) {
@@ -82,8 +79,22 @@ export class FanOutService {
             ...carried,
           });
         }
-        return { message, deliveries: matching.length, tasks };
+        return { message, deliveries: matching.length, tasks, polled: matching.filter(isPoll) };
       }),
+    );
+    // A poll endpoint's messages of the batch in one go: its tail is raised once.
+    const forPoll = new Map<string, { endpoint: Endpoint; messages: Message[] }>();
+    for (const { message, polled } of perMessage) {
+      for (const endpoint of polled) {
+        const entry = forPoll.get(endpoint.id) ?? { endpoint, messages: [] };
+        entry.messages.push(message);
+        forPoll.set(endpoint.id, entry);
+      }
+    }
+    await Promise.all(
+      [...forPoll.values()].map(({ endpoint, messages: matched }) =>
+        enqueueForPoll(this.deps, endpoint, matched),
+      ),
     );
     const tasks = perMessage.flatMap((fanned) => fanned.tasks);
     if (tasks.length > 0) await this.deps.queue.send(tasks);
@@ -133,3 +144,5 @@ function carriedMessage(message: Message): { message?: Message } {
 export function createFanOutService(adapters: FanOutDeps): FanOutService {
   return new FanOutService(adapters);
 }
+
+const isPoll = (endpoint: Endpoint) => endpoint.kind === 'poll';

@@ -317,19 +317,31 @@ export class PullService {
 }
 
 /**
- * Fan-out's part for a poll endpoint that a new message matches: the delivery, succeeded
- * (enqueueing is delivering), and the check that the endpoint's reader has not passed the
- * message by (see the top of this file). Safe to run twice, and in any order with the reader.
+ * Fan-out's part for a poll endpoint and the new messages of a batch it matches: for each,
+ * the delivery, succeeded (enqueueing is delivering), and the check that the endpoint's
+ * reader has not passed the message by (see the top of this file); then the tail, once.
+ * Safe to run twice, and in any order with the reader.
  */
 export async function enqueueForPoll(
   deps: { readonly deliveries: DeliveryStore; readonly pulls: PullStateStore; readonly clock: Clock },
   endpoint: Endpoint,
-  message: Message,
+  messages: readonly Message[],
 ): Promise<void> {
-  await deps.deliveries.createIfAbsent(pollDelivery(endpoint, message.id, message.eventType));
-  if (!isPullable(message.id, deps.clock.now(), endpoint.createdAt)) return;
-  await deps.pulls.raiseTail(endpoint.id, message.id);
-  await reconcile(deps, endpoint, message.id);
+  const pullable = await Promise.all(
+    messages.map(async (message) => {
+      await deps.deliveries.createIfAbsent(pollDelivery(endpoint, message.id, message.eventType));
+      if (!isPullable(message.id, deps.clock.now(), endpoint.createdAt)) return undefined;
+      await reconcile(deps, endpoint, message.id);
+      return message.id;
+    }),
+  );
+  // The hint for waiting readers, raised once for all of them: it only says that the log
+  // holds something up to there.
+  const tail = pullable.reduce<string | undefined>(
+    (newest, msgId) => (msgId !== undefined && (newest === undefined || msgId > newest) ? msgId : newest),
+    undefined,
+  );
+  if (tail !== undefined) await deps.pulls.raiseTail(endpoint.id, tail);
 }
 
 /**

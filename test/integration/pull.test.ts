@@ -259,6 +259,8 @@ describe.each(ENGINES)('pull delivery on $name', ({ name, start }) => {
     let afterReads: (() => Promise<void>)[] = [];
     /** Each runs once, when fan-out is about to drop a reader's `ahead`, in turn. */
     let beforeFanOutDropsAhead: (() => Promise<void>)[] = [];
+    /** Fan-out's writes of a poll endpoint's tail since the last setUp. */
+    let tailRaises = 0;
     /** Reads of the log (each a Query per shard) since the last setUp. */
     let logReads = 0;
 
@@ -267,6 +269,7 @@ describe.each(ENGINES)('pull delivery on $name', ({ name, start }) => {
       clock = withClock;
       logReads = 0;
       beforeFanOutDropsAhead = [];
+      tailRaises = 0;
       stores = createDynamoStores(doc, tables, { retentionDays: 30 });
       const log = stores.messages;
       const messages: MessageStore = {
@@ -287,8 +290,12 @@ describe.each(ENGINES)('pull delivery on $name', ({ name, start }) => {
       );
       const fanOut = createFanOutService({
         ...stores,
-        // The store itself, but for a hook before each drop of a reader's `ahead`.
+        // The store itself, but for a count of tail raises and a hook before each drop of a reader's `ahead`.
         pulls: Object.assign(Object.create(stores.pulls) as PullStateStore, {
+          raiseTail: async (endpointId: string, msgId: string) => {
+            tailRaises += 1;
+            await stores.pulls.raiseTail(endpointId, msgId);
+          },
           dropAhead: async (endpointId: string) => {
             await beforeFanOutDropsAhead.shift()?.();
             await stores.pulls.dropAhead(endpointId);
@@ -536,6 +543,24 @@ describe.each(ENGINES)('pull delivery on $name', ({ name, start }) => {
       manual.advance(PULL_SETTLE_MS);
       return { api, fanOut, app, endpoint, first, between, last };
     }
+
+    it("raises a poll endpoint's tail once for a batch of messages, to the newest of them", async () => {
+      const manual = new ManualClock();
+      const { api, fanOut, app, endpoint } = await setUp(manual);
+      manual.advance(1000);
+      const batch: Message[] = [];
+      for (let n = 0; n < 5; n += 1) {
+        batch.push(
+          (await api.messages.accept(app.id, { eventType: 'order.placed', payload: { n } })).message,
+        );
+        manual.advance(1);
+      }
+      await fanOut.fanOutAll([...batch].reverse());
+      expect(tailRaises).toBe(1);
+      expect((await stores.pulls.get(endpoint.id)).tail).toBe(batch.at(-1)?.id);
+      manual.advance(PULL_SETTLE_MS);
+      expect(await drain(api, endpoint, 10, 0)).toEqual(batch.map((message) => message.id));
+    });
 
     it('serves a message that turns up between the head and what was read after it in order, when fan-out sees it', async () => {
       const { api, fanOut, app, endpoint, first, between, last } = await aMessageMintedBetweenTwo();
