@@ -167,6 +167,12 @@ export interface PullHead {
   readonly late: boolean;
 }
 
+/** The matches a read of the log found after the head it chose, and the endpoint's `updatedAt` then. */
+export interface PullAhead {
+  readonly msgIds: readonly string[];
+  readonly of: string;
+}
+
 /**
  * Where a poll endpoint's reader stands in its app's message log (README, "Pull delivery";
  * the protocol is in lambdas/services/pull.ts). One small item per poll endpoint.
@@ -207,15 +213,10 @@ export interface PullStateStore {
    * Serves `head` until it is deleted, if there is no head and the cursor is still `cursor`;
    * a head from the log comes with the matches the same read found after it (`ahead`).
    */
-  setHead(
-    endpointId: string,
-    cursor: string | null,
-    head: PullHead,
-    ahead?: { readonly msgIds: readonly string[]; readonly of: string },
-  ): Promise<boolean>;
+  setHead(endpointId: string, cursor: string | null, head: PullHead, ahead?: PullAhead): Promise<boolean>;
   /** Serves the first of `ahead` as `head`, if it is still first, there is no head and the cursor is still `cursor`. */
   takeAhead(endpointId: string, cursor: string | null, head: PullHead): Promise<boolean>;
-  /** Forgets `ahead` (a message between its entries turned up, or the endpoint changed). */
+  /** Forgets `ahead` (a message below its last entry turned up, or the endpoint changed). */
   dropAhead(endpointId: string): Promise<void>;
   /** Stops serving the head with this receipt, and forgets `ahead` (a message that comes first turned up). */
   dropHead(endpointId: string, receiptId: string): Promise<boolean>;

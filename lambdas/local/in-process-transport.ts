@@ -16,8 +16,9 @@ export interface StoreRequest {
  * HTTP framing and parsing on either side. The request is the one the SDK built and
  * signed, and the store answers it as it answers one from the network, so the same code
  * runs either way; only the bytes do not cross loopback. Local mode spends most of its CPU
- * on store requests (ten or so per delivery), and the two HTTP stacks were about a sixth
- * of it in `npm run bench:local`'s profile.
+ * on store requests (README, "Performance and cost": about six per delivery), and the two
+ * HTTP stacks were about a sixth of it in a CPU profile of `npm run bench:local` (run it
+ * with NODE_OPTIONS=--cpu-prof to take one).
  */
 export class InProcessStoreTransport {
   constructor(private readonly listener: RequestListener) {}
@@ -74,7 +75,7 @@ export class InProcessStoreTransport {
  * the user agent, host and content-length headers, recursion detection, retries (the
  * embedded store has no throttling and no transient faults to retry) and SigV4 signing
  * (two HMAC chains a request, for a store that checks no signature). Together they were
- * about a fifth of local mode's CPU in `npm run bench:local`'s profile. Serialization,
+ * about a fifth of local mode's CPU in the same kind of profile. Serialization,
  * endpoint resolution and deserialization stay, so requests, answers and errors (the
  * SDK's own exception classes) are what they are over HTTP.
  */

@@ -3,7 +3,7 @@ import { isId, newId, timeOfId } from '../core/ids';
 import { endpointMatches } from '../core/matching';
 import type { Endpoint, Message, PullNotification } from '../core/model';
 import { isPullable, pullWindow } from '../core/pull';
-import type { Clock, DeliveryStore, MessageStore, PullHead, PullStateStore } from '../ports';
+import type { Clock, DeliveryStore, MessageStore, PullAhead, PullHead, PullStateStore } from '../ports';
 import type { EndpointService } from './endpoints';
 
 /**
@@ -35,7 +35,7 @@ import type { EndpointService } from './endpoints';
  *   fan-out would put it (reconcile, below);
  * - fan-out, which runs after a message is stored, looks at each matching poll endpoint's
  *   state: a message behind the cursor and never pulled goes on the late list; one below
- *   the head replaces it; one between the entries of `ahead` voids `ahead`.
+ *   the head replaces it; one below the last of `ahead`, and not in it, voids `ahead`.
  * Either the reader's second read sees the message, or fan-out sees the reader's write;
  * both end in the head, the late list or the log ahead of the reader. The late list is served before the log goes on
  * (after a head already handed out): such a message was accepted after what was served.
@@ -62,9 +62,11 @@ const PAGES_PER_WALK = 4;
 /**
  * At most this many matches after the head, from the read that chose it, are kept in the
  * reader's state (`ahead`) and served next without reading the log: with 16 shards a read
- * of the log is 16 Queries, and the read below the head another 16, so a consumer
- * draining a backlog reads the log twice per AHEAD_MAX + 1 notifications instead of per
- * notification. 16 ids of 31 characters keep the state item under 1 KB.
+ * of the log is 16 Queries, and the second read (up to the last of them) another 16, so a
+ * consumer draining a backlog reads the log twice per AHEAD_MAX + 1 notifications instead
+ * of per notification. 16 message ids of 30 characters are about 500 bytes: with the rest
+ * of the state (an event type of usual length, a short late list) the item stays under
+ * 1 KB, one write unit a change.
  */
 const AHEAD_MAX = 16;
 /** Walks per look (each up to PAGES_PER_WALK pages): a look that only passes over messages the endpoint does not take ends there. */
@@ -88,8 +90,8 @@ export class PullService {
    * The endpoint's oldest notification not yet deleted, waiting up to `waitSeconds` for one
    * to arrive. While it waits, it looks every RECEIVE_LOOK_INTERVAL_MS at the reader's state
    * (one strongly consistent GetItem), and reads the log (one Query per shard of the app's
-   * log, lambdas/adapters/dynamo/message-store.ts) when the state's tail is past the cursor,
-   * and every FULL_LOOK_INTERVAL_MS whatever it says. An idle 20 s receive: 80 GetItems and
+   * log, lambdas/adapters/dynamo/message-store.ts) when the state's tail is past the cursor
+   * (and the retention floor), and every FULL_LOOK_INTERVAL_MS whatever it says. An idle 20 s receive: 80 GetItems and
    * 4 reads of the log, about 150 read request units.
    */
   async receive(
@@ -255,7 +257,7 @@ export class PullService {
     message: Message,
     late: boolean,
     now: Date,
-    ahead?: { readonly msgIds: readonly string[]; readonly of: string },
+    ahead?: PullAhead,
   ): Promise<PullHead | undefined> {
     const head = headOf(message, late, now);
     return (await this.deps.pulls.setHead(endpoint.id, cursor, head, ahead)) ? head : undefined;

@@ -266,16 +266,15 @@ describe.each(SETUPS)('store contract on $name', ({ start, cachedCatalogue }) =>
       expect(await endpoints.get(appId, 'ep_missing')).toBeUndefined();
     });
 
-    it('reads what the last write left, also after a read that was under way during it', async () => {
+    // With the cache, each read below follows a read of the same endpoint (test/unit/cached-catalog.test.ts has a read under way during a write).
+    it('reads what the last write left: a create after a miss, an update, a disable, a delete', async () => {
       const endpoint = anEndpoint(anApp().id, { description: 'first' });
       const { appId, id } = endpoint;
       expect(await endpoints.get(appId, id)).toBeUndefined();
       await endpoints.create(endpoint);
       expect((await endpoints.get(appId, id))?.description).toBe('first');
 
-      const readDuringWrite = endpoints.get(appId, id);
       await endpoints.update({ ...endpoint, description: 'second' });
-      await readDuringWrite;
       expect((await endpoints.get(appId, id))?.description).toBe('second');
 
       await endpoints.disable(appId, id, '2026-11-23T00:00:00.000Z');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mergeShards } from '../../lambdas/adapters/dynamo/sharded-log';
+import { MAX_READS_PER_SHARD, mergeShards } from '../../lambdas/adapters/dynamo/sharded-log';
 
 /** A log of `count` keys spread over `shards`, read back by pages that end early at random (a filter, a 1 MB cut). */
 function aShardedLog(count: number, shards: number, seed: number, kept = 0.7) {
@@ -78,7 +78,7 @@ describe('merging the shards of a log', () => {
       const log = aShardedLog(40_000, 16, 11, 0.001);
       const { read, pages } = await readEveryPage(log, descending);
       expect(read).toEqual(descending ? [...log.keys].reverse() : log.keys);
-      expect(pages.every((page) => page.reads <= 16 * 12)).toBe(true);
+      expect(pages.every((page) => page.reads <= 16 * MAX_READS_PER_SHARD)).toBe(true);
       // 2,500 items a shard, the page limit doubling from 3 to 1,000 after each empty read
       // (the log's random early page ends waste some): a few hundred reads, not thousands.
       expect(pages.reduce((sum, page) => sum + page.reads, 0)).toBeLessThan(1_000);
@@ -89,7 +89,7 @@ describe('merging the shards of a log', () => {
     const { read, pages } = await readEveryPage(aShardedLog(100_000, 16, 13, 0), false);
     expect(read).toEqual([]);
     expect(pages.length).toBeGreaterThan(1);
-    expect(pages.every((page) => page.reads <= 16 * 12)).toBe(true);
+    expect(pages.every((page) => page.reads <= 16 * MAX_READS_PER_SHARD)).toBe(true);
   });
 
   it('stops at the limit and says more remain', async () => {

@@ -1,6 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TTL_ATTRIBUTE } from '../../contract/tables';
-import type { PullHead, PullState, PullStateStore } from '../../ports';
+import type { PullAhead, PullHead, PullState, PullStateStore } from '../../ports';
 import { isConditionalCheckFailed } from './paging';
 
 /**
@@ -25,8 +25,9 @@ const EMPTY: PullState = {
  * `PULL#{endpointId}`): `cursor`, the head (`headMsgId`, `headEventType`, `headReceipt`,
  * `headLate`), `late` (a string set of message ids), `ahead` (a list of message ids) and
  * `aheadOf`, `lastReceiptId` and `tail`. Each change is one UpdateItem whose condition is
- * the state it was decided from. The item stays under 1 KB (one write unit a change) with
- * `ahead` at its longest (lambdas/services/pull.ts, AHEAD_MAX) and ids of 31 characters.
+ * the state it was decided from. With `ahead` at its longest the item stays under 1 KB,
+ * one write unit a change, as long as the event type is of usual length and the late list
+ * short (lambdas/services/pull.ts, AHEAD_MAX).
  */
 export class DynamoPullStateStore implements PullStateStore {
   constructor(
@@ -58,12 +59,7 @@ export class DynamoPullStateStore implements PullStateStore {
     };
   }
 
-  setHead(
-    endpointId: string,
-    cursor: string | null,
-    head: PullHead,
-    ahead?: { readonly msgIds: readonly string[]; readonly of: string },
-  ): Promise<boolean> {
+  setHead(endpointId: string, cursor: string | null, head: PullHead, ahead?: PullAhead): Promise<boolean> {
     const withAhead = ahead !== undefined && ahead.msgIds.length > 0;
     return this.update(endpointId, {
       set: { ...headAttributes(head), ...(withAhead ? { ahead: [...ahead.msgIds], aheadOf: ahead.of } : {}) },

@@ -33,7 +33,7 @@ const MAX_SHARD_PAGE = 1_000;
  * ends with what it has, and says where to go on from (`resumeAfter`, when it has nothing),
  * so that a filter matching nothing in a long log costs a bounded time and price per page.
  */
-const MAX_READS_PER_SHARD = 12;
+export const MAX_READS_PER_SHARD = 12;
 
 /**
  * Up to `limit` items of all shards together, in sort-key order (descending when asked),

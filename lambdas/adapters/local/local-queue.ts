@@ -133,7 +133,9 @@ export class DynamoLocalQueue implements DeliveryQueue, QueueReceiver {
 
   changeVisibility(receipt: string, delayMs: number): Promise<void> {
     return this.exclusively(() => {
-      this.leases.delete(parseReceipt(receipt).id);
+      const { id, until } = parseReceipt(receipt);
+      // Only this receipt's lease: a stale one must not forget the lease of a later receive.
+      if (this.leases.get(id) === until) this.leases.delete(id);
       return this.jobs.release(receipt, this.options.clock.now().getTime() + delayMs);
     });
   }
