@@ -530,18 +530,24 @@ describe.each(ENGINES)('pull delivery on $name', ({ name, start }) => {
       expect(logReads).toBe(2);
     });
 
-    /** Two messages stored and fanned out, and one minted between them but not stored yet (a slow write). */
-    async function aMessageMintedBetweenTwo() {
+    /**
+     * A message stored and fanned out, one minted after it but not stored yet (a slow write),
+     * and `later` more stored and fanned out after that one.
+     */
+    async function aMessageMintedAfterTheFirst(later = 1) {
       const manual = new ManualClock();
       const { api, fanOut, app, endpoint } = await setUp(manual);
       manual.advance(1000);
       const first = await accepted(api, fanOut, app.id, { n: 1 });
       manual.advance(1);
       const between = aMessage(app.id, { eventType: 'order.placed' }, manual.now());
-      manual.advance(1);
-      const last = await accepted(api, fanOut, app.id, { n: 3 });
+      const after: Message[] = [];
+      for (let n = 0; n < later; n += 1) {
+        manual.advance(1);
+        after.push(await accepted(api, fanOut, app.id, { n: n + 2 }));
+      }
       manual.advance(PULL_SETTLE_MS);
-      return { api, fanOut, app, endpoint, first, between, last };
+      return { api, fanOut, app, endpoint, first, between, after, last: after.at(-1) as Message };
     }
 
     it("raises a poll endpoint's tail once for a batch of messages, to the newest of them", async () => {
@@ -563,7 +569,7 @@ describe.each(ENGINES)('pull delivery on $name', ({ name, start }) => {
     });
 
     it('serves a message that turns up between the head and what was read after it in order, when fan-out sees it', async () => {
-      const { api, fanOut, app, endpoint, first, between, last } = await aMessageMintedBetweenTwo();
+      const { api, fanOut, app, endpoint, first, between, last } = await aMessageMintedAfterTheFirst();
       const head = await api.pulls.receive(app.id, endpoint.id, 0);
       expect(head?.message.id).toBe(first.id);
       expect((await stores.pulls.get(endpoint.id)).ahead).toEqual([last.id]);
@@ -574,17 +580,8 @@ describe.each(ENGINES)('pull delivery on $name', ({ name, start }) => {
     });
 
     it('places a message fan-out finds among what was kept after the head against the state as it is when it dropped them', async () => {
-      const manual = new ManualClock();
-      const { api, fanOut, app, endpoint } = await setUp(manual);
-      manual.advance(1000);
-      const first = await accepted(api, fanOut, app.id, { n: 1 });
-      manual.advance(1);
-      const between = aMessage(app.id, { eventType: 'order.placed' }, manual.now());
-      manual.advance(1);
-      const second = await accepted(api, fanOut, app.id, { n: 2 });
-      manual.advance(1);
-      const third = await accepted(api, fanOut, app.id, { n: 3 });
-      manual.advance(PULL_SETTLE_MS);
+      const { api, fanOut, app, endpoint, first, between, after } = await aMessageMintedAfterTheFirst(2);
+      const [second, third] = after as [Message, Message];
       expect(await drain(api, endpoint, 1, 0)).toEqual([first.id]);
       expect((await stores.pulls.get(endpoint.id)).ahead).toEqual([second.id, third.id]);
       // Fan-out decides to drop what was kept; before its write lands, a consumer takes the next one as its head.
@@ -605,7 +602,7 @@ describe.each(ENGINES)('pull delivery on $name', ({ name, start }) => {
     });
 
     it("keeps what was read after the head when the head's own fan-out comes late", async () => {
-      const { api, fanOut, app, endpoint, first } = await aMessageMintedBetweenTwo();
+      const { api, fanOut, app, endpoint, first } = await aMessageMintedAfterTheFirst();
       const head = await api.pulls.receive(app.id, endpoint.id, 0);
       expect(head?.message.id).toBe(first.id);
       const kept = (await stores.pulls.get(endpoint.id)).ahead;
@@ -615,7 +612,7 @@ describe.each(ENGINES)('pull delivery on $name', ({ name, start }) => {
     });
 
     it('reads again up to the last match it keeps after a head: a message stored between them while it read comes in order', async () => {
-      const { api, fanOut, endpoint, first, between, last } = await aMessageMintedBetweenTwo();
+      const { api, fanOut, endpoint, first, between, last } = await aMessageMintedAfterTheFirst();
       // Stored and fanned out after the reader's walk, before it writes its head and what follows.
       afterReads = [
         async () => {
