@@ -116,6 +116,49 @@ export function loadFunctionConfig<Function extends FunctionName>(
   return readSettings(settingNamesOf(fn), env, {}) as SettingsOf<Function>;
 }
 
+/**
+ * What a function needs to sign its own AWS calls when it does without the SDK's client
+ * (lambdas/adapters/aws/json-protocol/aws-json-client.ts): the region and credentials Lambda
+ * puts in every function's environment, and the `AWS_ENDPOINT_URL_<SERVICE>` and
+ * `AWS_ENDPOINT_URL` overrides the SDK honours too (the deployed test tier points the
+ * functions at its emulators with them).
+ */
+export interface AwsEnvironment {
+  readonly region: string;
+  readonly credentials: {
+    readonly accessKeyId: string;
+    readonly secretAccessKey: string;
+    readonly sessionToken?: string;
+  };
+  /** The endpoint set for a service (`DYNAMODB`, `SECRETS_MANAGER`), if any. */
+  endpointOverride(service: string): string | undefined;
+}
+
+const awsEnv = z.object({
+  AWS_REGION: z.string().check(z.regex(/^[a-z]{2,}(-[a-z]+)+-\d+$/, 'an AWS region')),
+  AWS_ACCESS_KEY_ID: z.string().check(z.minLength(1)),
+  AWS_SECRET_ACCESS_KEY: z.string().check(z.minLength(1)),
+  AWS_SESSION_TOKEN: z.optional(z.string()),
+});
+
+export function loadAwsEnvironment(env: NodeJS.ProcessEnv = process.env): AwsEnvironment {
+  const parsed = awsEnv.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid AWS environment: ${problems.join('; ')}`);
+  }
+  const { AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN } = parsed.data;
+  return {
+    region: AWS_REGION,
+    credentials: {
+      accessKeyId: AWS_ACCESS_KEY_ID,
+      secretAccessKey: AWS_SECRET_ACCESS_KEY,
+      ...(AWS_SESSION_TOKEN === undefined ? {} : { sessionToken: AWS_SESSION_TOKEN }),
+    },
+    endpointOverride: (service) => env[`AWS_ENDPOINT_URL_${service}`] ?? env.AWS_ENDPOINT_URL,
+  };
+}
+
 /** The retry policy a deployed function follows: the ladder its stack gave it, at full speed. */
 export function retryPolicyOf(ladderSeconds: readonly number[], timeScale = 1): RetryPolicy {
   return { ladderSeconds, jitterRatio: RETRY_JITTER_RATIO, timeScale };

@@ -1,6 +1,5 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import Ajv2020 from 'ajv/dist/2020';
-import addFormats from 'ajv-formats';
+import type Ajv from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { type FieldProblem, ValidationError } from './errors';
 import type { JsonObject } from './model';
 
@@ -20,39 +19,53 @@ import type { JsonObject } from './model';
 const DRAFT_07 = /^https?:\/\/json-schema\.org\/draft-07\/schema#?$/;
 
 /**
- * The compilers, made once per container. `addUsedSchema: false`: two event types may copy
- * a schema with the same `$id` and different content; neither is registered by it.
+ * The compilers, made once per container, on the first schema it sees: Ajv is loaded then
+ * and not before, because most requests never need it and evaluating it and building its
+ * two compilers was about a sixth of the API function's cold start (README, "Performance
+ * and cost"). `addUsedSchema: false`: two event types may copy a schema with the same
+ * `$id` and different content; neither is registered by it.
  */
-const options = { allErrors: true, strict: false, logger: false, addUsedSchema: false } as const;
-const compilers = {
-  draft2020: addFormats(new Ajv2020(options)),
-  draft07: addFormats(new Ajv(options)),
-};
+type Compilers = { readonly draft2020: Ajv; readonly draft07: Ajv };
+let compilers: Promise<Compilers> | undefined;
+
+function loadCompilers(): Promise<Compilers> {
+  compilers ??= (async () => {
+    const [{ default: Ajv07 }, { default: Ajv2020 }, { default: addFormats }] = await Promise.all([
+      import('ajv'),
+      import('ajv/dist/2020'),
+      import('ajv-formats'),
+    ]);
+    const options = { allErrors: true, strict: false, logger: false, addUsedSchema: false } as const;
+    return { draft2020: addFormats(new Ajv2020(options)), draft07: addFormats(new Ajv07(options)) };
+  })();
+  return compilers;
+}
 
 /** Compiled validators by schema text: a warm function compiles each schema once. */
 const compiled = new Map<
   string,
-  { readonly compiler: keyof typeof compilers; readonly validate: ValidateFunction }
+  { readonly compiler: keyof Compilers; readonly validate: ValidateFunction }
 >();
 const MAX_COMPILED = 200;
 
 /** Refusals name at most this many failing fields. */
 const MAX_PROBLEMS = 20;
 
-function compile(schema: JsonObject): ValidateFunction {
+async function compile(schema: JsonObject): Promise<ValidateFunction> {
   const text = JSON.stringify(schema);
   const known = compiled.get(text);
   if (known !== undefined) return known.validate;
+  const compilers = await loadCompilers();
   const compiler =
     typeof schema.$schema === 'string' && DRAFT_07.test(schema.$schema) ? 'draft07' : 'draft2020';
   const validate = compilers[compiler].compile(schema);
-  if (compiled.size >= MAX_COMPILED) forgetOldest();
+  if (compiled.size >= MAX_COMPILED) forgetOldest(compilers);
   compiled.set(text, { compiler, validate });
   return validate;
 }
 
 /** Ajv keeps every schema it compiled, by object: the oldest goes from both caches. */
-function forgetOldest(): void {
+function forgetOldest(compilers: Compilers): void {
   const [text, entry] = compiled.entries().next().value ?? [];
   if (text === undefined || entry === undefined) return;
   compilers[entry.compiler].removeSchema(entry.validate.schema as object);
@@ -60,9 +73,9 @@ function forgetOldest(): void {
 }
 
 /** Throws a ValidationError naming `field` when `schema` is not a JSON Schema Ajv can use. */
-export function checkPayloadSchema(schema: JsonObject, field = 'schema'): void {
+export async function checkPayloadSchema(schema: JsonObject, field = 'schema'): Promise<void> {
   try {
-    compile(schema);
+    await compile(schema);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw ValidationError.forField(
@@ -73,8 +86,8 @@ export function checkPayloadSchema(schema: JsonObject, field = 'schema'): void {
 }
 
 /** Throws a ValidationError naming each field of `payload` that `schema` does not allow. */
-export function validatePayload(schema: JsonObject, payload: JsonObject): void {
-  const validate = compile(schema);
+export async function validatePayload(schema: JsonObject, payload: JsonObject): Promise<void> {
+  const validate = await compile(schema);
   if (validate(payload)) return;
   const problems = (validate.errors ?? []).slice(0, MAX_PROBLEMS).map(toProblem);
   throw new ValidationError("The payload does not match its event type's schema.", problems);

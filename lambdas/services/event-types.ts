@@ -12,7 +12,7 @@ export class EventTypeService {
     if (isOperationalEventType(input.name)) {
       throw new ConflictError(`${input.name} is a built-in operational event type.`);
     }
-    if (input.schema != null) checkPayloadSchema(input.schema);
+    if (input.schema != null) await checkPayloadSchema(input.schema);
     const now = this.deps.clock.now().toISOString();
     const eventType: EventType = {
       name: input.name,
@@ -45,7 +45,7 @@ export class EventTypeService {
 
   async update(name: string, input: UpdateEventTypeInput): Promise<EventType> {
     const previous = await this.getOwn(name);
-    if (input.schema != null) checkPayloadSchema(input.schema);
+    if (input.schema != null) await checkPayloadSchema(input.schema);
     const next: EventType = {
       ...previous,
       description: input.description ?? previous.description,

@@ -58,7 +58,7 @@ export class MessageService {
     checkEventType: (name: string) => Promise<EventType | undefined>,
   ): Promise<AcceptedMessage> {
     const eventType = await checkEventType(input.eventType);
-    if (eventType?.schema != null) validatePayload(eventType.schema, input.payload);
+    if (eventType?.schema != null) await validatePayload(eventType.schema, input.payload);
     const now = this.deps.clock.now();
     return this.deps.messages.accept({
       id: newId('message', now),

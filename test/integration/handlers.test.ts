@@ -1,4 +1,3 @@
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type {
   APIGatewayTokenAuthorizerEvent,
@@ -7,9 +6,8 @@ import type {
   SQSEvent,
   SQSRecord,
 } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdminKeySecret } from '../../lambdas/adapters/aws/secrets/admin-key-secret';
+import { AdminKeySecret, type SecretReader } from '../../lambdas/adapters/aws/secrets/admin-key-secret';
 import { DynamoDeliveryStore } from '../../lambdas/adapters/dynamo/delivery-store';
 import { messageAttributes } from '../../lambdas/adapters/dynamo/message-item';
 import { fanOutWorkFromStreamImage } from '../../lambdas/adapters/dynamo/message-stream';
@@ -112,8 +110,24 @@ describe('authorizer handler', () => {
   });
 });
 
+/**
+ * The admin key's secret, answering each read in turn from a script (the last answer
+ * again once the script runs out). The reader that calls Secrets Manager itself is tested
+ * in aws-json-client.test.ts and by the deployed tier.
+ */
+class ScriptedSecret implements SecretReader {
+  readonly reads: string[] = [];
+  constructor(private readonly answers: (() => Promise<string>)[]) {}
+
+  secretString(secretId: string): Promise<string> {
+    this.reads.push(secretId);
+    const answer = this.answers.length > 1 ? this.answers.shift() : this.answers[0];
+    if (answer === undefined) throw new Error('the script has no answer');
+    return answer();
+  }
+}
+
 describe('admin key from Secrets Manager', () => {
-  const secrets = mockClient(SecretsManagerClient);
   const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:hookpost-admin-key-AbCdEf';
 
   const maxAgeMs = ADMIN_KEY_CACHE_SECONDS * 1000;
@@ -124,12 +138,9 @@ describe('admin key from Secrets Manager', () => {
   });
 
   it('is read once for a while and kept only as a hash', async () => {
-    secrets.reset();
-    secrets
-      .on(GetSecretValueCommand, { SecretId: ARN })
-      .resolves({ SecretString: 'hpk_admin_right_key_0123456789' });
+    const secret = new ScriptedSecret([async () => 'hpk_admin_right_key_0123456789']);
     const clock = new ManualClock();
-    const adminKey = new AdminKeySecret(new SecretsManagerClient({ region: 'eu-west-1' }), ARN, {
+    const adminKey = new AdminKeySecret(secret, ARN, {
       maxAgeMs,
       clock,
     });
@@ -138,18 +149,17 @@ describe('admin key from Secrets Manager', () => {
     clock.advance(maxAgeMs - 1);
     await handler(event('hpk_admin_right_key_0123456789'));
     await expect(handler(event('nope'))).rejects.toThrow('Unauthorized');
-    expect(secrets.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    expect(secret.reads).toEqual([ARN]);
     expect(await adminKey.keyHash()).toEqual(hashKey('hpk_admin_right_key_0123456789'));
   });
 
   it('refuses a rotated-out key once its cached hash is older than the bound', async () => {
-    secrets.reset();
-    secrets
-      .on(GetSecretValueCommand)
-      .resolvesOnce({ SecretString: 'hpk_admin_old_key_0123456789' })
-      .resolves({ SecretString: 'hpk_admin_new_key_0123456789' });
+    const secret = new ScriptedSecret([
+      async () => 'hpk_admin_old_key_0123456789',
+      async () => 'hpk_admin_new_key_0123456789',
+    ]);
     const clock = new ManualClock();
-    const adminKey = new AdminKeySecret(new SecretsManagerClient({ region: 'eu-west-1' }), ARN, {
+    const adminKey = new AdminKeySecret(secret, ARN, {
       maxAgeMs,
       clock,
     });
@@ -170,12 +180,11 @@ describe('admin key from Secrets Manager', () => {
   });
 
   it('tries again after a failed read instead of failing forever', async () => {
-    secrets.reset();
-    secrets
-      .on(GetSecretValueCommand)
-      .rejectsOnce(new Error('throttled'))
-      .resolves({ SecretString: 'hpk_admin_right_key_0123456789' });
-    const adminKey = new AdminKeySecret(new SecretsManagerClient({ region: 'eu-west-1' }), ARN, {
+    const secret = new ScriptedSecret([
+      () => Promise.reject(new Error('throttled')),
+      async () => 'hpk_admin_right_key_0123456789',
+    ]);
+    const adminKey = new AdminKeySecret(secret, ARN, {
       maxAgeMs,
       clock: new ManualClock(),
     });

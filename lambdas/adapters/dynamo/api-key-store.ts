@@ -1,18 +1,11 @@
 import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { ApiKey } from '../../core/model';
 import type { ApiKeyStore, Page, PageRequest } from '../../ports';
+import { apiKeyFromItem as fromItem, apiKeyItemKey as key, apiKeyKindOf as kindOf } from './api-key-item';
 import { kindIndexAttributes, listKind } from './kind-index';
 import { isConditionalCheckFailed } from './paging';
 
-/**
- * Application keys in the catalog table, each in a partition of its own (pk and sk
- * `KEY#{keyId}`), so that the authorizer reads one by its id with a single GetItem; the
- * byKind index lists an app's keys (kind `KEYS#{appId}`, in id order). Only the key's
- * hash is stored.
- */
-const key = (keyId: string) => ({ pk: `KEY#${keyId}`, sk: `KEY#${keyId}` });
-const kindOf = (appId: string) => `KEYS#${appId}`;
-
+/** Application keys in the catalog table (their item: api-key-item.ts). */
 export class DynamoApiKeyStore implements ApiKeyStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -56,13 +49,4 @@ export class DynamoApiKeyStore implements ApiKeyStore {
       throw error;
     }
   }
-}
-
-function fromItem(item: Record<string, unknown>): ApiKey {
-  return {
-    id: item.id as string,
-    appId: item.appId as string,
-    keyHash: item.keyHash as string,
-    createdAt: item.createdAt as string,
-  };
 }

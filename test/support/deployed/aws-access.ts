@@ -1,4 +1,6 @@
 import type http from 'node:http';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { NodeSha256 } from '../../../lambdas/adapters/aws/json-protocol/aws-json-client';
 import { evaluate, evaluateResourcePolicy, type PolicyDocument } from './iam';
 
 /**
@@ -25,6 +27,12 @@ export interface CallRecord {
   readonly reason?: string;
 }
 
+/** The credentials every function's role has in the harness (lambda-runtime.ts puts them in the functions' environment). */
+export const ROLE_CREDENTIALS = {
+  secretAccessKey: 'emulated-role-secret',
+  sessionToken: 'emulated-role-session',
+} as const;
+
 export class AccessDenied extends Error {
   override readonly name = 'AccessDenied';
 }
@@ -44,6 +52,16 @@ export class AccessControl {
 
   callsBy(roleLogicalId: string): CallRecord[] {
     return this.calls.filter((call) => call.caller === roleLogicalId);
+  }
+
+  /**
+   * Why a function's request is not signed as AWS would accept it, or `undefined` when it
+   * is. Only the functions' calls are checked (signed with their role's key), not the
+   * harness's own or an operator's.
+   */
+  async signatureProblem(request: http.IncomingMessage, body: Buffer): Promise<string | undefined> {
+    if (!this.rolesByAccessKey.has(accessKeyOf(request))) return undefined;
+    return signatureProblemOf(request, body, ROLE_CREDENTIALS.secretAccessKey);
   }
 
   /** The logical id of the role an access key belongs to, or the key itself. */
@@ -117,6 +135,62 @@ export class AccessControl {
 export function accessKeyOf(request: http.IncomingMessage): string {
   const authorization = request.headers.authorization ?? '';
   return /Credential=([^/,\s]+)\//.exec(authorization)?.[1] ?? 'unsigned';
+}
+
+/**
+ * Checks a request's SigV4 signature as the service would: the request as it arrived (its
+ * method, path, query, the headers it says it signed and its body) is signed again with
+ * the caller's secret key at the time and scope it names, and the two signatures compared.
+ * Answers what is wrong, or `undefined`.
+ */
+export async function signatureProblemOf(
+  request: http.IncomingMessage,
+  body: Buffer,
+  secretAccessKey: string,
+): Promise<string | undefined> {
+  const authorization = request.headers.authorization ?? '';
+  const parts =
+    /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(
+      authorization,
+    );
+  if (parts === null) return `not a SigV4 Authorization header: ${authorization}`;
+  const [, accessKeyId = '', , region = '', service = '', signedHeaders = '', signature] = parts;
+  const amzDate = String(request.headers['x-amz-date'] ?? '');
+  const date = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate);
+  if (date === null) return `no x-amz-date: ${amzDate}`;
+  const signingDate = new Date(`${date[1]}-${date[2]}-${date[3]}T${date[4]}:${date[5]}:${date[6]}Z`);
+  const url = new URL(request.url ?? '/', 'http://stand-in');
+  const headers: Record<string, string> = {};
+  for (const name of signedHeaders.split(';')) {
+    const value = request.headers[name];
+    if (value === undefined) return `the signed header ${name} is missing`;
+    headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const sessionToken = request.headers['x-amz-security-token'];
+  const signer = new SignatureV4({
+    service,
+    region,
+    sha256: NodeSha256,
+    credentials: {
+      accessKeyId,
+      secretAccessKey,
+      ...(typeof sessionToken === 'string' ? { sessionToken } : {}),
+    },
+  });
+  const expected = await signer.sign(
+    {
+      method: request.method ?? 'GET',
+      protocol: 'http:',
+      hostname: (headers.host ?? '').split(':')[0] ?? '',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers,
+      body,
+    },
+    { signingDate },
+  );
+  const expectedSignature = /Signature=([0-9a-f]{64})/.exec(expected.headers.authorization ?? '')?.[1];
+  return expectedSignature === signature ? undefined : 'the signature does not match the request';
 }
 
 /** The whole body of a request. */

@@ -120,7 +120,7 @@ abstract class HttpStandIn<Options> implements StandIn {
   /** Starts listening; answers the stand-in itself, ready. */
   async open(): Promise<this> {
     const { server, url } = await listen((request, response) => {
-      void this.handle(request, response).catch((error: unknown) => {
+      void this.receive(request, response).catch((error: unknown) => {
         sendAwsError(response, 500, 'InternalFailure', String(error));
       });
     });
@@ -133,7 +133,24 @@ abstract class HttpStandIn<Options> implements StandIn {
     return this.server === undefined ? Promise.resolve() : closeServer(this.server);
   }
 
-  protected abstract handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void>;
+  /** Who decides what callers may do here; its check of the functions' signatures comes first. */
+  protected abstract get access(): AccessControl | undefined;
+
+  protected abstract handle(
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    body: Buffer,
+  ): Promise<void>;
+
+  private async receive(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const body = await bodyOf(request);
+    const problem = await this.access?.signatureProblem(request, body);
+    if (problem !== undefined) {
+      sendAwsError(response, 403, 'SignatureDoesNotMatch', problem);
+      return;
+    }
+    await this.handle(request, response, body);
+  }
 }
 
 /** DynamoDB and DynamoDB Streams, IAM-checked, in front of DynamoDB Local. */
@@ -147,6 +164,10 @@ interface FrontOptions {
 }
 
 export class DynamoDbFront extends HttpStandIn<FrontOptions> {
+  protected get access(): AccessControl | undefined {
+    return this.options.access;
+  }
+
   /** Shard iterators are opaque: remember which stream each one reads. */
   private readonly iteratorStreams = new Map<string, string>();
 
@@ -154,9 +175,12 @@ export class DynamoDbFront extends HttpStandIn<FrontOptions> {
     return new DynamoDbFront(options).open();
   }
 
-  protected async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  protected async handle(
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    raw: Buffer,
+  ): Promise<void> {
     const { options } = this;
-    const raw = await bodyOf(request);
     const body = JSON.parse(raw.toString('utf8') || '{}') as JsonBody;
     const { service, operation } = operationOf(request);
     const caller = accessKeyOf(request);
@@ -250,6 +274,10 @@ const SQS_BATCH_ACTIONS: Readonly<Record<string, string>> = {
 const MAX_DELAY_SECONDS = 900;
 
 export class SqsFront extends HttpStandIn<FrontOptions & { readonly delayScale: number }> {
+  protected get access(): AccessControl | undefined {
+    return this.options.access;
+  }
+
   readonly delays: SentDelay[] = [];
   /** Delays SQS would have refused (none may be asked for). */
   readonly refusedDelays: number[] = [];
@@ -263,9 +291,12 @@ export class SqsFront extends HttpStandIn<FrontOptions & { readonly delayScale: 
     return `arn:aws:sqs:${scope.region}:${scope.account}:${name}`;
   }
 
-  protected async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  protected async handle(
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    raw: Buffer,
+  ): Promise<void> {
     const { options } = this;
-    const raw = await bodyOf(request);
     const body = JSON.parse(raw.toString('utf8') || '{}') as JsonBody;
     const { operation } = operationOf(request);
     const caller = accessKeyOf(request);
@@ -367,6 +398,10 @@ export class SqsFront extends HttpStandIn<FrontOptions & { readonly delayScale: 
 
 /** Secrets Manager: the stack's secrets, readable with `secretsmanager:GetSecretValue`. */
 export class SecretsManagerStub extends HttpStandIn<{ readonly access: AccessControl }> {
+  protected get access(): AccessControl | undefined {
+    return this.options.access;
+  }
+
   private readonly secrets = new Map<string, { name: string; value: string; versionId: string }>();
 
   static start(options: { readonly access: AccessControl }): Promise<SecretsManagerStub> {
@@ -384,9 +419,13 @@ export class SecretsManagerStub extends HttpStandIn<{ readonly access: AccessCon
     return secret.value;
   }
 
-  protected async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+  protected async handle(
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    raw: Buffer,
+  ): Promise<void> {
     const { access } = this.options;
-    const body = JSON.parse((await bodyOf(request)).toString('utf8') || '{}') as JsonBody;
+    const body = JSON.parse(raw.toString('utf8') || '{}') as JsonBody;
     const { operation } = operationOf(request);
     const caller = accessKeyOf(request);
     if (operation !== 'GetSecretValue') {
@@ -458,6 +497,10 @@ export interface SchedulerOptions {
 }
 
 export class SchedulerStub extends HttpStandIn<SchedulerOptions> {
+  protected get access(): AccessControl | undefined {
+    return this.options.access;
+  }
+
   readonly schedules: ScheduleRecord[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
 
@@ -470,8 +513,12 @@ export class SchedulerStub extends HttpStandIn<SchedulerOptions> {
     await super.close();
   }
 
-  protected async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
-    const body = JSON.parse((await bodyOf(request)).toString('utf8') || '{}') as JsonBody;
+  protected async handle(
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+    raw: Buffer,
+  ): Promise<void> {
+    const body = JSON.parse(raw.toString('utf8') || '{}') as JsonBody;
     const match = /^\/schedules\/([^/?]+)/.exec(request.url ?? '');
     if (request.method !== 'POST' || match?.[1] === undefined) {
       sendAwsError(
@@ -628,12 +675,20 @@ const xml = (text: string) =>
  * awsQuery protocol: a form-encoded request, an XML answer) of the deployed stack.
  */
 export class CloudFormationStub extends HttpStandIn<readonly StackDescription[]> {
+  protected get access(): AccessControl | undefined {
+    return undefined;
+  }
+
   static start(stacks: readonly StackDescription[]): Promise<CloudFormationStub> {
     return new CloudFormationStub(stacks).open();
   }
 
-  protected async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
-    const form = new URLSearchParams((await bodyOf(request)).toString('utf8'));
+  protected async handle(
+    _request: http.IncomingMessage,
+    response: http.ServerResponse,
+    raw: Buffer,
+  ): Promise<void> {
+    const form = new URLSearchParams(raw.toString('utf8'));
     const stack = this.options.find((candidate) => candidate.stackName === form.get('StackName'));
     if (form.get('Action') !== 'DescribeStacks' || stack === undefined) {
       response.writeHead(400, { 'content-type': 'text/xml' });

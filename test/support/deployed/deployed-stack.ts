@@ -14,7 +14,7 @@ import type { FunctionName } from '../../../lambdas/contract/settings';
 import { type DynamoEngine, startDynamoDbLocal } from '../dynamodb';
 import { functionsByEntry, type Properties, type TemplateJson, type TemplateResource } from '../template';
 import { EmulatedRestApi, type GatewayResponseSettings, type MethodSettings } from './api-gateway';
-import { AccessControl, type RoleIdentity } from './aws-access';
+import { AccessControl, ROLE_CREDENTIALS, type RoleIdentity } from './aws-access';
 import {
   DynamoDbFront,
   HARNESS_ACCESS_KEY,
@@ -188,7 +188,8 @@ export class DeployedStack {
       const clientSettings = (endpoint: string, accessKeyId = HARNESS_ACCESS_KEY) => ({
         endpoint,
         region: SCOPE.region,
-        credentials: { accessKeyId, secretAccessKey: 'emulated' },
+        // The role's secret: the stand-ins check the signatures of calls made with a role's key.
+        credentials: { accessKeyId, secretAccessKey: ROLE_CREDENTIALS.secretAccessKey },
       });
       const dynamodb = new DynamoDBClient({
         ...clientSettings(engine.endpoint),

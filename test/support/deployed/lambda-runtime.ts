@@ -1,6 +1,7 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
+import { ROLE_CREDENTIALS } from './aws-access';
 
 /**
  * Lambda's side of a deployed function, offline: each execution environment is a plain
@@ -134,8 +135,8 @@ class ExecutionEnvironment {
       AWS_LAMBDA_LOG_STREAM_NAME: `local/[$LATEST]${randomUUID().replaceAll('-', '')}`,
       LAMBDA_TASK_ROOT: deployment.taskRoot,
       AWS_ACCESS_KEY_ID: deployment.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: 'emulated-role-secret',
-      AWS_SESSION_TOKEN: 'emulated-role-session',
+      AWS_SECRET_ACCESS_KEY: ROLE_CREDENTIALS.secretAccessKey,
+      AWS_SESSION_TOKEN: ROLE_CREDENTIALS.sessionToken,
     };
     const child = fork(CHILD, [deployment.taskRoot, deployment.handler], {
       cwd: deployment.taskRoot,

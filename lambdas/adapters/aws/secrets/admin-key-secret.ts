@@ -1,6 +1,10 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { hashKey } from '../../../core/keys';
 import type { Clock } from '../../../ports';
+
+/** Reads a secret's text by its id or ARN; `undefined` when it holds no text. */
+export interface SecretReader {
+  secretString(secretId: string): Promise<string | undefined>;
+}
 
 /**
  * The admin key, kept in Secrets Manager. Only its hash stays in memory, and only for
@@ -12,7 +16,7 @@ export class AdminKeySecret {
   private cached: { readonly hash: Promise<Buffer>; readonly readAt: number } | undefined;
 
   constructor(
-    private readonly secrets: SecretsManagerClient,
+    private readonly secrets: SecretReader,
     private readonly secretArn: string,
     private readonly options: { readonly maxAgeMs: number; readonly clock: Clock },
   ) {}
@@ -30,10 +34,10 @@ export class AdminKeySecret {
   }
 
   private async read(): Promise<Buffer> {
-    const { SecretString } = await this.secrets.send(new GetSecretValueCommand({ SecretId: this.secretArn }));
-    if (SecretString === undefined || SecretString.length < 16) {
+    const secret = await this.secrets.secretString(this.secretArn);
+    if (secret === undefined || secret.length < 16) {
       throw new Error(`The admin key secret ${this.secretArn} holds no usable key.`);
     }
-    return hashKey(SecretString);
+    return hashKey(secret);
   }
 }
