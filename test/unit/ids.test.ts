@@ -41,6 +41,25 @@ describe('ids', () => {
     expect(idBoundsAt('message', new Date(now.getTime() + 1)).lowest > highest).toBe(true);
   });
 
+  it('draw their randomness evenly and never repeat it, across many pools of random bytes', () => {
+    // 20,000 ids in distinct milliseconds take 320,000 random bytes: some 78 refills of the pool.
+    const start = Date.parse('2026-11-22T10:00:00.000Z');
+    const randomParts = Array.from({ length: 20_000 }, (_, index) =>
+      newId('message', new Date(start + index)).slice('msg_'.length + 10),
+    );
+    expect(new Set(randomParts).size).toBe(randomParts.length);
+    const firstCharacters = new Map<string, number>();
+    for (const part of randomParts)
+      firstCharacters.set(part[0] ?? '', (firstCharacters.get(part[0] ?? '') ?? 0) + 1);
+    // Each of the 32 characters expects 625 of them (five standard deviations either side):
+    // a pool read past its end, or never refilled, gives one character or repeats.
+    expect(firstCharacters.size).toBe(32);
+    for (const count of firstCharacters.values()) {
+      expect(count).toBeGreaterThan(500);
+      expect(count).toBeLessThan(750);
+    }
+  });
+
   it.each(['msg_', 'msg_123', 'app_01KAAAAAAAAAAAAAAAAAAAAAAA', 'msg_01KAAAAAAAAAAAAAAAAAAAAAAI'])(
     'rejects %s as a message id',
     (candidate) => {
