@@ -574,6 +574,78 @@ describe.each(SETUPS)('store contract on $name', ({ start, cachedCatalogue }) =>
       ).toEqual({ succeeded: 2, failed: 1, pending: 1, pulled: 0 });
     });
 
+    it("lists an endpoint's failed deliveries since a time: failed on the ladder or abandoned, not recovered since", async () => {
+      const at = (iso: string) => new Date(iso);
+      const messageAt = (time: string) => aMessage(appId, {}, at(`2026-11-22T${time}.000Z`));
+      const before = messageAt('08:00:00');
+      const ladder = messageAt('10:00:00');
+      const abandoned = messageAt('10:00:01');
+      const recovered = messageAt('10:00:02');
+      const succeeded = messageAt('10:00:03');
+      const stillPending = messageAt('10:00:04');
+      const otherEndpoint = messageAt('10:00:05');
+      const fail = async (message: ReturnType<typeof messageAt>, endpointId = 'ep_f', expectedCount = 0) => {
+        const delivery = aDelivery(message, endpointId);
+        await deliveries.createIfAbsent(delivery);
+        const lastAttempt = anAttempt(delivery, 1);
+        return deliveries.recordAttempt(message.id, endpointId, expectedCount, {
+          status: 'failed',
+          attemptCount: 1,
+          nextAttemptAt: null,
+          lastAttempt,
+        });
+      };
+      for (const message of [before, ladder, recovered]) await fail(message);
+      await fail(otherEndpoint, 'ep_other');
+      await deliveries.createIfAbsent(aDelivery(abandoned, 'ep_f'));
+      await deliveries.abandon(abandoned.id, 'ep_f', 'endpoint_disabled');
+      const recoveredDelivery = aDelivery(recovered, 'ep_f');
+      await deliveries.markSucceeded(
+        recoveredDelivery.msgId,
+        'ep_f',
+        anAttempt(recoveredDelivery, 2, { outcome: 'succeeded', trigger: 'recover' }),
+      );
+      const succeededDelivery = aDelivery(succeeded, 'ep_f');
+      await deliveries.createIfAbsent(succeededDelivery);
+      await deliveries.recordAttempt(succeededDelivery.msgId, 'ep_f', 0, {
+        status: 'succeeded',
+        attemptCount: 1,
+        nextAttemptAt: null,
+        lastAttempt: anAttempt(succeededDelivery, 1, { outcome: 'succeeded' }),
+      });
+      // A failure whose record lost its race (another attempt counted first): still pending.
+      expect(await fail(stillPending, 'ep_f', 5)).toBe(false);
+
+      const failed = await deliveries.listFailedForEndpoint('ep_f', at('2026-11-22T09:00:00.000Z'));
+      expect(failed.map((delivery) => delivery.msgId)).toEqual([ladder.id, abandoned.id]);
+      expect(failed.every((delivery) => delivery.status === 'failed')).toBe(true);
+    });
+
+    it("finds an endpoint's failed deliveries without reading those that did not fail", async () => {
+      const keysRead: number[] = [];
+      tables.doc.middlewareStack.add(
+        (next) => async (args) => {
+          const input = args.input as { RequestItems?: Record<string, { Keys?: unknown[] }> };
+          for (const request of Object.values(input.RequestItems ?? {}))
+            keysRead.push(request.Keys?.length ?? 0);
+          return next(args);
+        },
+        { step: 'initialize', name: 'countBatchGetKeys' },
+      );
+      const base = Date.parse('2026-11-22T10:00:00.000Z');
+      for (let index = 0; index < 150; index++) {
+        const message = aMessage(appId, {}, new Date(base + index));
+        await deliveries.createIfAbsent(aDelivery(message, 'ep_busy', { status: 'succeeded' }));
+      }
+      const failing = aMessage(appId, {}, new Date(base + 500));
+      await deliveries.createIfAbsent(aDelivery(failing, 'ep_busy'));
+      await deliveries.abandon(failing.id, 'ep_busy', 'endpoint_disabled');
+
+      const failed = await deliveries.listFailedForEndpoint('ep_busy', new Date(base - 1000));
+      expect(failed.map((delivery) => delivery.msgId)).toEqual([failing.id]);
+      expect(keysRead.reduce((sum, keys) => sum + keys, 0)).toBe(1);
+    });
+
     it('keeps one record per attempt number and lists them all', async () => {
       const delivery = aDelivery(message, 'ep_4');
       await deliveries.createIfAbsent(delivery);

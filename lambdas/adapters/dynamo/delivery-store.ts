@@ -1,12 +1,17 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { type ATTEMPT_ATTRIBUTES, INDEX, TABLES, TTL_ATTRIBUTE } from '../../contract/tables';
-import { idBoundsAt } from '../../core/ids';
+import { idBoundsAt, timeOfId } from '../../core/ids';
 import type { Attempt, AttemptError, Delivery } from '../../core/model';
 import type { AttemptRecord, DeliveryCounts, DeliveryStore, Page, PageRequest } from '../../ports';
 import {
   batchGetAll,
   decodeCursor,
-  ignoringConditionFailure,
   isConditionalCheckFailed,
   prefixRange,
   queryAll,
@@ -19,10 +24,16 @@ import {
  * - attempt:  pk msgId, sk `A#{endpointId}#{attemptNumber, 3 digits}`: one record per attempt
  *   number, so an attempt made again after a crash replaces its earlier record; an attempt
  *   made on request, sk `A#{endpointId}#R#{requestId}`: one record per request
- * Both carry the byEndpoint index's keys, for an endpoint's own view: endpointPk is the
- * endpoint id, endpointSk `D#{msgId}` or `A#{attemptId}` (ids sort by time). The index
- * copies an attempt whole but a delivery's keys only, so recording an attempt's outcome on
- * its delivery writes no index entry (lambdas/contract/tables.ts, ATTEMPT_ATTRIBUTES).
+ * - failure marker: pk msgId, sk `F#{endpointId}`: written when a delivery fails (before
+ *   its state says so) and deleted when it later succeeds (after its state says so), so
+ *   that an endpoint's failed deliveries are found without reading all of its deliveries.
+ *   A marker may outlive its failure (a crash between the two writes, a retry that then
+ *   succeeded): readers keep only markers whose delivery is failed now.
+ * All carry the byEndpoint index's keys, for an endpoint's own view: endpointPk is the
+ * endpoint id, endpointSk `D#{msgId}`, `A#{attemptId}` or `F#{msgId}` (ids sort by time).
+ * The index copies an attempt whole but a delivery's keys only, so recording an attempt's
+ * outcome on its delivery writes no index entry (lambdas/contract/tables.ts,
+ * ATTEMPT_ATTRIBUTES). A delivery that succeeds at once pays nothing for the markers.
  */
 const KEYS = ['pk', 'sk'];
 /** The index copies every field of an attempt, and nothing but attempt fields (checked here). */
@@ -33,6 +44,11 @@ const _attemptCopiedWhole: [UncopiedAttemptField, NonAttemptField] extends [neve
 const deliveryKey = (msgId: string, endpointId: string) => ({ pk: msgId, sk: `D#${endpointId}` });
 const ATTEMPT_PREFIX = 'A#';
 const DELIVERY_PREFIX = 'D#';
+const FAILURE_PREFIX = 'F#';
+const failureKey = (msgId: string, endpointId: string) => ({
+  pk: msgId,
+  sk: `${FAILURE_PREFIX}${endpointId}`,
+});
 const BY_ENDPOINT = TABLES.deliveries.indexes[INDEX.byEndpoint];
 const BY_ENDPOINT_KEYS = [...KEYS, BY_ENDPOINT.partitionKey, BY_ENDPOINT.sortKey];
 const byEndpointKey = (endpointId: string, sortValue: string) => ({
@@ -112,6 +128,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
     expectedAttemptCount: number,
     record: AttemptRecord,
   ): Promise<boolean> {
+    if (record.status === 'failed') await this.markFailure(msgId, endpointId);
     try {
       await this.doc.send(
         new UpdateCommand({
@@ -139,6 +156,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
   }
 
   async abandon(msgId: string, endpointId: string, reason: AttemptError): Promise<void> {
+    await this.markFailure(msgId, endpointId);
     try {
       await this.doc.send(
         new UpdateCommand({
@@ -213,9 +231,26 @@ export class DynamoDeliveryStore implements DeliveryStore {
     );
   }
 
+  /** The deliveries its failure markers name, of those the ones that are failed now. */
   async listFailedForEndpoint(endpointId: string, since: Date): Promise<readonly Delivery[]> {
-    const items = await this.endpointDeliveries(endpointId, since, undefined);
-    return items.filter((item) => item.status === 'failed').map(deliveryFromItem);
+    const markers = await queryAll(this.doc, {
+      TableName: this.tableName,
+      IndexName: INDEX.byEndpoint,
+      KeyConditionExpression: '#pk = :endpoint AND #sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#pk': BY_ENDPOINT.partitionKey, '#sk': BY_ENDPOINT.sortKey },
+      ExpressionAttributeValues: {
+        ':endpoint': endpointId,
+        ':from': `${FAILURE_PREFIX}${idBoundsAt('message', since).lowest}`,
+        ':to': `${FAILURE_PREFIX}\uffff`,
+      },
+      ProjectionExpression: KEYS.join(', '),
+    });
+    const keys = markers.map((marker) => deliveryKey(marker.pk as string, endpointId));
+    const items = await batchGetAll(this.doc, this.tableName, keys, { consistentRead: true });
+    return items
+      .filter((item) => item.status === 'failed')
+      .map(deliveryFromItem)
+      .sort((a, b) => (a.msgId < b.msgId ? -1 : 1));
   }
 
   async getRequestedAttempt(
@@ -234,8 +269,9 @@ export class DynamoDeliveryStore implements DeliveryStore {
   }
 
   async markSucceeded(msgId: string, endpointId: string, attempt: Attempt): Promise<void> {
-    await ignoringConditionFailure(
-      this.doc.send(
+    let previous: Record<string, unknown> | undefined;
+    try {
+      ({ Attributes: previous } = await this.doc.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: deliveryKey(msgId, endpointId),
@@ -243,9 +279,19 @@ export class DynamoDeliveryStore implements DeliveryStore {
           ConditionExpression: 'attribute_exists(pk) AND #status <> :succeeded',
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':succeeded': 'succeeded', ':none': null, ':attempt': attempt },
+          ReturnValues: 'UPDATED_OLD',
         }),
-      ),
-    );
+      ));
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) return;
+      throw error;
+    }
+    // A failed delivery recovered: its marker goes, now that its state no longer says failed.
+    if (previous?.status === 'failed') {
+      await this.doc.send(
+        new DeleteCommand({ TableName: this.tableName, Key: failureKey(msgId, endpointId) }),
+      );
+    }
   }
 
   /**
@@ -324,6 +370,20 @@ export class DynamoDeliveryStore implements DeliveryStore {
     return batchGetAll(this.doc, this.tableName, keys, {
       ...(attributes === undefined ? {} : { projection: attributes }),
     });
+  }
+
+  /** Puts the delivery's failure marker (again, if it is there: the same item). */
+  private async markFailure(msgId: string, endpointId: string): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...failureKey(msgId, endpointId),
+          ...byEndpointKey(endpointId, `${FAILURE_PREFIX}${msgId}`),
+          [TTL_ATTRIBUTE]: this.expiryFrom(timeOfId(msgId).toISOString()),
+        },
+      }),
+    );
   }
 
   private prefixQuery(msgId: string, prefix: string) {
