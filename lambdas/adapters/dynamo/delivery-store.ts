@@ -233,18 +233,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
 
   /** The deliveries its failure markers name, of those the ones that are failed now. */
   async listFailedForEndpoint(endpointId: string, since: Date): Promise<readonly Delivery[]> {
-    const markers = await queryAll(this.doc, {
-      TableName: this.tableName,
-      IndexName: INDEX.byEndpoint,
-      KeyConditionExpression: '#pk = :endpoint AND #sk BETWEEN :from AND :to',
-      ExpressionAttributeNames: { '#pk': BY_ENDPOINT.partitionKey, '#sk': BY_ENDPOINT.sortKey },
-      ExpressionAttributeValues: {
-        ':endpoint': endpointId,
-        ':from': `${FAILURE_PREFIX}${idBoundsAt('message', since).lowest}`,
-        ':to': `${FAILURE_PREFIX}\uffff`,
-      },
-      ProjectionExpression: KEYS.join(', '),
-    });
+    const markers = await this.indexKeys(endpointId, FAILURE_PREFIX, since, undefined);
     const keys = markers.map((marker) => deliveryKey(marker.pk as string, endpointId));
     const items = await batchGetAll(this.doc, this.tableName, keys, { consistentRead: true });
     return items
@@ -351,21 +340,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
     until: Date | undefined,
     attributes?: readonly string[],
   ): Promise<Record<string, unknown>[]> {
-    const entries = await queryAll(this.doc, {
-      TableName: this.tableName,
-      IndexName: INDEX.byEndpoint,
-      KeyConditionExpression: '#pk = :endpoint AND #sk BETWEEN :from AND :to',
-      ExpressionAttributeNames: { '#pk': BY_ENDPOINT.partitionKey, '#sk': BY_ENDPOINT.sortKey },
-      ExpressionAttributeValues: {
-        ':endpoint': endpointId,
-        ':from': `${DELIVERY_PREFIX}${idBoundsAt('message', since).lowest}`,
-        ':to':
-          until === undefined
-            ? `${DELIVERY_PREFIX}\uffff`
-            : `${DELIVERY_PREFIX}${idBoundsAt('message', new Date(until.getTime() - 1)).highest}`,
-      },
-      ProjectionExpression: KEYS.join(', '),
-    });
+    const entries = await this.indexKeys(endpointId, DELIVERY_PREFIX, since, until);
     const keys = entries.map((entry) => ({ pk: entry.pk, sk: entry.sk }));
     return batchGetAll(this.doc, this.tableName, keys, {
       ...(attributes === undefined ? {} : { projection: attributes }),
@@ -384,6 +359,33 @@ export class DynamoDeliveryStore implements DeliveryStore {
         },
       }),
     );
+  }
+
+  /**
+   * The table keys of the endpoint's index entries of one kind (`prefix`) about the
+   * messages accepted from `since`, until `until` (excluded) or now.
+   */
+  private indexKeys(
+    endpointId: string,
+    prefix: string,
+    since: Date,
+    until: Date | undefined,
+  ): Promise<Record<string, unknown>[]> {
+    return queryAll(this.doc, {
+      TableName: this.tableName,
+      IndexName: INDEX.byEndpoint,
+      KeyConditionExpression: '#pk = :endpoint AND #sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#pk': BY_ENDPOINT.partitionKey, '#sk': BY_ENDPOINT.sortKey },
+      ExpressionAttributeValues: {
+        ':endpoint': endpointId,
+        ':from': `${prefix}${idBoundsAt('message', since).lowest}`,
+        ':to':
+          until === undefined
+            ? `${prefix}\uffff`
+            : `${prefix}${idBoundsAt('message', new Date(until.getTime() - 1)).highest}`,
+      },
+      ProjectionExpression: KEYS.join(', '),
+    });
   }
 
   private prefixQuery(msgId: string, prefix: string) {
