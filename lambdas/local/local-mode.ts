@@ -6,6 +6,12 @@ import { describeError } from '../logger';
 import type { Logger } from '../ports';
 import { startApiGatewayServer } from './api-gateway-server';
 import { lockDataDir } from './data-dir-lock';
+import {
+  type DataFormatMarker,
+  readDataFormat,
+  UnsupportedDataFormatError,
+  upgradeDataFormat,
+} from './data-format';
 import { startEmbeddedDynamoDb } from './embedded-dynamodb';
 import { createLocalRuntime, type LocalRuntime } from './runtime';
 import { createLocalWorker, type LocalWorker } from './worker';
@@ -32,12 +38,24 @@ export interface RunningLocalMode {
 
 /**
  * The whole of Hookpost in one process on 127.0.0.1 (README, "Local mode settings"): the
- * data directory locked, its store repaired after an unclean stop, leases of a dead
- * process taken back, then the worker, the TTL sweeper and the API server.
+ * data directory locked, a newer data format refused before the store is opened, the store
+ * repaired after an unclean stop and brought to the current format (data-format.ts),
+ * leases of a dead process taken back, then the worker, the TTL sweeper and the API server.
  */
 export async function startLocalMode(config: LocalConfig, logger: Logger): Promise<RunningLocalMode> {
   await mkdir(config.dataDir, { recursive: true });
+  // Read before the lock is taken, so that a refusal leaves even the lock file as it was (a
+  // dead owner's tells the next start to repair the store); read again under the lock,
+  // where no other Hookpost can change it, and that reading counts.
+  await readDataFormat(config.dataDir);
   const lock = await lockDataDir(config.dataDir);
+  let marker: DataFormatMarker | undefined;
+  try {
+    marker = await readDataFormat(config.dataDir);
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
   const admin = await resolveAdminKey(config);
 
   const dynamo = await startEmbeddedDynamoDb(config.dataDir, { repairIndexes: lock.previousOwnerDied });
@@ -51,6 +69,19 @@ export async function startLocalMode(config: LocalConfig, logger: Logger): Promi
     adminKey: admin.key,
     logger,
   });
+  try {
+    await upgradeDataFormat(
+      { dataDir: config.dataDir, client: runtime.client, tables: runtime.tables, logger },
+      marker,
+    );
+  } catch (error) {
+    runtime.close();
+    await dynamo.close();
+    // No item of a refused store was written. After any other failure the lock stays, so
+    // that the next start takes this one for an unclean stop and checks the store's indexes.
+    if (error instanceof UnsupportedDataFormatError) await lock.release();
+    throw error;
+  }
   const recovered = await runtime.queue.recoverLeases();
   if (recovered > 0) logger.info('took back deliveries left in flight by the previous run', { recovered });
 

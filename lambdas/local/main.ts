@@ -1,6 +1,7 @@
 import { ConfigError, loadLocalConfig } from '../config';
 import { createJsonLogger, describeError } from '../logger';
 import { DataDirInUseError } from './data-dir-lock';
+import { UnsupportedDataFormatError } from './data-format';
 import { startLocalMode } from './local-mode';
 
 /** `npm start`: the whole of Hookpost in one process on 127.0.0.1 (README, "Local mode settings"). */
@@ -40,7 +41,12 @@ function quickStart(url: string, key: string): string {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof DataDirInUseError) console.error(error.message);
+  if (
+    error instanceof ConfigError ||
+    error instanceof DataDirInUseError ||
+    error instanceof UnsupportedDataFormatError
+  )
+    console.error(error.message);
   else console.error('Hookpost could not start:', describeError(error));
   process.exit(1);
 });

@@ -50,9 +50,16 @@ export function shardOf(key: string): number {
   return (hash >>> 0) % LOG_SHARDS;
 }
 
-const shardPk = (appId: string, shard: number) => `${appId}#${String(shard).padStart(2, '0')}`;
+const shardSuffix = (shard: number) => `#${String(shard).padStart(2, '0')}`;
+const shardPk = (appId: string, shard: number) => `${appId}${shardSuffix(shard)}`;
 /** The key of an item of an application's log, by its sort key. */
-const logKey = (appId: string, sk: string) => ({ pk: shardPk(appId, shardOf(sk)), sk });
+export const logKey = (appId: string, sk: string) => ({ pk: shardPk(appId, shardOf(sk)), sk });
+/**
+ * Whether an item of the messages table is keyed as {@link logKey} keys it. An item written
+ * before the log had shards is not: its pk is the app id alone, and an app id never ends
+ * in `#` and two digits (lambdas/core/ids.ts). lambdas/local/data-format.ts moves such items.
+ */
+export const isShardedLogKey = (pk: string, sk: string) => pk.endsWith(shardSuffix(shardOf(sk)));
 export const messageKey = (appId: string, msgId: string) => logKey(appId, msgId);
 export const claimKey = (appId: string, eventId: string) => logKey(appId, claimSk(eventId));
 
