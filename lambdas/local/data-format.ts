@@ -9,6 +9,7 @@ import {
   ScanCommand,
   type ScanCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import type { DynamoDeliveryStore } from '../adapters/dynamo/delivery-store';
 import { isShardedLogKey, logKey } from '../adapters/dynamo/message-store';
 import { isConditionalCheckFailed } from '../adapters/dynamo/paging';
 import type { LocalTableNames } from '../adapters/local/local-tables';
@@ -20,7 +21,9 @@ import type { Logger } from '../ports';
  * which shape in `format.json`, and local mode brings an older one up to date before it
  * serves anything (local-mode.ts). The versions:
  * 1. each application's message log under one partition key, the app id;
- * 2. the log spread over shards, pk `{appId}#{shard}` (adapters/dynamo/message-store.ts).
+ * 2. the log spread over shards, pk `{appId}#{shard}` (adapters/dynamo/message-store.ts);
+ * 3. a failed delivery has a failure marker, which a recovery reads
+ *    (adapters/dynamo/delivery-store.ts).
  * Hookpost wrote no marker before version 2: an unmarked store's version is read from its
  * data (versionOfUnmarked).
  *
@@ -45,6 +48,7 @@ interface Migration {
 /** MIGRATIONS[n - OLDEST_VERSION] takes a store from version n to n + 1. */
 const MIGRATIONS: readonly Migration[] = [
   { change: 'the message log spread over shards', run: shardMessageLog },
+  { change: 'failed deliveries marked for recovery', run: markFailedDeliveries },
 ];
 
 /** The version this code reads and writes: each migration added raises it by one. */
@@ -69,6 +73,8 @@ export interface DataFormatStore {
   readonly dataDir: string;
   readonly client: DynamoDBClient;
   readonly tables: LocalTableNames;
+  /** The deliveries as the running code keeps them, for the marks it adds. */
+  readonly deliveries: Pick<DynamoDeliveryStore, 'markFailure'>;
   readonly logger: Logger;
 }
 
@@ -151,9 +157,9 @@ export async function upgradeDataFormat(
 /**
  * The version of a store written before the marker existed, read from its data: an item of
  * the messages table keyed by its app id alone is version 1's; without one, the store is
- * in the last unmarked version's layout (an empty store too). A store older than version 1
- * is refused: its deliveries table lacks the byEndpoint index, which dynalite cannot add
- * to a table that exists.
+ * in the last unmarked version's layout, unless it holds nothing at all (a new directory:
+ * nothing to migrate). A store older than version 1 is refused: its deliveries table
+ * lacks the byEndpoint index, which dynalite cannot add to a table that exists.
  */
 async function versionOfUnmarked({ dataDir, client, tables }: DataFormatStore): Promise<number> {
   const { Table } = await client.send(new DescribeTableCommand({ TableName: tables.deliveries }));
@@ -170,7 +176,11 @@ async function versionOfUnmarked({ dataDir, client, tables }: DataFormatStore): 
   })) {
     if (page.some((item) => keyOf(item) !== undefined && !isInPlace(item))) return OLDEST_VERSION;
   }
-  return LAST_UNMARKED_VERSION;
+  for (const table of [tables.messages, tables.deliveries]) {
+    const { Items = [] } = await client.send(new ScanCommand({ TableName: table, Limit: 1 }));
+    if (Items.length > 0) return LAST_UNMARKED_VERSION;
+  }
+  return DATA_FORMAT_VERSION;
 }
 
 /** The items of the messages table a migration step handles at once (a page of a Scan). */
@@ -237,6 +247,39 @@ async function shardMessageLog({ client, tables }: DataFormatStore): Promise<Rec
     );
   }
   return { ...moved, foundAtNewKey };
+}
+
+/**
+ * Version 2 → 3: each failed delivery gets the failure marker a recovery finds it by; one
+ * that failed before markers existed would otherwise never be recovered. The marker is
+ * put by the store's own code, and putting it again writes the same item, so a run again
+ * after a kill only repeats some of the work.
+ */
+async function markFailedDeliveries({
+  client,
+  tables,
+  deliveries,
+}: DataFormatStore): Promise<Record<string, number>> {
+  let failedDeliveries = 0;
+  for await (const page of scanPages(client, {
+    TableName: tables.deliveries,
+    Limit: MOVE_PAGE_ITEMS,
+    // Deliveries carry a status; attempts, markers and the other items of the table do not.
+    FilterExpression: '#status = :failed AND attribute_exists(msgId) AND attribute_exists(endpointId)',
+    ExpressionAttributeNames: { '#status': 'status' },
+    ExpressionAttributeValues: { ':failed': { S: 'failed' } },
+  })) {
+    await Promise.all(
+      page.map(async (item) => {
+        const msgId = item.msgId?.S;
+        const endpointId = item.endpointId?.S;
+        if (msgId === undefined || endpointId === undefined) return;
+        await deliveries.markFailure(msgId, endpointId);
+        failedDeliveries++;
+      }),
+    );
+  }
+  return { failedDeliveries };
 }
 
 function keyOf(item: Record<string, AttributeValue>): { pk: string; sk: string } | undefined {

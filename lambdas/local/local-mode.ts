@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { DynamoDeliveryStore } from '../adapters/dynamo/delivery-store';
 import type { LocalConfig } from '../config';
 import { describeError } from '../logger';
 import type { Logger } from '../ports';
@@ -71,7 +72,15 @@ export async function startLocalMode(config: LocalConfig, logger: Logger): Promi
   });
   try {
     await upgradeDataFormat(
-      { dataDir: config.dataDir, client: runtime.client, tables: runtime.tables, logger },
+      {
+        dataDir: config.dataDir,
+        client: runtime.client,
+        tables: runtime.tables,
+        deliveries: new DynamoDeliveryStore(runtime.doc, runtime.tables.deliveries, {
+          retentionDays: config.retentionDays,
+        }),
+        logger,
+      },
       marker,
     );
   } catch (error) {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createDocumentClient } from '../../lambdas/adapters/dynamo/client';
 import { isShardedLogKey } from '../../lambdas/adapters/dynamo/message-store';
@@ -87,6 +87,7 @@ describe('the data directory’s format', () => {
         otherItems: 0,
         foundAtNewKey: 0,
       },
+      { from: 2, to: 3, failedDeliveries: 0 },
     ]);
     const listed = await request('GET', `/v1/apps/${before.appId}/messages`);
     expect(listed.body.data.map((message: { id: string }) => message.id)).toEqual(before.messageIds);
@@ -128,7 +129,7 @@ describe('the data directory’s format', () => {
     expect(logged(MIGRATED)).toEqual([]);
   });
 
-  it('marks an unmarked directory already in the sharded layout without migrating it', async () => {
+  it('brings an unmarked directory already in the sharded layout up to date without moving its log', async () => {
     await start();
     await request('POST', '/v1/event-types', { name: 'invoice.paid' });
     const appId = (await request('POST', '/v1/apps', { name: 'Acme' })).body.id;
@@ -143,9 +144,58 @@ describe('the data directory’s format', () => {
     await start();
 
     expect(await marker()).toEqual({ version: DATA_FORMAT_VERSION });
-    expect(logged(MIGRATED)).toEqual([]);
+    expect(logged(MIGRATED)).toMatchObject([{ from: 2, to: 3, failedDeliveries: 0 }]);
     const listed = await request('GET', `/v1/apps/${appId}/messages`);
     expect(listed.body.data.map((message: { id: string }) => message.id)).toEqual([sent.body.id]);
+  });
+
+  it('marks the failed deliveries of a directory from before failure markers, so that a recovery finds them', async () => {
+    await start();
+    await request('POST', '/v1/event-types', { name: 'invoice.paid' });
+    const appId = (await request('POST', '/v1/apps', { name: 'Acme' })).body.id;
+    const endpointId = (await request('POST', `/v1/apps/${appId}/endpoints`, { url: receiver.url })).body.id;
+    const sent = await request('POST', `/v1/apps/${appId}/messages`, {
+      eventType: 'invoice.paid',
+      payload: {},
+    });
+    await receiver.waitFor(1);
+    await eventually(
+      () => request('GET', `/v1/apps/${appId}/messages/${sent.body.id}`),
+      (response) => response.body.deliveries[0]?.status === 'succeeded',
+    );
+    await stop();
+    // As a Hookpost of version 2 left a delivery that failed: its state says so, no marker does.
+    const store = await startEmbeddedDynamoDb(dataDir);
+    const { doc } = createDocumentClient({
+      endpoint: store.endpoint,
+      region: 'local',
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const tables = localTableNames(loadLocalConfig({}).tablePrefix);
+    await doc.send(
+      new UpdateCommand({
+        TableName: tables.deliveries,
+        Key: { pk: sent.body.id, sk: `D#${endpointId}` },
+        UpdateExpression: 'SET #status = :failed',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':failed': 'failed' },
+      }),
+    );
+    doc.destroy();
+    await store.close();
+    await writeFile(join(dataDir, 'format.json'), JSON.stringify({ version: 2 }));
+
+    await start();
+    expect(logged(MIGRATED)).toMatchObject([{ from: 2, to: 3, failedDeliveries: 1 }]);
+    const recovered = await request('POST', `/v1/apps/${appId}/endpoints/${endpointId}/recover`, {
+      since: '2020-01-01T00:00:00Z',
+    });
+    expect(recovered.status).toBe(202);
+    await receiver.waitFor(2);
+    expect(receiver.requests.map((received) => received.headers['webhook-id'])).toEqual([
+      sent.body.id,
+      sent.body.id,
+    ]);
   });
 
   it.each([

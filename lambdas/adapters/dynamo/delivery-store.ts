@@ -347,8 +347,12 @@ export class DynamoDeliveryStore implements DeliveryStore {
     });
   }
 
-  /** Puts the delivery's failure marker (again, if it is there: the same item). */
-  private async markFailure(msgId: string, endpointId: string): Promise<void> {
+  /**
+   * Puts the delivery's failure marker (again, if it is there: the same item). Besides this
+   * store's own failures, local mode's data-format migration marks failures recorded
+   * before markers existed (lambdas/local/data-format.ts).
+   */
+  async markFailure(msgId: string, endpointId: string): Promise<void> {
     await this.doc.send(
       new PutCommand({
         TableName: this.tableName,
