@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import type { DeliveryTask } from './model';
 
 /**
  * The delivery queue's task as the delivery function reads it (lambdas/core/model.ts,
@@ -30,3 +31,17 @@ export const deliveryTaskSchema = z.object({
   test: z.optional(z.boolean()),
   message: z.optional(carriedMessageSchema),
 });
+
+/**
+ * What names one delivery's attempt in a log line or a metrics report: ids only, never the
+ * message a first attempt's task carries (a payload is the caller's data).
+ */
+export function taskIds(task: DeliveryTask) {
+  return {
+    appId: task.appId,
+    msgId: task.msgId,
+    endpointId: task.endpointId,
+    attemptNumber: task.attemptNumber,
+    trigger: task.trigger,
+  };
+}

@@ -1,5 +1,5 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { deliveryTaskSchema } from '../core/delivery-task';
+import { deliveryTaskSchema, taskIds } from '../core/delivery-task';
 import { DeliveryNotReadyError } from '../core/errors';
 import type { DeliveryTask } from '../core/model';
 import { parseInput } from '../core/parse-input';
@@ -35,22 +35,11 @@ export function createDeliveryHandler(deps: {
       const level = result.reason instanceof DeliveryNotReadyError ? 'info' : 'error';
       deps.logger[level]('delivery task handed back to the queue', {
         messageId: record?.messageId,
-        ...(task === undefined ? {} : correlationIds(task)),
+        ...(task === undefined ? {} : taskIds(task)),
         ...describeError(result.reason),
       });
       return [{ itemIdentifier: record?.messageId ?? '' }];
     });
     return { batchItemFailures };
-  };
-}
-
-/** What names one delivery's attempt in a log line: ids only, never its content. */
-function correlationIds(task: DeliveryTask) {
-  return {
-    appId: task.appId,
-    msgId: task.msgId,
-    endpointId: task.endpointId,
-    attemptNumber: task.attemptNumber,
-    trigger: task.trigger,
   };
 }

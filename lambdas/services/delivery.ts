@@ -1,4 +1,5 @@
 import { MAX_QUEUE_DELAY_MS } from '../contract/queues';
+import { taskIds } from '../core/delivery-task';
 import { DeliveryNotReadyError } from '../core/errors';
 import { newId } from '../core/ids';
 import type { Attempt, AttemptResult, Delivery, DeliveryTask, Endpoint, Message } from '../core/model';
@@ -82,7 +83,7 @@ export class DeliveryService {
       delivery.status !== 'pending' ||
       delivery.attemptCount >= task.attemptNumber
     ) {
-      logger.debug('dropped a task whose attempt is already settled', { ...task });
+      logger.debug('dropped a task whose attempt is already settled', taskIds(task));
       return 'duplicate';
     }
     if (delivery.attemptCount < task.attemptNumber - 1) {
@@ -142,7 +143,7 @@ export class DeliveryService {
       result = 'endpoint_disabled';
     }
     this.deps.metrics.attemptMade({
-      ...numbered,
+      ...taskIds(numbered),
       outcome: attempt.outcome,
       result,
       responseStatus: attempt.responseStatus,
@@ -202,11 +203,11 @@ export class DeliveryService {
       record,
     );
     if (!recorded) {
-      this.deps.logger.warn('another worker recorded this attempt first', { ...task });
+      this.deps.logger.warn('another worker recorded this attempt first', taskIds(task));
       return 'duplicate';
     }
     this.deps.metrics.attemptMade({
-      ...task,
+      ...taskIds(task),
       outcome: attempt.outcome,
       result,
       responseStatus: attempt.responseStatus,

@@ -27,7 +27,7 @@ describe('logs of a whole run', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('never contain a key, a signing secret, a custom header value or a signature', async () => {
+  it('never contain a key, a signing secret, a custom header value, a signature or a payload', async () => {
     const api = await HookpostProcess.start({
       HOOKPOST_DATA_DIR: dataDir,
       HOOKPOST_ADMIN_KEY: ADMIN_KEY,
@@ -78,9 +78,11 @@ describe('logs of a whole run', () => {
     const badSecret = `whsec_${randomBytes(8).toString('base64')}`;
     await api.request('POST', `/v1/apps/${appId}/endpoints`, ADMIN_KEY, { url: 'nope', secret: badSecret });
 
+    // A payload is the caller's data: it goes to the receiver and the API, never to a log line.
+    const payloadNote = `note_${randomBytes(16).toString('hex')}`;
     const sent = await api.request('POST', `/v1/apps/${appId}/messages`, ADMIN_KEY, {
       eventType: 'invoice.paid',
-      payload: { amount: 1 },
+      payload: { amount: 1, note: payloadNote },
     });
     await eventually(
       () => api.request('GET', `/v1/apps/${appId}/messages/${sent.body.id}`, ADMIN_KEY),
@@ -106,6 +108,7 @@ describe('logs of a whole run', () => {
       headerToken,
       headerToken.slice('Bearer '.length),
       ...signatures,
+      payloadNote,
     ];
     for (const secret of [givenSecret, generatedSecret, rotatedSecret, badSecret]) {
       secrets.push(secret, secret.slice('whsec_'.length));
