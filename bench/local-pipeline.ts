@@ -17,7 +17,6 @@
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -25,6 +24,7 @@ import { loadLocalConfig } from '../lambdas/config';
 import { startLocalMode } from '../lambdas/local/local-mode';
 import { createJsonLogger } from '../lambdas/logger';
 import { anInvoicePayload } from '../test/support/fixtures';
+import { cpuMsSince, post, Receiver } from './loopback-http';
 
 const messages = Number(process.argv[2] ?? 2000);
 const callers = Number(process.argv[3] ?? 16);
@@ -33,75 +33,8 @@ const offeredSeconds = Number(process.argv[5] ?? 20);
 const ADMIN_KEY = 'hpk_admin_bench_0123456789abcdef';
 const EVENT_TYPE = 'invoice.paid';
 
-/** The receiver: answers 200 to every POST and notes when each `webhook-id` first arrived. */
-class Receiver {
-  readonly firstReceivedAt = new Map<string, number>();
-  /** POSTs that carried a `webhook-id`, duplicates included. */
-  webhooks = 0;
-  private waiting: { count: number; resolve: () => void } | undefined;
-  private readonly server = http.createServer((request, response) => {
-    request.resume();
-    request.on('end', () => {
-      const id = request.headers['webhook-id'];
-      if (typeof id === 'string') {
-        this.webhooks++;
-        if (!this.firstReceivedAt.has(id)) this.firstReceivedAt.set(id, performance.now());
-      }
-      response.end('ok');
-      if (this.waiting !== undefined && this.firstReceivedAt.size >= this.waiting.count)
-        this.waiting.resolve();
-    });
-  });
-
-  async listen(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  /** Resolves once `count` distinct webhook ids have arrived. */
-  untilDistinct(count: number): Promise<void> {
-    if (this.firstReceivedAt.size >= count) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.waiting = { count, resolve };
-    });
-  }
-
-  close(): void {
-    this.server.closeAllConnections();
-    this.server.close();
-  }
-}
-
 /** An HTTP client with its connections kept alive, as any sender worth comparing with does. */
 const agent = new http.Agent({ keepAlive: true, maxSockets: callers });
-
-function post(
-  url: string,
-  body: string,
-  headers: Record<string, string>,
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(url, {
-      method: 'POST',
-      agent,
-      headers: {
-        'content-type': 'application/json',
-        'content-length': String(Buffer.byteLength(body)),
-        ...headers,
-      },
-    });
-    request.on('error', reject);
-    request.on('response', (response) => {
-      const chunks: Buffer[] = [];
-      response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.on('end', () =>
-        resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString() }),
-      );
-      response.on('error', reject);
-    });
-    request.end(body);
-  });
-}
 
 /** Runs `work(0..count-1)` from `concurrency` callers, each taking the next index when it is free. */
 async function fromCallers(count: number, concurrency: number, work: (index: number) => Promise<void>) {
@@ -127,11 +60,6 @@ const rssSampler = setInterval(() => {
   const sample = process.memoryUsage();
   if (sample.rss > peakSample.rss) peakSample = sample;
 }, 50);
-/** CPU time (user + system, every thread of the process) spent since `since`, in ms. */
-const cpuMsSince = (since: NodeJS.CpuUsage) => {
-  const { user, system } = process.cpuUsage(since);
-  return (user + system) / 1000;
-};
 
 const receiver = new Receiver();
 const receiverUrl = await receiver.listen();
@@ -140,7 +68,7 @@ const receiverUrl = await receiver.listen();
 const plainStarted = performance.now();
 const plainCpu = process.cpuUsage();
 await fromCallers(messages, callers, async (index) => {
-  const { status } = await post(`${receiverUrl}/plain`, JSON.stringify(payloads[index]), {});
+  const { status } = await post(`${receiverUrl}/plain`, JSON.stringify(payloads[index]), {}, agent);
   if (status !== 200) throw new Error(`plain POST answered ${status}`);
 });
 const plainPerSecond = messages / ((performance.now() - plainStarted) / 1000);
@@ -156,9 +84,12 @@ const config = loadLocalConfig({
 });
 const local = await startLocalMode(config, createJsonLogger(config.logLevel));
 const call = async (path: string, body: unknown) => {
-  const response = await post(`${local.url}${path}`, JSON.stringify(body), {
-    authorization: `Bearer ${ADMIN_KEY}`,
-  });
+  const response = await post(
+    `${local.url}${path}`,
+    JSON.stringify(body),
+    { authorization: `Bearer ${ADMIN_KEY}` },
+    agent,
+  );
   if (response.status >= 300) throw new Error(`POST ${path}: ${response.status} ${response.body}`);
   return JSON.parse(response.body) as { id: string };
 };

@@ -84,15 +84,24 @@ function waitForReady(child: ChildProcess): Promise<number> {
 }
 
 /**
- * Fresh tables with a unique prefix, so tests sharing an engine never see each other's
- * items: the contract's tables as local mode keeps them, and local mode's own.
+ * A client of a test engine, with the access key and region that `freshTables` makes its
+ * tables with: DynamoDB Local keeps a database per access key and region unless started
+ * with `sharedDb`.
  */
-export async function freshTables(endpoint: string) {
-  const { client, doc } = createDocumentClient({
+export function testDocumentClient(endpoint: string) {
+  return createDocumentClient({
     endpoint,
     region: 'local',
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
+}
+
+/**
+ * Fresh tables with a unique prefix, so tests sharing an engine never see each other's
+ * items: the contract's tables as local mode keeps them, and local mode's own.
+ */
+export async function freshTables(endpoint: string) {
+  const { client, doc } = testDocumentClient(endpoint);
   const tables: LocalTableNames = localTableNames(`t${randomBytes(4).toString('hex')}`);
   await ensureLocalTables(client, tables);
   return { client, doc, tables };

@@ -94,18 +94,33 @@ class SqsQueueReceiver implements QueueReceiver {
   }
 }
 
-/** SQS as emulated by fauxqs, in this process, on 127.0.0.1 only. */
-export const fauxqsBackend: QueueBackend = {
-  name: 'SQS (fauxqs)',
-  async start() {
-    const app = buildApp({ logger: false });
-    const address = await app.listen({ port: 0, host: '127.0.0.1' });
-    const sqs = new SQSClient({
+/** A queue fauxqs made: its URL to send to, its ARN to name it by. */
+export interface FauxqsQueue {
+  readonly url: string;
+  readonly arn: string;
+}
+
+/** The fauxqs emulator, in this process, on 127.0.0.1 only, with a client of it. */
+export async function startFauxqs(): Promise<{
+  readonly sqs: SQSClient;
+  /** Another client of the emulator, for a caller that needs its own (its middleware, its sockets). */
+  newClient(): SQSClient;
+  createQueue(name: string, attributes?: Record<string, string>): Promise<FauxqsQueue>;
+  close(): Promise<void>;
+}> {
+  const app = buildApp({ logger: false });
+  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  const newClient = () =>
+    new SQSClient({
       endpoint: address,
       region: 'us-east-1',
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     });
-    const createQueue = async (name: string, attributes: Record<string, string> = {}) => {
+  const sqs = newClient();
+  return {
+    sqs,
+    newClient,
+    async createQueue(name, attributes = {}) {
       const { QueueUrl } = await sqs.send(
         new CreateQueueCommand({ QueueName: name, Attributes: attributes }),
       );
@@ -114,12 +129,25 @@ export const fauxqsBackend: QueueBackend = {
         new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
       );
       return { url: QueueUrl, arn: Attributes?.QueueArn ?? '' };
-    };
+    },
+    async close() {
+      sqs.destroy();
+      await app.close();
+    },
+  };
+}
+
+/** SQS as emulated by fauxqs. */
+export const fauxqsBackend: QueueBackend = {
+  name: 'SQS (fauxqs)',
+  async start() {
+    const fauxqs = await startFauxqs();
+    const { sqs } = fauxqs;
     return {
       async harness(maxReceiveCount) {
         const suffix = randomBytes(4).toString('hex');
-        const dlq = await createQueue(`delivery-dlq-${suffix}`);
-        const main = await createQueue(`delivery-${suffix}`, {
+        const dlq = await fauxqs.createQueue(`delivery-dlq-${suffix}`);
+        const main = await fauxqs.createQueue(`delivery-${suffix}`, {
           RedrivePolicy: JSON.stringify({
             deadLetterTargetArn: dlq.arn,
             maxReceiveCount: String(maxReceiveCount),
@@ -133,10 +161,7 @@ export const fauxqsBackend: QueueBackend = {
           deadLetters: async () => (await dlqReceiver.receive(10, 30_000)).map((message) => message.body),
         };
       },
-      close: async () => {
-        sqs.destroy();
-        await app.close();
-      },
+      close: () => fauxqs.close(),
     };
   },
 };
