@@ -1,6 +1,7 @@
 import type { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { freshEndpointStore } from '../../adapters/aws/cache/fresh-endpoint-store';
 import { PowertoolsLogger } from '../../adapters/aws/logging/powertools-logger';
 import { PowertoolsMetrics } from '../../adapters/aws/metrics/powertools-metrics';
 import { SchedulerRetryScheduler } from '../../adapters/aws/scheduler/scheduler-retry-scheduler';
@@ -47,7 +48,7 @@ export function createDeliveryFunction(
     delivery: createDeliveryService(
       {
         messages: new DynamoMessageStore(doc, config.messagesTable, retention),
-        endpoints: new DynamoEndpointStore(doc, config.catalogTable),
+        endpoints: freshEndpointStore(new DynamoEndpointStore(doc, config.catalogTable), systemClock),
         deliveries: new DynamoDeliveryStore(doc, config.deliveriesTable, retention),
         rateLimiter: new DynamoRateLimiter(doc, config.deliveriesTable),
         queue: new SqsDeliveryQueue(clients.sqs, config.deliveryQueueUrl),
