@@ -60,7 +60,17 @@ export interface EventTypeStore {
 
 export interface EndpointStore {
   create(endpoint: Endpoint): Promise<void>;
-  get(appId: string, endpointId: string): Promise<Endpoint | undefined>;
+  /**
+   * The endpoint as stored. A store may answer from a copy kept a short while
+   * (lambdas/adapters/aws/cache/fresh-endpoint-store.ts); `fresh` asks for the endpoint as
+   * it is now, for a decision that cannot be taken back (a delivery given up, an endpoint
+   * disabled, an attempt someone asked for).
+   */
+  get(
+    appId: string,
+    endpointId: string,
+    options?: { readonly fresh?: boolean },
+  ): Promise<Endpoint | undefined>;
   list(appId: string, page: PageRequest): Promise<Page<Endpoint>>;
   /** Every endpoint of the app, for fan-out. */
   listAll(appId: string): Promise<readonly Endpoint[]>;

@@ -91,10 +91,14 @@ export class DeliveryService {
         `Attempt ${task.attemptNumber} of ${task.msgId} to ${task.endpointId} is waiting for attempt ${delivery.attemptCount + 1}.`,
       );
     }
-    const [message, endpoint] = await Promise.all([
+    const [message, kept] = await Promise.all([
       task.message ?? this.deps.messages.get(task.appId, task.msgId),
       this.deps.endpoints.get(task.appId, task.endpointId),
     ]);
+    // A delivery is given up on its endpoint as it is now, never on a copy kept a while.
+    const endpoint = isSendable(kept)
+      ? kept
+      : await this.deps.endpoints.get(task.appId, task.endpointId, { fresh: true });
     if (message === undefined || endpoint === undefined || endpoint.url === null) {
       await deliveries.abandon(task.msgId, task.endpointId, 'endpoint_gone');
       return 'abandoned';
@@ -119,7 +123,8 @@ export class DeliveryService {
     const { deliveries, endpoints, clock } = this.deps;
     const [delivery, endpoint, made] = await Promise.all([
       task.test ? undefined : deliveries.get(task.msgId, task.endpointId),
-      endpoints.get(task.appId, task.endpointId),
+      // Asked for now, after a change the caller may just have made (enabled, a new URL).
+      endpoints.get(task.appId, task.endpointId, { fresh: true }),
       deliveries.getRequestedAttempt(task.msgId, task.endpointId, requestId),
     ]);
     if (made !== undefined) return 'duplicate';
@@ -268,11 +273,16 @@ export class DeliveryService {
 
   /** Whether this failure extends a run of failures that has lasted the setting's time. */
   private async failingTooLong(endpoint: Endpoint, attempt: Attempt): Promise<boolean> {
+    const tooLong = (since: string) =>
+      Date.parse(attempt.timestamp) - Date.parse(since) >= this.deps.settings.autoDisableAfterMs;
     const since =
       endpoint.failingSince ??
       (await this.deps.endpoints.markFailing(endpoint.appId, endpoint.id, attempt.timestamp)) ??
       attempt.timestamp;
-    return Date.parse(attempt.timestamp) - Date.parse(since) >= this.deps.settings.autoDisableAfterMs;
+    if (!tooLong(since)) return false;
+    // Disabling is decided on the run as it stands now: a success elsewhere may have ended it.
+    const current = await this.deps.endpoints.get(endpoint.appId, endpoint.id, { fresh: true });
+    return typeof current?.failingSince === 'string' && tooLong(current.failingSince);
   }
 
   /**
@@ -356,4 +366,9 @@ export function createDeliveryService(
     notifier: new OperationalNotifier({ messages: adapters.messages, clock: adapters.clock }),
     settings,
   });
+}
+
+/** Whether a delivery may go to the endpoint: it exists, has a URL and is enabled. */
+function isSendable(endpoint: Endpoint | undefined): endpoint is Endpoint {
+  return endpoint !== undefined && endpoint.url !== null && !endpoint.disabled;
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { freshEndpointStore } from '../../lambdas/adapters/aws/cache/fresh-endpoint-store';
 import { DynamoDeliveryStore } from '../../lambdas/adapters/dynamo/delivery-store';
 import { DynamoEndpointStore } from '../../lambdas/adapters/dynamo/endpoint-store';
 import { DynamoMessageStore } from '../../lambdas/adapters/dynamo/message-store';
@@ -9,7 +10,7 @@ import type { DeliveryTask, Endpoint, Message } from '../../lambdas/core/model';
 import { OPERATIONAL_APP_ID, OPERATIONAL_EVENT_TYPES } from '../../lambdas/core/operational';
 import type { RetryPolicy } from '../../lambdas/core/retry';
 import { createJsonLogger } from '../../lambdas/logger';
-import type { DeliveryQueue, RetryScheduler, SendOptions } from '../../lambdas/ports';
+import type { DeliveryQueue, EndpointStore, RetryScheduler, SendOptions } from '../../lambdas/ports';
 import { DeliveryService } from '../../lambdas/services/delivery';
 import { OperationalNotifier } from '../../lambdas/services/operational';
 import { type DynamoEngine, freshTables, startDynalite } from '../support/dynamodb';
@@ -48,6 +49,8 @@ describe('delivery rules', () => {
   let deliveries: DynamoDeliveryStore;
   let endpoint: Endpoint;
   let service: DeliveryService;
+  /** The same service over other endpoints: the delivery function's kept copies, say. */
+  let serviceOver: (endpoints: EndpointStore) => DeliveryService;
   const sender = new GuardedHttpSender({ allowLoopback: true });
 
   beforeAll(async () => {
@@ -71,26 +74,28 @@ describe('delivery rules', () => {
     receiver.requests.length = 0;
     receiver.reply = () => ({ status: 200 });
     const logger = createJsonLogger('error', () => {});
-    service = new DeliveryService({
-      messages,
-      endpoints,
-      deliveries,
-      rateLimiter: new DynamoRateLimiter(doc, tables.deliveries),
-      queue,
-      scheduler: queue,
-      sender,
-      notifier: new OperationalNotifier({ messages, clock }),
-      clock,
-      random: () => 0.5,
-      metrics: new LoggedMetrics(logger),
-      logger,
-      settings: {
-        retry: LADDER,
-        attemptTimeoutMs: 2_000,
-        autoDisableAfterMs: AUTO_DISABLE_AFTER_MS,
-        userAgent: 'Hookpost/test',
-      },
-    });
+    serviceOver = (endpointStore) =>
+      new DeliveryService({
+        messages,
+        endpoints: endpointStore,
+        deliveries,
+        rateLimiter: new DynamoRateLimiter(doc, tables.deliveries),
+        queue,
+        scheduler: queue,
+        sender,
+        notifier: new OperationalNotifier({ messages, clock }),
+        clock,
+        random: () => 0.5,
+        metrics: new LoggedMetrics(logger),
+        logger,
+        settings: {
+          retry: LADDER,
+          attemptTimeoutMs: 2_000,
+          autoDisableAfterMs: AUTO_DISABLE_AFTER_MS,
+          userAgent: 'Hookpost/test',
+        },
+      });
+    service = serviceOver(endpoints);
   });
 
   /** A new message for the endpoint, its delivery created, and its first attempt made. */
@@ -305,6 +310,55 @@ describe('delivery rules', () => {
         attemptNumber: 2,
         trigger: 'retry',
       });
+    });
+  });
+
+  describe('over endpoints kept a while (the delivery function)', () => {
+    beforeEach(() => {
+      service = serviceOver(freshEndpointStore(endpoints, clock));
+    });
+
+    it('gives no delivery up on a kept copy that says disabled: the endpoint as it is now decides', async () => {
+      await endpoints.disable(endpoint.appId, endpoint.id, clock.now().toISOString());
+      expect((await deliverNewMessage()).result).toBe('abandoned');
+      // Enabled again through the API, seconds later: the kept copy still says disabled.
+      await endpoints.update({ ...endpoint, disabled: false });
+      clock.advance(2_000);
+
+      expect((await deliverNewMessage()).result).toBe('succeeded');
+      expect(receiver.requests).toHaveLength(1);
+    });
+
+    it('sends an attempt someone asked for to the endpoint as it is now', async () => {
+      const { message } = await deliverNewMessage();
+      await endpoints.update({ ...endpoint, url: `${receiver.url}/moved` });
+      clock.advance(2_000);
+      const result = await service.deliver({
+        appId: endpoint.appId,
+        msgId: message.id,
+        endpointId: endpoint.id,
+        attemptNumber: 0,
+        trigger: 'manual',
+        requestId: 'req_moved',
+      });
+
+      expect(result).toBe('succeeded');
+      expect(receiver.requests.map((request) => request.path)).toEqual(['/hook', '/moved']);
+    });
+
+    it('does not disable an endpoint on a kept copy of a failing run that a success elsewhere ended', async () => {
+      receiver.reply = () => ({ status: 500 });
+      await deliverNewMessage();
+      clock.advance(AUTO_DISABLE_AFTER_MS - 5_000);
+      // Kept here: failing since the first attempt, nearly the set days ago.
+      expect((await deliverNewMessage()).result).toBe('retry_scheduled');
+      // Another container's success ends the run.
+      await endpoints.clearFailing(endpoint.appId, endpoint.id);
+      clock.advance(5_000);
+
+      expect((await deliverNewMessage()).result).toBe('retry_scheduled');
+      expect((await endpoints.get(endpoint.appId, endpoint.id))?.disabled).toBe(false);
+      expect(await operationalMessages(OPERATIONAL_EVENT_TYPES.endpointDisabled)).toEqual([]);
     });
   });
 });

@@ -17,9 +17,13 @@ const MAX_CACHED_ENDPOINTS = 1_000;
  * endpoint reads it once instead of ten times (a read unit and about 0.4 ms of CPU each,
  * README "Performance and cost"). The function's own writes to an endpoint (a failing
  * run begun or ended, the endpoint disabled) forget it, so it never works from a state
- * older than its own last write; those writes are conditional in the store, so a stale
- * `failingSince` read here cannot end or restart a run wrongly (the store reads back the
- * run's real start when its condition fails).
+ * older than its own last write. What cannot be taken back is decided on a fresh read
+ * (`get` with `fresh`, which also renews the copy): a delivery given up because its
+ * endpoint is gone or disabled, an endpoint disabled after failing too long, an attempt
+ * someone asked for (lambdas/services/delivery.ts). What a stale copy can still do: send
+ * to the old URL, headers or secret, or at the old rate, for up to the deadline; and a
+ * success may leave a failing run begun elsewhere in the last few seconds standing, until
+ * the next success read on a renewed copy ends it.
  *
  * Local mode does not use this: it is the catalogue's only writer and caches it exactly
  * (lambdas/adapters/local/cached-catalog.ts).
@@ -43,11 +47,12 @@ export function freshEndpointStore(
     }
   };
   return {
-    get: (appId, endpointId) => {
+    get: (appId, endpointId, options) => {
       const key = keyOf(appId, endpointId);
       const now = clock.now().getTime();
       const cached = entries.get(key);
-      if (cached !== undefined && now - cached.readAt < maxAgeMs) return cached.endpoint;
+      if (options?.fresh !== true && cached !== undefined && now - cached.readAt < maxAgeMs)
+        return cached.endpoint;
       if (entries.size >= MAX_CACHED_ENDPOINTS) entries.clear();
       const endpoint = store.get(appId, endpointId);
       const entry = { readAt: now, endpoint };
