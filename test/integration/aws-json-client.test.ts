@@ -34,6 +34,8 @@ interface Received {
 /** A service on 127.0.0.1 that checks each call's signature and answers from a script. */
 class ScriptedService {
   readonly received: Received[] = [];
+  /** The service a signature must be scoped to: the one the test calls. */
+  expectedService = 'dynamodb';
   private answers: { status: number; body: string; hang?: boolean }[] = [];
   private readonly server = http.createServer((request, response) => {
     void (async () => {
@@ -42,7 +44,11 @@ class ScriptedService {
         target: request.headers['x-amz-target'] as string | undefined,
         contentType: request.headers['content-type'],
         body: JSON.parse(raw.toString('utf8')),
-        signatureProblem: await signatureProblemOf(request, raw, SECRET),
+        signatureProblem: await signatureProblemOf(request, raw, {
+          secretAccessKey: SECRET,
+          sessionToken: 'session',
+          scope: { region: 'eu-west-1', service: this.expectedService },
+        }),
       });
       const answer = this.answers.length > 1 ? this.answers.shift() : this.answers[0];
       if (answer?.hang === true) return;
@@ -54,6 +60,7 @@ class ScriptedService {
   script(...answers: { status: number; body: string; hang?: boolean }[]): void {
     this.answers = answers;
     this.received.length = 0;
+    this.expectedService = 'dynamodb';
   }
 
   async listen(): Promise<string> {
@@ -103,6 +110,27 @@ describe('the JSON-protocol client', () => {
     expect(service.received[0]?.signatureProblem).toBe('the signature does not match the request');
   });
 
+  it.each([
+    [
+      'another region',
+      { ...environmentFor(''), region: 'us-west-2' },
+      'signed for dynamodb in us-west-2, not dynamodb in eu-west-1',
+    ],
+    [
+      'no session token',
+      { ...environmentFor(''), credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: SECRET } },
+      'the session token of the credentials is missing or wrong',
+    ],
+  ])('is caught by the check when it signs for %s', async (_what, environment, problem) => {
+    service.script({ status: 200, body: '{}' });
+    const client = new AwsJsonClient(DYNAMODB, {
+      environment: { ...environment, endpointOverride: () => url },
+      ...noWait,
+    });
+    await client.call('GetItem', {});
+    expect(service.received[0]?.signatureProblem).toBe(problem);
+  });
+
   it('retries throttling and 5xx answers, three attempts in all', async () => {
     service.script(
       { status: 400, body: awsError('com.amazonaws.dynamodb.v20120810#ThrottlingException', 'slow down') },
@@ -119,6 +147,16 @@ describe('the JSON-protocol client', () => {
       statusCode: 500,
     });
     expect(service.received).toHaveLength(3);
+  });
+
+  it.each([
+    [429, awsError('SomeLimitExceeded', 'too many')],
+    [400, awsError('com.amazon.coral.service#RequestTimeoutException', 'took too long')],
+  ])('retries a %i answer that says try again: %s', async (status, body) => {
+    service.script({ status, body }, { status: 200, body: '{}' });
+    const client = new AwsJsonClient(DYNAMODB, { environment: environmentFor(url), ...noWait });
+    await expect(client.call('GetItem', {})).resolves.toEqual({});
+    expect(service.received).toHaveLength(2);
   });
 
   it('throws a refusal at once, named as the SDK names it', async () => {
@@ -146,6 +184,7 @@ describe('the JSON-protocol client', () => {
 
   it('reads a secret from Secrets Manager', async () => {
     service.script({ status: 200, body: JSON.stringify({ SecretString: 'the-admin-key-0123456789' }) });
+    service.expectedService = 'secretsmanager';
     const reader = new SecretsManagerReader(
       new AwsJsonClient(SECRETS_MANAGER, { environment: environmentFor(url), ...noWait }),
     );

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type http from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { NodeSha256 } from '../../../lambdas/adapters/aws/json-protocol/aws-json-client';
@@ -44,6 +45,8 @@ export class AccessControl {
     private readonly rolesByAccessKey: ReadonlyMap<string, RoleIdentity>,
     /** Resource policies by the ARN they guard (queue policies, secret policies). */
     private readonly resourcePolicies: ReadonlyMap<string, readonly PolicyDocument[]>,
+    /** The region the stack is deployed to: a signature must be scoped to it. */
+    private readonly region: string,
   ) {}
 
   get denials(): CallRecord[] {
@@ -59,9 +62,16 @@ export class AccessControl {
    * is. Only the functions' calls are checked (signed with their role's key), not the
    * harness's own or an operator's.
    */
-  async signatureProblem(request: http.IncomingMessage, body: Buffer): Promise<string | undefined> {
+  async signatureProblem(
+    request: http.IncomingMessage,
+    body: Buffer,
+    service: string,
+  ): Promise<string | undefined> {
     if (!this.rolesByAccessKey.has(accessKeyOf(request))) return undefined;
-    return signatureProblemOf(request, body, ROLE_CREDENTIALS.secretAccessKey);
+    return signatureProblemOf(request, body, {
+      ...ROLE_CREDENTIALS,
+      scope: { region: this.region, service },
+    });
   }
 
   /** The logical id of the role an access key belongs to, or the key itself. */
@@ -141,12 +151,19 @@ export function accessKeyOf(request: http.IncomingMessage): string {
  * Checks a request's SigV4 signature as the service would: the request as it arrived (its
  * method, path, query, the headers it says it signed and its body) is signed again with
  * the caller's secret key at the time and scope it names, and the two signatures compared.
- * Answers what is wrong, or `undefined`.
+ * Answers what is wrong, or `undefined`. As AWS does, it also refuses a signature scoped to
+ * another region or service, one without the session token the credentials came with,
+ * one that leaves the host or the time unsigned, and a body other than the one whose hash
+ * was signed.
  */
 export async function signatureProblemOf(
   request: http.IncomingMessage,
   body: Buffer,
-  secretAccessKey: string,
+  expected: {
+    readonly secretAccessKey: string;
+    readonly sessionToken?: string;
+    readonly scope: { readonly region: string; readonly service: string };
+  },
 ): Promise<string | undefined> {
   const authorization = request.headers.authorization ?? '';
   const parts =
@@ -155,29 +172,42 @@ export async function signatureProblemOf(
     );
   if (parts === null) return `not a SigV4 Authorization header: ${authorization}`;
   const [, accessKeyId = '', , region = '', service = '', signedHeaders = '', signature] = parts;
+  if (region !== expected.scope.region || service !== expected.scope.service) {
+    return `signed for ${service} in ${region}, not ${expected.scope.service} in ${expected.scope.region}`;
+  }
+  const signed = signedHeaders.split(';');
+  for (const name of ['host', 'x-amz-date']) {
+    if (!signed.includes(name)) return `the ${name} header is not signed`;
+  }
+  const sessionToken = request.headers['x-amz-security-token'];
+  if (expected.sessionToken !== undefined && sessionToken !== expected.sessionToken) {
+    return 'the session token of the credentials is missing or wrong';
+  }
+  const bodyHash = createHash('sha256').update(body).digest('hex');
+  const claimedHash = request.headers['x-amz-content-sha256'];
+  if (claimedHash !== undefined && claimedHash !== bodyHash) return 'the body is not the one signed';
   const amzDate = String(request.headers['x-amz-date'] ?? '');
   const date = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate);
   if (date === null) return `no x-amz-date: ${amzDate}`;
   const signingDate = new Date(`${date[1]}-${date[2]}-${date[3]}T${date[4]}:${date[5]}:${date[6]}Z`);
   const url = new URL(request.url ?? '/', 'http://stand-in');
   const headers: Record<string, string> = {};
-  for (const name of signedHeaders.split(';')) {
+  for (const name of signed) {
     const value = request.headers[name];
     if (value === undefined) return `the signed header ${name} is missing`;
     headers[name] = Array.isArray(value) ? value.join(',') : value;
   }
-  const sessionToken = request.headers['x-amz-security-token'];
   const signer = new SignatureV4({
     service,
     region,
     sha256: NodeSha256,
     credentials: {
       accessKeyId,
-      secretAccessKey,
+      secretAccessKey: expected.secretAccessKey,
       ...(typeof sessionToken === 'string' ? { sessionToken } : {}),
     },
   });
-  const expected = await signer.sign(
+  const resigned = await signer.sign(
     {
       method: request.method ?? 'GET',
       protocol: 'http:',
@@ -189,7 +219,7 @@ export async function signatureProblemOf(
     },
     { signingDate },
   );
-  const expectedSignature = /Signature=([0-9a-f]{64})/.exec(expected.headers.authorization ?? '')?.[1];
+  const expectedSignature = /Signature=([0-9a-f]{64})/.exec(resigned.headers.authorization ?? '')?.[1];
   return expectedSignature === signature ? undefined : 'the signature does not match the request';
 }
 

@@ -136,6 +136,9 @@ abstract class HttpStandIn<Options> implements StandIn {
   /** Who decides what callers may do here; its check of the functions' signatures comes first. */
   protected abstract get access(): AccessControl | undefined;
 
+  /** The service name a signature for this service is scoped to. */
+  protected abstract readonly signingService: string;
+
   protected abstract handle(
     request: http.IncomingMessage,
     response: http.ServerResponse,
@@ -144,7 +147,7 @@ abstract class HttpStandIn<Options> implements StandIn {
 
   private async receive(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const body = await bodyOf(request);
-    const problem = await this.access?.signatureProblem(request, body);
+    const problem = await this.access?.signatureProblem(request, body, this.signingService);
     if (problem !== undefined) {
       sendAwsError(response, 403, 'SignatureDoesNotMatch', problem);
       return;
@@ -164,6 +167,7 @@ interface FrontOptions {
 }
 
 export class DynamoDbFront extends HttpStandIn<FrontOptions> {
+  protected readonly signingService = 'dynamodb';
   protected get access(): AccessControl | undefined {
     return this.options.access;
   }
@@ -274,6 +278,7 @@ const SQS_BATCH_ACTIONS: Readonly<Record<string, string>> = {
 const MAX_DELAY_SECONDS = 900;
 
 export class SqsFront extends HttpStandIn<FrontOptions & { readonly delayScale: number }> {
+  protected readonly signingService = 'sqs';
   protected get access(): AccessControl | undefined {
     return this.options.access;
   }
@@ -398,6 +403,7 @@ export class SqsFront extends HttpStandIn<FrontOptions & { readonly delayScale: 
 
 /** Secrets Manager: the stack's secrets, readable with `secretsmanager:GetSecretValue`. */
 export class SecretsManagerStub extends HttpStandIn<{ readonly access: AccessControl }> {
+  protected readonly signingService = 'secretsmanager';
   protected get access(): AccessControl | undefined {
     return this.options.access;
   }
@@ -497,6 +503,7 @@ export interface SchedulerOptions {
 }
 
 export class SchedulerStub extends HttpStandIn<SchedulerOptions> {
+  protected readonly signingService = 'scheduler';
   protected get access(): AccessControl | undefined {
     return this.options.access;
   }
@@ -675,6 +682,7 @@ const xml = (text: string) =>
  * awsQuery protocol: a form-encoded request, an XML answer) of the deployed stack.
  */
 export class CloudFormationStub extends HttpStandIn<readonly StackDescription[]> {
+  protected readonly signingService = 'cloudformation';
   protected get access(): AccessControl | undefined {
     return undefined;
   }

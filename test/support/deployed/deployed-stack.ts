@@ -164,7 +164,7 @@ export class DeployedStack {
       // Who is who: filled in below, read by the stand-ins on every call.
       const roles = new Map<string, RoleIdentity>();
       const resourcePolicies = new Map<string, PolicyDocument[]>();
-      const access = new AccessControl(roles, resourcePolicies);
+      const access = new AccessControl(roles, resourcePolicies, SCOPE.region);
       const metering = options.meter === undefined ? {} : { meter: options.meter };
       const dynamoFront = await DynamoDbFront.start({
         upstream: engine.endpoint,
@@ -189,7 +189,7 @@ export class DeployedStack {
         endpoint,
         region: SCOPE.region,
         // The role's secret: the stand-ins check the signatures of calls made with a role's key.
-        credentials: { accessKeyId, secretAccessKey: ROLE_CREDENTIALS.secretAccessKey },
+        credentials: { accessKeyId, ...ROLE_CREDENTIALS },
       });
       const dynamodb = new DynamoDBClient({
         ...clientSettings(engine.endpoint),

@@ -13,8 +13,9 @@ import type { AwsEnvironment } from '../../../config';
  * other protocols, paginators, waiters, endpoint rules beyond the regional endpoint and
  * the `AWS_ENDPOINT_URL_<SERVICE>` override, credentials other than the environment's
  * (a Lambda function's own, lambdas/handlers/aws/env-credentials.ts says why).
- * It retries as the SDK's standard mode does: throttling, 5xx answers and broken
- * connections, three attempts in all, with full-jitter backoff.
+ * It retries what the SDK's standard mode retries (throttling and transient errors, 429
+ * and 5xx answers, broken connections), three attempts in all, with full-jitter backoff
+ * from 50 ms.
  */
 
 /** One AWS service spoken to over a JSON protocol. */
@@ -53,8 +54,8 @@ export class AwsServiceError extends Error {
   }
 }
 
-/** The error names that mean "slow down" (the SDK's throttling list, as these services use it). */
-const THROTTLING = new Set([
+/** The error names that mean "slow down" or "try again" (the SDK's throttling and transient lists). */
+const RETRYABLE_ERRORS = new Set([
   'ThrottlingException',
   'Throttling',
   'ThrottledException',
@@ -63,12 +64,22 @@ const THROTTLING = new Set([
   'ProvisionedThroughputExceededException',
   'RequestLimitExceeded',
   'TransactionInProgressException',
+  // Transient: the request was not served in time.
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'PriorRequestNotComplete',
 ]);
 
 const MAX_ATTEMPTS = 3;
 const BACKOFF_BASE_MS = 50;
-/** A connection or answer stalled this long is given up and tried again, by default. */
-const ATTEMPT_TIMEOUT_MS = 3_000;
+/**
+ * A connection or answer silent this long (a socket idle timeout, not a total one) is
+ * given up and tried again, by default: three attempts and their backoff stay within the
+ * authorizer's 10 s (lib/api.ts). The SDK has no such timeout by default. A write given up
+ * this way may still have been applied: retried, a conditional write could then answer
+ * that its condition failed. The authorizer only reads.
+ */
+const ATTEMPT_TIMEOUT_MS = 2_000;
 
 export interface AwsJsonClientOptions {
   readonly environment: AwsEnvironment;
@@ -174,7 +185,9 @@ function errorOf(status: number, text: string): AwsServiceError {
 }
 
 function isRetryable(error: unknown): boolean {
-  if (error instanceof AwsServiceError) return error.statusCode >= 500 || THROTTLING.has(error.name);
+  if (error instanceof AwsServiceError) {
+    return error.statusCode >= 500 || error.statusCode === 429 || RETRYABLE_ERRORS.has(error.name);
+  }
   // No answer at all: a reset, refused or stalled connection.
   return error instanceof Error && 'code' in error;
 }
