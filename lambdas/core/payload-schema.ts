@@ -19,11 +19,11 @@ import type { JsonObject } from './model';
 const DRAFT_07 = /^https?:\/\/json-schema\.org\/draft-07\/schema#?$/;
 
 /**
- * The compilers, made once per container, on the first schema it sees: Ajv is loaded then
- * and not before, because most requests never need it and evaluating it and building its
- * two compilers was about a sixth of the API function's cold start (README, "Performance
- * and cost"). `addUsedSchema: false`: two event types may copy a schema with the same
- * `$id` and different content; neither is registered by it.
+ * The compilers, made once per container, on the first schema it sees: Ajv is evaluated
+ * then and not at the cold start, which most requests never need it for (it still weighs
+ * on the bundle, README "Performance and cost"). A failed load is not kept: the next
+ * schema loads again. `addUsedSchema: false`: two event types may copy a schema with the
+ * same `$id` and different content; neither is registered by it.
  */
 type Compilers = { readonly draft2020: Ajv; readonly draft07: Ajv };
 let compilers: Promise<Compilers> | undefined;
@@ -38,7 +38,11 @@ function loadCompilers(): Promise<Compilers> {
     const options = { allErrors: true, strict: false, logger: false, addUsedSchema: false } as const;
     return { draft2020: addFormats(new Ajv2020(options)), draft07: addFormats(new Ajv07(options)) };
   })();
-  return compilers;
+  const loading = compilers;
+  loading.catch(() => {
+    if (compilers === loading) compilers = undefined;
+  });
+  return loading;
 }
 
 /** Compiled validators by schema text: a warm function compiles each schema once. */
@@ -58,6 +62,9 @@ async function compile(schema: JsonObject): Promise<ValidateFunction> {
   const compilers = await loadCompilers();
   const compiler =
     typeof schema.$schema === 'string' && DRAFT_07.test(schema.$schema) ? 'draft07' : 'draft2020';
+  // Another request may have compiled the same schema while the compilers loaded.
+  const meanwhile = compiled.get(text);
+  if (meanwhile !== undefined) return meanwhile.validate;
   const validate = compilers[compiler].compile(schema);
   if (compiled.size >= MAX_COMPILED) forgetOldest(compilers);
   compiled.set(text, { compiler, validate });

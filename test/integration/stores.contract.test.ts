@@ -644,6 +644,17 @@ describe.each(SETUPS)('store contract on $name', ({ start, cachedCatalogue }) =>
       const failed = await deliveries.listFailedForEndpoint('ep_busy', new Date(base - 1000));
       expect(failed.map((delivery) => delivery.msgId)).toEqual([failing.id]);
       expect(keysRead.reduce((sum, keys) => sum + keys, 0)).toBe(1);
+
+      // Recovered: its marker goes with its failure, and nothing is left to read.
+      const recovered = aDelivery(failing, 'ep_busy');
+      await deliveries.markSucceeded(
+        failing.id,
+        'ep_busy',
+        anAttempt(recovered, 1, { outcome: 'succeeded', trigger: 'recover' }),
+      );
+      keysRead.length = 0;
+      expect(await deliveries.listFailedForEndpoint('ep_busy', new Date(base - 1000))).toEqual([]);
+      expect(keysRead).toEqual([]);
     });
 
     it('keeps one record per attempt number and lists them all', async () => {
