@@ -74,7 +74,7 @@ export interface DataFormatStore {
   readonly client: DynamoDBClient;
   readonly tables: LocalTableNames;
   /** The deliveries as the running code keeps them, for the marks it adds. */
-  readonly deliveries: Pick<DynamoDeliveryStore, 'markFailure'>;
+  readonly deliveries: Pick<DynamoDeliveryStore, 'markPastFailures'>;
   readonly logger: Logger;
 }
 
@@ -251,35 +251,11 @@ async function shardMessageLog({ client, tables }: DataFormatStore): Promise<Rec
 
 /**
  * Version 2 → 3: each failed delivery gets the failure marker a recovery finds it by; one
- * that failed before markers existed would otherwise never be recovered. The marker is
- * put by the store's own code, and putting it again writes the same item, so a run again
- * after a kill only repeats some of the work.
+ * that failed before markers existed would otherwise never be recovered. The store's own
+ * code puts them (markPastFailures), and a run again after a kill puts the same items.
  */
-async function markFailedDeliveries({
-  client,
-  tables,
-  deliveries,
-}: DataFormatStore): Promise<Record<string, number>> {
-  let failedDeliveries = 0;
-  for await (const page of scanPages(client, {
-    TableName: tables.deliveries,
-    Limit: MOVE_PAGE_ITEMS,
-    // Deliveries carry a status; attempts, markers and the other items of the table do not.
-    FilterExpression: '#status = :failed AND attribute_exists(msgId) AND attribute_exists(endpointId)',
-    ExpressionAttributeNames: { '#status': 'status' },
-    ExpressionAttributeValues: { ':failed': { S: 'failed' } },
-  })) {
-    await Promise.all(
-      page.map(async (item) => {
-        const msgId = item.msgId?.S;
-        const endpointId = item.endpointId?.S;
-        if (msgId === undefined || endpointId === undefined) return;
-        await deliveries.markFailure(msgId, endpointId);
-        failedDeliveries++;
-      }),
-    );
-  }
-  return { failedDeliveries };
+async function markFailedDeliveries({ deliveries }: DataFormatStore): Promise<Record<string, number>> {
+  return { failedDeliveries: await deliveries.markPastFailures() };
 }
 
 function keyOf(item: Record<string, AttributeValue>): { pk: string; sk: string } | undefined {

@@ -14,14 +14,7 @@ import {
   cachedEventTypeStore,
 } from '../../lambdas/adapters/local/cached-catalog';
 import { ConflictError, MalformedRequestError, NotFoundError } from '../../lambdas/core/errors';
-import type {
-  ApiKeyStore,
-  AppStore,
-  DeliveryStore,
-  EndpointStore,
-  EventTypeStore,
-  MessageStore,
-} from '../../lambdas/ports';
+import type { ApiKeyStore, AppStore, EndpointStore, EventTypeStore, MessageStore } from '../../lambdas/ports';
 import { type DynamoEngine, ENGINES, freshTables } from '../support/dynamodb';
 import {
   aDelivery,
@@ -55,7 +48,7 @@ describe.each(SETUPS)('store contract on $name', ({ start, cachedCatalogue }) =>
   let eventTypes: EventTypeStore;
   let endpoints: EndpointStore;
   let messages: MessageStore;
-  let deliveries: DeliveryStore;
+  let deliveries: DynamoDeliveryStore;
   let tables: Awaited<ReturnType<typeof freshTables>>;
 
   beforeAll(async () => {
@@ -619,6 +612,23 @@ describe.each(SETUPS)('store contract on $name', ({ start, cachedCatalogue }) =>
       const failed = await deliveries.listFailedForEndpoint('ep_f', at('2026-11-22T09:00:00.000Z'));
       expect(failed.map((delivery) => delivery.msgId)).toEqual([ladder.id, abandoned.id]);
       expect(failed.every((delivery) => delivery.status === 'failed')).toBe(true);
+    });
+
+    it('marks the failures of a table written before failure markers, once however often it runs', async () => {
+      const at = (time: string) => new Date(`2026-11-22T${time}.000Z`);
+      const failedBefore = aMessage(appId, {}, at('10:00:00'));
+      const succeeded = aMessage(appId, {}, at('10:00:01'));
+      // As the deliveries store left them before markers: a failed state, no marker.
+      await deliveries.createIfAbsent(aDelivery(failedBefore, 'ep_old', { status: 'failed' }));
+      await deliveries.createIfAbsent(aDelivery(succeeded, 'ep_old', { status: 'succeeded' }));
+      await deliveries.saveAttempt(anAttempt(aDelivery(failedBefore, 'ep_old'), 1));
+      expect(await deliveries.listFailedForEndpoint('ep_old', at('09:00:00'))).toEqual([]);
+
+      expect(await deliveries.markPastFailures()).toBe(1);
+      expect(await deliveries.markPastFailures()).toBe(1);
+
+      const failed = await deliveries.listFailedForEndpoint('ep_old', at('09:00:00'));
+      expect(failed.map((delivery) => delivery.msgId)).toEqual([failedBefore.id]);
     });
 
     it("finds an endpoint's failed deliveries without reading those that did not fail", async () => {

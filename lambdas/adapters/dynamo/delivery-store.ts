@@ -16,6 +16,7 @@ import {
   prefixRange,
   queryAll,
   queryPage,
+  scanPages,
 } from './paging';
 
 /**
@@ -348,11 +349,34 @@ export class DynamoDeliveryStore implements DeliveryStore {
   }
 
   /**
-   * Puts the delivery's failure marker (again, if it is there: the same item). Besides this
-   * store's own failures, local mode's data-format migration marks failures recorded
-   * before markers existed (lambdas/local/data-format.ts).
+   * Gives every failed delivery of the table its failure marker: for a table written before
+   * markers existed, whose failures a recovery would otherwise not find (local mode's
+   * data-format migration, lambdas/local/data-format.ts, and `npm run upgrade:failure-markers`
+   * on AWS). A marker put again is the same item, so a run again only repeats work.
+   * Answers how many failed deliveries it marked.
    */
-  async markFailure(msgId: string, endpointId: string): Promise<void> {
+  async markPastFailures(): Promise<number> {
+    let marked = 0;
+    for await (const page of scanPages(this.doc, {
+      TableName: this.tableName,
+      // Deliveries carry a status; attempts, markers and the table's other items do not.
+      FilterExpression: '#status = :failed AND begins_with(sk, :delivery)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':failed': 'failed', ':delivery': DELIVERY_PREFIX },
+      ProjectionExpression: 'pk, sk',
+    })) {
+      await Promise.all(
+        page.map((item) =>
+          this.markFailure(item.pk as string, (item.sk as string).slice(DELIVERY_PREFIX.length)),
+        ),
+      );
+      marked += page.length;
+    }
+    return marked;
+  }
+
+  /** Puts the delivery's failure marker (again, if it is there: the same item). */
+  private async markFailure(msgId: string, endpointId: string): Promise<void> {
     await this.doc.send(
       new PutCommand({
         TableName: this.tableName,

@@ -1,6 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient, QueryCommandInput, ScanCommandInput } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { MalformedRequestError } from '../../core/errors';
 import type { Page } from '../../ports';
 
@@ -99,6 +99,19 @@ export async function queryAll(
     startKey = output.LastEvaluatedKey;
   } while (startKey !== undefined);
   return items;
+}
+
+/** A Scan's pages one after another, each handled before the next is read. */
+export async function* scanPages(
+  doc: DynamoDBDocumentClient,
+  input: Omit<ScanCommandInput, 'ExclusiveStartKey'>,
+): AsyncGenerator<Record<string, unknown>[]> {
+  let startKey: Key | undefined;
+  do {
+    const output = await doc.send(new ScanCommand({ ...input, ExclusiveStartKey: startKey }));
+    yield output.Items ?? [];
+    startKey = output.LastEvaluatedKey;
+  } while (startKey !== undefined);
 }
 
 export function isConditionalCheckFailed(error: unknown): boolean {

@@ -3,7 +3,6 @@ import {
   type DynamoDBDocumentClient,
   PutCommand,
   QueryCommand,
-  ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import {
@@ -11,6 +10,7 @@ import {
   batchWriteAll,
   ignoringConditionFailure,
   isConditionalCheckFailed,
+  scanPages,
 } from '../dynamo/paging';
 import { readConfirmed } from './confirmed-index';
 import { LOCAL_INDEX } from './local-tables';
@@ -235,23 +235,17 @@ export class DueJobTable {
    */
   async releaseAllLeases(now: number): Promise<number> {
     let released = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const output = await this.doc.send(
-        new ScanCommand({
-          TableName: this.tableName,
-          FilterExpression: 'lane = :lane AND leased = :true',
-          ExpressionAttributeValues: { ':lane': this.lane, ':true': true },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of output.Items ?? []) {
+    for await (const page of scanPages(this.doc, {
+      TableName: this.tableName,
+      FilterExpression: 'lane = :lane AND leased = :true',
+      ExpressionAttributeValues: { ':lane': this.lane, ':true': true },
+    })) {
+      for (const item of page) {
         const job = jobFromItem(item);
         await this.release(receiptOf(job.id, job.dueAt), now);
         released++;
       }
-      startKey = output.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    }
     return released;
   }
 }

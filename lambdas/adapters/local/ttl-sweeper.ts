@@ -1,6 +1,6 @@
-import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TTL_ATTRIBUTE } from '../../contract/tables';
-import { batchWriteAll } from '../dynamo/paging';
+import { batchWriteAll, scanPages } from '../dynamo/paging';
 
 /**
  * DynamoDB deletes items whose TTL attribute has passed; dynalite does not. In local mode
@@ -16,27 +16,20 @@ export class LocalTtlSweeper {
   async sweep(now: Date): Promise<number> {
     let deleted = 0;
     for (const table of this.tables) {
-      let startKey: Record<string, unknown> | undefined;
-      do {
-        const output = await this.doc.send(
-          new ScanCommand({
-            TableName: table.name,
-            FilterExpression: '#ttl < :now',
-            ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
-            ExpressionAttributeValues: { ':now': Math.floor(now.getTime() / 1000) },
-            ProjectionExpression: table.keys.join(', '),
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        const keys = output.Items ?? [];
+      for await (const keys of scanPages(this.doc, {
+        TableName: table.name,
+        FilterExpression: '#ttl < :now',
+        ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
+        ExpressionAttributeValues: { ':now': Math.floor(now.getTime() / 1000) },
+        ProjectionExpression: table.keys.join(', '),
+      })) {
         await batchWriteAll(
           this.doc,
           table.name,
           keys.map((Key) => ({ DeleteRequest: { Key } })),
         );
         deleted += keys.length;
-        startKey = output.LastEvaluatedKey;
-      } while (startKey !== undefined);
+      }
     }
     return deleted;
   }
