@@ -30,7 +30,10 @@ export const TTL_ATTRIBUTE = 'expiresAt';
 export const INDEX = {
   /** catalog: every item of one kind (apps, event types) in id order. */
   byKind: 'byKind',
-  /** deliveries: one endpoint's deliveries (by message id) and attempts (by attempt id), in time order. */
+  /**
+   * deliveries: one endpoint's deliveries (by message id), attempts (by attempt id) and
+   * failure markers (by message id), in time order.
+   */
   byEndpoint: 'byEndpoint',
 } as const;
 
