@@ -148,8 +148,16 @@ export interface DeliveryStore {
     endpointId: string,
     filter: PageRequest & { readonly outcome?: Attempt['outcome'] | undefined },
   ): Promise<Page<Attempt>>;
-  /** The endpoint's failed deliveries of messages accepted since `since`, for a recovery. */
-  listFailedForEndpoint(endpointId: string, since: Date): Promise<readonly Delivery[]>;
+  /**
+   * The endpoint's failed deliveries of messages accepted since `since`, for a recovery, in
+   * message order, a page at a time: up to `limit` of them after the message `after`, and
+   * `last`, the message to go on after, when there may be more.
+   */
+  listFailedForEndpoint(
+    endpointId: string,
+    since: Date,
+    page: { readonly after?: string | undefined; readonly limit: number },
+  ): Promise<{ readonly deliveries: readonly Delivery[]; readonly last?: string }>;
   /** The attempt a request made, once it is made. */
   getRequestedAttempt(msgId: string, endpointId: string, requestId: string): Promise<Attempt | undefined>;
   /** Ends a delivery as succeeded after a requested attempt succeeded; the ladder's tasks then drop. */

@@ -114,6 +114,8 @@ export class Delivery extends Construct {
     const fanOut = this.fanOutFunction.function;
     this.fanOutFunction.useTable('catalogTable', catalogTable, 'read');
     this.fanOutFunction.useTable('deliveriesTable', deliveriesTable, 'readWrite');
+    // A recovery too large for one invocation asks for its next page there (lambdas/services/fanout.ts).
+    this.fanOutFunction.useTable('messagesTable', messagesTable, 'putItem');
     this.fanOutFunction.sendsTo(this.queue);
     this.fanOutFunction.setting('retentionDays', props.retentionDays);
     this.fanOutFunction.setting('metricNamespace', props.metricNamespace);

@@ -195,20 +195,21 @@ export class HookpostFunction extends Construct {
 
   /**
    * Names a table in the function's settings and grants access to it: `getItem` reads single
-   * items by key and nothing else; `read` covers the table and its indexes, `readUpdate`
-   * adds UpdateItem (one item's attributes, by key; no PutItem, DeleteItem or batch writes),
-   * `readWrite` every write.
+   * items by key and nothing else, `putItem` writes single items and nothing else; `read`
+   * covers the table and its indexes, `readUpdate` adds UpdateItem (one item's attributes,
+   * by key; no PutItem, DeleteItem or batch writes), `readWrite` every write.
    */
   useTable(
     name: TableSetting,
     table: dynamodb.Table,
-    access: 'getItem' | 'read' | 'readUpdate' | 'readWrite',
+    access: 'getItem' | 'putItem' | 'read' | 'readUpdate' | 'readWrite',
   ): void {
     this.setting(name, table.tableName);
-    if (access === 'getItem') {
+    if (access === 'getItem' || access === 'putItem') {
       // Not table.grant(), which adds the indexes too.
+      const action = access === 'getItem' ? 'dynamodb:GetItem' : 'dynamodb:PutItem';
       this.function.addToRolePolicy(
-        new iam.PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table.tableArn] }),
+        new iam.PolicyStatement({ actions: [action], resources: [table.tableArn] }),
       );
       return;
     }

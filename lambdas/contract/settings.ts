@@ -36,7 +36,7 @@ export const SETTINGS = {
   }),
   messagesTable: setting({
     env: 'HOOKPOST_MESSAGES_TABLE',
-    readBy: ['api', 'delivery'],
+    readBy: ['api', 'fanOut', 'delivery'],
     description: 'The messages table, whose stream drives fan-out.',
     encode: asText,
   }),

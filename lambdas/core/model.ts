@@ -179,7 +179,12 @@ export type AttemptRequest = {
   readonly requestedAt: string;
 } & (
   | { readonly kind: 'resend'; readonly msgId: string }
-  | { readonly kind: 'recover'; readonly since: string }
+  | {
+      readonly kind: 'recover';
+      readonly since: string;
+      /** Where a recovery too large for one go goes on: after this message's delivery. */
+      readonly after?: string;
+    }
   /** `id` is also the made-up test message's id. */
   | { readonly kind: 'test' }
 );

@@ -6,6 +6,7 @@ import type {
   DeliveryQueue,
   DeliveryStore,
   EndpointStore,
+  MessageStore,
   PipelineMetrics,
   PullStateStore,
 } from '../ports';
@@ -14,6 +15,8 @@ import { enqueueForPoll, takes } from './pull';
 export interface FanOutDeps {
   readonly endpoints: EndpointStore;
   readonly deliveries: DeliveryStore;
+  /** Where a recovery too large for one go asks for its next page. */
+  readonly messages: Pick<MessageStore, 'requestAttempts'>;
   readonly queue: DeliveryQueue;
   readonly pulls: PullStateStore;
   readonly clock: Clock;
@@ -28,7 +31,12 @@ export interface FanOutDeps {
  * first task is dropped by the delivery service because its attempt is already recorded.
  */
 export class FanOutService {
-  constructor(private readonly deps: FanOutDeps) {}
+  constructor(
+    private readonly deps: FanOutDeps,
+    private readonly settings: { readonly recoveryPageDeliveries: number } = {
+      recoveryPageDeliveries: RECOVERY_PAGE_DELIVERIES,
+    },
+  ) {}
 
   async fanOut(message: Message): Promise<{ readonly deliveries: number }> {
     return this.fanOutAll([message]);
@@ -120,20 +128,43 @@ export class FanOutService {
       requestId: request.id,
       ...(request.kind === 'test' ? { test: true } : {}),
     });
-    let tasks: DeliveryTask[];
-    if (request.kind === 'resend') tasks = [requested(request.msgId, 'manual')];
-    else if (request.kind === 'test') tasks = [requested(request.id, 'manual')];
-    else {
-      const failed = await this.deps.deliveries.listFailedForEndpoint(
-        request.endpointId,
-        new Date(request.since),
-      );
-      tasks = failed.map((delivery) => requested(delivery.msgId, 'recover'));
+    if (request.kind === 'resend') return this.sendRequested([requested(request.msgId, 'manual')]);
+    if (request.kind === 'test') return this.sendRequested([requested(request.id, 'manual')]);
+    const page = await this.deps.deliveries.listFailedForEndpoint(
+      request.endpointId,
+      new Date(request.since),
+      { after: request.after, limit: this.settings.recoveryPageDeliveries },
+    );
+    const sent = await this.sendRequested(
+      page.deliveries.map((delivery) => requested(delivery.msgId, 'recover')),
+    );
+    // The rest of a large recovery is a request of its own, after this page's tasks are on
+    // the queue: a crash in between sends this page again (its attempts are made once per
+    // request), and a second write of the same next page changes nothing.
+    if (page.last !== undefined) {
+      await this.deps.messages.requestAttempts({
+        ...request,
+        id: `${request.id.split(RECOVERY_PAGE_SEPARATOR)[0]}${RECOVERY_PAGE_SEPARATOR}${page.last}`,
+        after: page.last,
+      });
     }
+    return sent;
+  }
+
+  private async sendRequested(tasks: readonly DeliveryTask[]): Promise<{ readonly tasks: number }> {
     if (tasks.length > 0) await this.deps.queue.send(tasks);
     return { tasks: tasks.length };
   }
 }
+
+/**
+ * A recovery reads and queues the endpoint's failures this many at a time, one page per
+ * fan-out invocation: an outage's worth of failures (hundreds of thousands) would not fit
+ * the function's minute, and a stream batch that never ends holds up the messages behind it.
+ */
+export const RECOVERY_PAGE_DELIVERIES = 1_000;
+/** A recovery's next page is asked for as `{first request's id}{separator}{message to go on after}`. */
+const RECOVERY_PAGE_SEPARATOR = '~after~';
 
 /** The message, for its first-attempt tasks to carry, when it is small enough. */
 function carriedMessage(message: Message): { message?: Message } {

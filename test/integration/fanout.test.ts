@@ -3,13 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoStores } from '../../lambdas/adapters/dynamo/stores';
 import { LoggedMetrics } from '../../lambdas/adapters/local/logged-metrics';
 import { TASK_MESSAGE_MAX_BYTES } from '../../lambdas/contract/queues';
-import type { DeliveryTask, Message } from '../../lambdas/core/model';
+import type { AttemptRequest, DeliveryTask, Message } from '../../lambdas/core/model';
 import { createFanOutHandler } from '../../lambdas/handlers/fanout';
 import { createJsonLogger } from '../../lambdas/logger';
 import { type EndpointStore, systemClock } from '../../lambdas/ports';
 import { createFanOutService } from '../../lambdas/services';
+import { FanOutService } from '../../lambdas/services/fanout';
 import { type DynamoEngine, freshTables, startDynalite } from '../support/dynamodb';
-import { aMessage, anApp, anEndpoint } from '../support/fixtures';
+import { aDelivery, aMessage, anApp, anEndpoint } from '../support/fixtures';
 
 /** Fan-out of a stream batch: what it costs in reads of the catalogue and in queue requests. */
 describe('fan-out of a batch of messages', () => {
@@ -99,6 +100,77 @@ describe('fan-out of a batch of messages', () => {
     });
     expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: '200' }] });
     expect(sends.flat().map((task) => task.msgId)).toEqual(messages.map((message) => message.id));
+  });
+});
+
+describe('a recovery larger than a page', () => {
+  let engine: DynamoEngine;
+  beforeAll(async () => {
+    engine = await startDynalite();
+  });
+  afterAll(() => engine.close());
+
+  it('queues each failed delivery once, a page per request, each next page a request of its own', async () => {
+    const { doc, tables } = await freshTables(engine.endpoint);
+    const stores = createDynamoStores(doc, tables, { retentionDays: 30 });
+    const app = anApp();
+    const endpoint = anEndpoint(app.id);
+    const base = Date.parse('2026-11-22T10:00:00.000Z');
+    const failed: string[] = [];
+    for (let index = 0; index < 5; index++) {
+      const message = aMessage(app.id, {}, new Date(base + index));
+      await stores.deliveries.createIfAbsent(aDelivery(message, endpoint.id));
+      await stores.deliveries.abandon(message.id, endpoint.id, 'endpoint_disabled');
+      failed.push(message.id);
+    }
+    // The stream, in short: each request written goes to fan-out in turn.
+    const written: AttemptRequest[] = [];
+    const sends: DeliveryTask[][] = [];
+    const fanOut = new FanOutService(
+      {
+        ...stores,
+        messages: {
+          requestAttempts: async (request) => {
+            written.push(request);
+            await stores.messages.requestAttempts(request);
+          },
+        },
+        queue: { send: async (tasks) => void sends.push([...tasks]) },
+        clock: systemClock,
+        metrics: new LoggedMetrics(createJsonLogger('error', () => {})),
+      },
+      { recoveryPageDeliveries: 2 },
+    );
+    const first: AttemptRequest = {
+      id: 'msg_01KCCCCCCCCCCCCCCCCCCCCCCC',
+      appId: app.id,
+      endpointId: endpoint.id,
+      requestedAt: new Date(base + 10_000).toISOString(),
+      kind: 'recover',
+      since: new Date(base - 1000).toISOString(),
+    };
+    await fanOut.dispatchRequest(first);
+    // The stream delivers at least once: the first page again changes nothing but its tasks.
+    await fanOut.dispatchRequest(first);
+    // A request written again is the same item: the stream brings each one once.
+    const streamed = new Set([first.id]);
+    for (let next = 0; next < written.length && next < 10; next++) {
+      const request = written[next] as AttemptRequest;
+      if (streamed.has(request.id)) continue;
+      streamed.add(request.id);
+      await fanOut.dispatchRequest(request);
+    }
+
+    const queued = sends.flat();
+    expect([...new Set(queued.map((task) => task.msgId))]).toEqual(failed);
+    expect(queued.every((task) => task.trigger === 'recover' && task.requestId !== undefined)).toBe(true);
+    expect([...streamed]).toEqual([
+      first.id,
+      `${first.id}~after~${failed[1]}`,
+      `${first.id}~after~${failed[3]}`,
+    ]);
+    // Each page's tasks carry that page's request: a task's attempt is made once per request.
+    expect(new Set(queued.map((task) => `${task.requestId}/${task.msgId}`)).size).toBe(failed.length);
   });
 });
 

@@ -458,6 +458,9 @@ describe.each(SETUPS)('store contract on $name', ({ start, cachedCatalogue }) =>
   describe('DeliveryStore', () => {
     const appId = 'app_01KBBBBBBBBBBBBBBBBBBBBBBB';
     const message = aMessage(appId);
+    /** An endpoint's failed deliveries since a time, in one page (the tests hold a few). */
+    const allFailed = async (endpointId: string, since: Date) =>
+      (await deliveries.listFailedForEndpoint(endpointId, since, { limit: 1_000 })).deliveries;
 
     it('creates a delivery once', async () => {
       const delivery = aDelivery(message, 'ep_1');
@@ -609,9 +612,34 @@ describe.each(SETUPS)('store contract on $name', ({ start, cachedCatalogue }) =>
       // A failure whose record lost its race (another attempt counted first): still pending.
       expect(await fail(stillPending, 'ep_f', 5)).toBe(false);
 
-      const failed = await deliveries.listFailedForEndpoint('ep_f', at('2026-11-22T09:00:00.000Z'));
+      const failed = await allFailed('ep_f', at('2026-11-22T09:00:00.000Z'));
       expect(failed.map((delivery) => delivery.msgId)).toEqual([ladder.id, abandoned.id]);
       expect(failed.every((delivery) => delivery.status === 'failed')).toBe(true);
+    });
+
+    it("pages an endpoint's failed deliveries in message order, a page of markers at a time", async () => {
+      const base = Date.parse('2026-11-22T10:00:00.000Z');
+      const failedIds: string[] = [];
+      for (let index = 0; index < 5; index++) {
+        const message = aMessage(appId, {}, new Date(base + index));
+        await deliveries.createIfAbsent(aDelivery(message, 'ep_paged'));
+        await deliveries.abandon(message.id, 'ep_paged', 'endpoint_disabled');
+        failedIds.push(message.id);
+      }
+      const pages: { ids: string[]; last?: string }[] = [];
+      let after: string | undefined;
+      do {
+        const page = await deliveries.listFailedForEndpoint('ep_paged', new Date(base - 1000), {
+          after,
+          limit: 2,
+        });
+        pages.push({ ids: page.deliveries.map((delivery) => delivery.msgId), last: page.last });
+        after = page.last;
+      } while (after !== undefined && pages.length < 10);
+
+      expect(pages.flatMap((page) => page.ids)).toEqual(failedIds);
+      expect(pages.map((page) => page.ids.length).slice(0, 2)).toEqual([2, 2]);
+      expect(pages[0]?.last).toBe(failedIds[1]);
     });
 
     it('marks the failures of a table written before failure markers, once however often it runs', async () => {
@@ -622,12 +650,12 @@ describe.each(SETUPS)('store contract on $name', ({ start, cachedCatalogue }) =>
       await deliveries.createIfAbsent(aDelivery(failedBefore, 'ep_old', { status: 'failed' }));
       await deliveries.createIfAbsent(aDelivery(succeeded, 'ep_old', { status: 'succeeded' }));
       await deliveries.saveAttempt(anAttempt(aDelivery(failedBefore, 'ep_old'), 1));
-      expect(await deliveries.listFailedForEndpoint('ep_old', at('09:00:00'))).toEqual([]);
+      expect(await allFailed('ep_old', at('09:00:00'))).toEqual([]);
 
       expect(await deliveries.markPastFailures()).toBe(1);
       expect(await deliveries.markPastFailures()).toBe(1);
 
-      const failed = await deliveries.listFailedForEndpoint('ep_old', at('09:00:00'));
+      const failed = await allFailed('ep_old', at('09:00:00'));
       expect(failed.map((delivery) => delivery.msgId)).toEqual([failedBefore.id]);
     });
 
@@ -651,7 +679,7 @@ describe.each(SETUPS)('store contract on $name', ({ start, cachedCatalogue }) =>
       await deliveries.createIfAbsent(aDelivery(failing, 'ep_busy'));
       await deliveries.abandon(failing.id, 'ep_busy', 'endpoint_disabled');
 
-      const failed = await deliveries.listFailedForEndpoint('ep_busy', new Date(base - 1000));
+      const failed = await allFailed('ep_busy', new Date(base - 1000));
       expect(failed.map((delivery) => delivery.msgId)).toEqual([failing.id]);
       expect(keysRead.reduce((sum, keys) => sum + keys, 0)).toBe(1);
 
@@ -663,7 +691,7 @@ describe.each(SETUPS)('store contract on $name', ({ start, cachedCatalogue }) =>
         anAttempt(recovered, 1, { outcome: 'succeeded', trigger: 'recover' }),
       );
       keysRead.length = 0;
-      expect(await deliveries.listFailedForEndpoint('ep_busy', new Date(base - 1000))).toEqual([]);
+      expect(await allFailed('ep_busy', new Date(base - 1000))).toEqual([]);
       expect(keysRead).toEqual([]);
     });
 

@@ -3,6 +3,7 @@ import {
   type DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
+  QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { type ATTEMPT_ATTRIBUTES, INDEX, TABLES, TTL_ATTRIBUTE } from '../../contract/tables';
@@ -232,15 +233,37 @@ export class DynamoDeliveryStore implements DeliveryStore {
     );
   }
 
-  /** The deliveries its failure markers name, of those the ones that are failed now. */
-  async listFailedForEndpoint(endpointId: string, since: Date): Promise<readonly Delivery[]> {
-    const markers = await this.indexKeys(endpointId, FAILURE_PREFIX, since, undefined);
-    const keys = markers.map((marker) => deliveryKey(marker.pk as string, endpointId));
+  /**
+   * The deliveries a page of its failure markers names, of those the ones that are failed
+   * now: a page of markers may hold fewer failures than markers, or none.
+   */
+  async listFailedForEndpoint(
+    endpointId: string,
+    since: Date,
+    page: { readonly after?: string | undefined; readonly limit: number },
+  ): Promise<{ readonly deliveries: readonly Delivery[]; readonly last?: string }> {
+    const { Items = [], LastEvaluatedKey } = await this.doc.send(
+      new QueryCommand({
+        ...this.windowQuery(endpointId, FAILURE_PREFIX, since, undefined),
+        Limit: page.limit,
+        ...(page.after === undefined
+          ? {}
+          : {
+              ExclusiveStartKey: {
+                ...failureKey(page.after, endpointId),
+                ...byEndpointKey(endpointId, `${FAILURE_PREFIX}${page.after}`),
+              },
+            }),
+      }),
+    );
+    const keys = Items.map((marker) => deliveryKey(marker.pk as string, endpointId));
     const items = await batchGetAll(this.doc, this.tableName, keys, { consistentRead: true });
-    return items
+    const deliveries = items
       .filter((item) => item.status === 'failed')
       .map(deliveryFromItem)
       .sort((a, b) => (a.msgId < b.msgId ? -1 : 1));
+    const last = LastEvaluatedKey === undefined ? undefined : (Items.at(-1)?.pk as string | undefined);
+    return last === undefined ? { deliveries } : { deliveries, last };
   }
 
   async getRequestedAttempt(
@@ -341,7 +364,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
     until: Date | undefined,
     attributes?: readonly string[],
   ): Promise<Record<string, unknown>[]> {
-    const entries = await this.indexKeys(endpointId, DELIVERY_PREFIX, since, until);
+    const entries = await queryAll(this.doc, this.windowQuery(endpointId, DELIVERY_PREFIX, since, until));
     const keys = entries.map((entry) => ({ pk: entry.pk, sk: entry.sk }));
     return batchGetAll(this.doc, this.tableName, keys, {
       ...(attributes === undefined ? {} : { projection: attributes }),
@@ -390,16 +413,11 @@ export class DynamoDeliveryStore implements DeliveryStore {
   }
 
   /**
-   * The table keys of the endpoint's index entries of one kind (`prefix`) about the
-   * messages accepted from `since`, until `until` (excluded) or now.
+   * A query of the table keys of the endpoint's index entries of one kind (`prefix`) about
+   * the messages accepted from `since`, until `until` (excluded) or now.
    */
-  private indexKeys(
-    endpointId: string,
-    prefix: string,
-    since: Date,
-    until: Date | undefined,
-  ): Promise<Record<string, unknown>[]> {
-    return queryAll(this.doc, {
+  private windowQuery(endpointId: string, prefix: string, since: Date, until: Date | undefined) {
+    return {
       TableName: this.tableName,
       IndexName: INDEX.byEndpoint,
       KeyConditionExpression: '#pk = :endpoint AND #sk BETWEEN :from AND :to',
@@ -413,7 +431,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
             : `${prefix}${idBoundsAt('message', new Date(until.getTime() - 1)).highest}`,
       },
       ProjectionExpression: KEYS.join(', '),
-    });
+    };
   }
 
   private prefixQuery(msgId: string, prefix: string) {

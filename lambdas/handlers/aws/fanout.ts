@@ -5,6 +5,7 @@ import { SqsDeliveryQueue } from '../../adapters/aws/sqs/sqs-delivery-queue';
 import { createDocumentClient } from '../../adapters/dynamo/client';
 import { DynamoDeliveryStore } from '../../adapters/dynamo/delivery-store';
 import { DynamoEndpointStore } from '../../adapters/dynamo/endpoint-store';
+import { DynamoMessageStore } from '../../adapters/dynamo/message-store';
 import { fanOutWorkFromStreamImage } from '../../adapters/dynamo/message-stream';
 import { DynamoPullStateStore } from '../../adapters/dynamo/pull-state-store';
 import { loadFunctionConfig } from '../../config';
@@ -16,13 +17,15 @@ import { flushingMetrics } from '../flushing-metrics';
 /** Lambda entry point of the messages table's stream (new messages only, NEW_IMAGE). */
 const config = loadFunctionConfig('fanOut');
 const { doc } = createDocumentClient();
+const retention = { retentionDays: config.retentionDays };
 const logger = new PowertoolsLogger({ level: config.logLevel, service: 'fanOut' });
 const metrics = new PowertoolsMetrics({ namespace: config.metricNamespace, logger });
 
 const fanOutHandler = createFanOutHandler({
   fanOut: createFanOutService({
     endpoints: new DynamoEndpointStore(doc, config.catalogTable),
-    deliveries: new DynamoDeliveryStore(doc, config.deliveriesTable, { retentionDays: config.retentionDays }),
+    deliveries: new DynamoDeliveryStore(doc, config.deliveriesTable, retention),
+    messages: new DynamoMessageStore(doc, config.messagesTable, retention),
     queue: new SqsDeliveryQueue(new SQSClient({}), config.deliveryQueueUrl),
     pulls: new DynamoPullStateStore(doc, config.deliveriesTable),
     clock: systemClock,
