@@ -162,8 +162,16 @@ export interface DeliveryStore {
   getRequestedAttempt(msgId: string, endpointId: string, requestId: string): Promise<Attempt | undefined>;
   /** Ends a delivery as succeeded after a requested attempt succeeded; the ladder's tasks then drop. */
   markSucceeded(msgId: string, endpointId: string, attempt: Attempt): Promise<void>;
-  /** How the endpoint's deliveries of messages accepted in [since, until) stand. */
-  countEndpointDeliveries(endpointId: string, since: Date, until: Date): Promise<DeliveryCounts>;
+  /**
+   * How the endpoint's deliveries of messages accepted in [since, until) stand, or
+   * `too_many` when there are more than `atMost` of them to count.
+   */
+  countEndpointDeliveries(
+    endpointId: string,
+    since: Date,
+    until: Date,
+    atMost: number,
+  ): Promise<DeliveryCounts | 'too_many'>;
   /**
    * Marks a poll endpoint's delivery pulled, creating it (succeeded) when fan-out has not
    * yet: the consumer may pull a message from the log before fan-out has seen it.

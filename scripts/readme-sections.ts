@@ -68,7 +68,10 @@ function renderLimits(): string {
       '`?limit=` and `?cursor=` of a list',
       `${range(LIMITS.pageSize)}; up to ${LIMITS.cursorLength} characters`,
     ],
-    ['Endpoint `stats` window (`?since=&until=`)', `up to ${LIMITS.statsWindowDays} days`],
+    [
+      'Endpoint `stats` window (`?since=&until=`)',
+      `up to ${LIMITS.statsWindowDays} days and ${LIMITS.statsDeliveries.toLocaleString('en-US')} deliveries`,
+    ],
     ['`?wait=` of a pull receive', `0 to ${LIMITS.receiveWaitSeconds} seconds`],
   ];
   return [

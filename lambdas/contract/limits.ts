@@ -44,6 +44,11 @@ export const LIMITS = {
   pageSize: 250,
   /** The widest window endpoint statistics count over. */
   statsWindowDays: 31,
+  /**
+   * The most deliveries endpoint statistics count in one call: each is read, and this many
+   * take a few seconds, well within API Gateway's 29 s.
+   */
+  statsDeliveries: 100_000,
   /** The longest a pull receive waits for a notification (`?wait=`), within API Gateway's 29 s. */
   receiveWaitSeconds: 20,
   cursorLength: 2048,

@@ -167,7 +167,9 @@ export class EndpointService {
 
   /**
    * How the endpoint's deliveries of the messages accepted in a window stand: the last 24
-   * hours unless `since` and `until` say otherwise, at most LIMITS.statsWindowDays wide.
+   * hours unless `since` and `until` say otherwise, at most LIMITS.statsWindowDays wide and
+   * LIMITS.statsDeliveries deliveries (each is read: a busier window is refused, not left
+   * to run out API Gateway's time).
    */
   async stats(appId: string, endpointId: string, query: StatsQuery): Promise<EndpointStats> {
     const endpoint = await this.get(appId, endpointId);
@@ -178,11 +180,18 @@ export class EndpointService {
     if (until.getTime() - since.getTime() > LIMITS.statsWindowDays * DAY_MS) {
       throw new MalformedRequestError(`The window is at most ${LIMITS.statsWindowDays} days wide.`);
     }
-    const { pulled, ...counts } = await this.deps.deliveries.countEndpointDeliveries(
+    const counted = await this.deps.deliveries.countEndpointDeliveries(
       endpointId,
       since,
       until,
+      LIMITS.statsDeliveries,
     );
+    if (counted === 'too_many') {
+      throw new MalformedRequestError(
+        `The window holds more than ${LIMITS.statsDeliveries} deliveries to this endpoint, more than one call counts: ask for a narrower one (since, until). The delivery metrics on the dashboard count any volume.`,
+      );
+    }
+    const { pulled, ...counts } = counted;
     return {
       since: since.toISOString(),
       until: until.toISOString(),

@@ -243,6 +243,7 @@ describe.each(ENGINES)('pull delivery on $name', ({ name, start }) => {
         'ep_1',
         new Date(Date.parse(message.timestamp) - 1000),
         new Date(Date.parse(message.timestamp) + 1000),
+        100,
       );
       expect(counts).toEqual({ pending: 0, succeeded: 1, failed: 0, pulled: 1 });
     });

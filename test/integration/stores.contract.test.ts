@@ -559,15 +559,18 @@ describe.each(SETUPS)('store contract on $name', ({ start, cachedCatalogue }) =>
           'ep_1',
           at('2026-11-22T10:00:00.000Z'),
           at('2026-11-22T12:00:00.000Z'),
+          100,
         ),
       ).toEqual({ succeeded: 0, failed: 1, pending: 1, pulled: 0 });
-      expect(
-        await deliveries.countEndpointDeliveries(
-          'ep_1',
-          at('2026-11-22T00:00:00.000Z'),
-          at('2026-11-23T00:00:00.000Z'),
-        ),
-      ).toEqual({ succeeded: 2, failed: 1, pending: 1, pulled: 0 });
+      const wholeDay = [at('2026-11-22T00:00:00.000Z'), at('2026-11-23T00:00:00.000Z')] as const;
+      expect(await deliveries.countEndpointDeliveries('ep_1', ...wholeDay, 4)).toEqual({
+        succeeded: 2,
+        failed: 1,
+        pending: 1,
+        pulled: 0,
+      });
+      // One more than it may count: it counts none.
+      expect(await deliveries.countEndpointDeliveries('ep_1', ...wholeDay, 3)).toBe('too_many');
     });
 
     it("lists an endpoint's failed deliveries since a time: failed on the ladder or abandoned, not recovered since", async () => {

@@ -308,12 +308,26 @@ export class DynamoDeliveryStore implements DeliveryStore {
   }
 
   /**
-   * Reads the state of every delivery of the window and counts them. It reads the whole
-   * window: a window of many deliveries costs reads in proportion, which is why the API
-   * bounds it (lambdas/contract/limits.ts).
+   * Reads the state of every delivery of the window and counts them: the keys from the
+   * byEndpoint index, the state from the table (the index does not copy it, see
+   * ATTEMPT_ATTRIBUTES in lambdas/contract/tables.ts). A window of many deliveries costs
+   * reads in proportion, so past `atMost` it stops and counts nothing; an entry whose item
+   * is gone (expired between the two reads) is left out.
    */
-  async countEndpointDeliveries(endpointId: string, since: Date, until: Date): Promise<DeliveryCounts> {
-    const items = await this.endpointDeliveries(endpointId, since, until, ['status', 'pulledAt']);
+  async countEndpointDeliveries(
+    endpointId: string,
+    since: Date,
+    until: Date,
+    atMost: number,
+  ): Promise<DeliveryCounts | 'too_many'> {
+    const entries = await queryAll(
+      this.doc,
+      this.windowQuery(endpointId, DELIVERY_PREFIX, since, until),
+      atMost,
+    );
+    if (entries.length > atMost) return 'too_many';
+    const keys = entries.map((entry) => ({ pk: entry.pk, sk: entry.sk }));
+    const items = await batchGetAll(this.doc, this.tableName, keys, { projection: ['status', 'pulledAt'] });
     const counts = { pending: 0, succeeded: 0, failed: 0, pulled: 0 };
     for (const item of items) {
       counts[item.status as Delivery['status']] += 1;
@@ -350,25 +364,6 @@ export class DynamoDeliveryStore implements DeliveryStore {
         ExpressionAttributeValues: values,
       }),
     );
-  }
-
-  /**
-   * The endpoint's deliveries of messages accepted from `since`, until `until` (excluded) or
-   * now: their keys from the byEndpoint index, their state from the table (the index does
-   * not copy it, see ATTEMPT_ATTRIBUTES in lambdas/contract/tables.ts). An entry whose item
-   * is gone (expired between the two reads) is left out.
-   */
-  private async endpointDeliveries(
-    endpointId: string,
-    since: Date,
-    until: Date | undefined,
-    attributes?: readonly string[],
-  ): Promise<Record<string, unknown>[]> {
-    const entries = await queryAll(this.doc, this.windowQuery(endpointId, DELIVERY_PREFIX, since, until));
-    const keys = entries.map((entry) => ({ pk: entry.pk, sk: entry.sk }));
-    return batchGetAll(this.doc, this.tableName, keys, {
-      ...(attributes === undefined ? {} : { projection: attributes }),
-    });
   }
 
   /**

@@ -86,10 +86,14 @@ export async function queryPage<Item>(
   return { data: data.map(decode), nextCursor: nextKey === undefined ? null : encodeCursor(nextKey) };
 }
 
-/** Every item of a query, following pagination (for bounded item collections). */
+/**
+ * Every item of a query, following pagination (for bounded item collections), or, with
+ * `atMost`, the items of the pages read until there were more than that many.
+ */
 export async function queryAll(
   doc: DynamoDBDocumentClient,
   input: QueryCommandInput,
+  atMost = Number.POSITIVE_INFINITY,
 ): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let startKey: Key | undefined;
@@ -97,7 +101,7 @@ export async function queryAll(
     const output = await doc.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
     items.push(...(output.Items ?? []));
     startKey = output.LastEvaluatedKey;
-  } while (startKey !== undefined);
+  } while (startKey !== undefined && items.length <= atMost);
   return items;
 }
 
