@@ -115,7 +115,8 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   const sender = options.sender ?? new GuardedHttpSender({ allowLoopback: LOCAL_URL_POLICY.allowLoopback });
   const metrics = new LoggedMetrics(logger);
   let attemptRequested = () => {};
-  // The API's messages store, telling the worker about each attempt request it writes.
+  // The messages store of the API and of fan-out (a recovery's next page), telling the
+  // worker about each attempt request written.
   const apiMessages: MessageStore = {
     accept: (message) => stores.messages.accept(message),
     get: (appId, msgId) => stores.messages.get(appId, msgId),
@@ -136,7 +137,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
         egressIps: ['127.0.0.1'],
       },
     ),
-    fanOut: createFanOutService({ ...stores, queue, clock, metrics }),
+    fanOut: createFanOutService({ ...stores, messages: apiMessages, queue, clock, metrics }),
     delivery: createDeliveryService(
       { ...stores, queue, scheduler, sender, clock, random: Math.random, metrics, logger },
       {
