@@ -115,8 +115,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   const sender = options.sender ?? new GuardedHttpSender({ allowLoopback: LOCAL_URL_POLICY.allowLoopback });
   const metrics = new LoggedMetrics(logger);
   let attemptRequested = () => {};
-  // The messages store of the API and of fan-out (a recovery's next page), telling the
-  // worker about each attempt request written.
+  // The API's messages store, telling the worker about each attempt request it writes.
   const apiMessages: MessageStore = {
     accept: (message) => stores.messages.accept(message),
     get: (appId, msgId) => stores.messages.get(appId, msgId),
@@ -137,7 +136,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
         egressIps: ['127.0.0.1'],
       },
     ),
-    fanOut: createFanOutService({ ...stores, messages: apiMessages, queue, clock, metrics }),
+    fanOut: createFanOutService({ ...stores, queue, clock, metrics }),
     delivery: createDeliveryService(
       { ...stores, queue, scheduler, sender, clock, random: Math.random, metrics, logger },
       {
