@@ -38,3 +38,10 @@ function channelsMatch(
   if (endpointChannels === null) return true;
   return messageChannels?.some((channel) => endpointChannels.includes(channel)) ?? false;
 }
+
+/** Whether a POST may go to the endpoint now: it exists, has a URL (a push endpoint) and is enabled. */
+export function isSendable<Endpoint extends { readonly disabled: boolean; readonly url: string | null }>(
+  endpoint: Endpoint | undefined,
+): endpoint is Endpoint {
+  return endpoint !== undefined && endpoint.url !== null && !endpoint.disabled;
+}

@@ -2,6 +2,7 @@ import { MAX_QUEUE_DELAY_MS } from '../contract/queues';
 import { taskIds } from '../core/delivery-task';
 import { DeliveryNotReadyError } from '../core/errors';
 import { newId } from '../core/ids';
+import { isSendable } from '../core/matching';
 import type { Attempt, AttemptResult, Delivery, DeliveryTask, Endpoint, Message } from '../core/model';
 import { planRetry, type RetryPlan, type RetryPolicy, requestedRetryDelayMs } from '../core/retry';
 import { buildWebhook, testMessage } from '../core/webhook';
@@ -121,14 +122,22 @@ export class DeliveryService {
    */
   private async deliverRequested(task: DeliveryTask, requestId: string): Promise<DeliveryResult> {
     const { deliveries, endpoints, clock } = this.deps;
-    const [delivery, endpoint, made] = await Promise.all([
+    const [delivery, kept, made] = await Promise.all([
       task.test ? undefined : deliveries.get(task.msgId, task.endpointId),
-      // Asked for now, after a change the caller may just have made (enabled, a new URL).
-      endpoints.get(task.appId, task.endpointId, { fresh: true }),
+      // A test send or a resend is one POST someone is waiting on, maybe just after enabling
+      // the endpoint or changing its URL: the endpoint as it is now. A recovery's many tasks
+      // take the kept copy, as the ladder's do, and read afresh only to give one up.
+      endpoints.get(task.appId, task.endpointId, { fresh: task.trigger !== 'recover' }),
       deliveries.getRequestedAttempt(task.msgId, task.endpointId, requestId),
     ]);
     if (made !== undefined) return 'duplicate';
-    if (endpoint === undefined || endpoint.url === null || endpoint.disabled) return 'abandoned';
+    // A recovery sends what is still failed: another recovery or a resend may have got there first.
+    if (task.trigger === 'recover' && delivery !== undefined && delivery.status !== 'failed')
+      return 'duplicate';
+    const endpoint = isSendable(kept)
+      ? kept
+      : await endpoints.get(task.appId, task.endpointId, { fresh: true });
+    if (!isSendable(endpoint)) return 'abandoned';
     if (!task.test && delivery === undefined) return 'abandoned';
     const message = task.test ? testMessage(task) : await this.deps.messages.get(task.appId, task.msgId);
     if (message === undefined) return 'abandoned';
@@ -143,9 +152,12 @@ export class DeliveryService {
       if (delivery !== undefined) await deliveries.markSucceeded(task.msgId, task.endpointId, attempt);
       result = 'succeeded';
     } else if (attempt.responseStatus === 410) {
-      const subject = delivery ?? { ...aDeliveryOf(message, endpoint.id), lastAttempt: attempt };
-      await this.disableEndpoint(endpoint, subject, attempt, 'gone');
-      result = 'endpoint_disabled';
+      const gone = await this.stillThere(endpoint);
+      if (gone !== undefined) {
+        const subject = delivery ?? { ...aDeliveryOf(message, endpoint.id), lastAttempt: attempt };
+        await this.disableEndpoint(gone, subject, attempt, 'gone');
+        result = 'endpoint_disabled';
+      }
     }
     this.deps.metrics.attemptMade({
       ...taskIds(numbered),
@@ -248,13 +260,12 @@ export class DeliveryService {
       if (endpoint.failingSince !== null) await endpoints.clearFailing(endpoint.appId, endpoint.id);
       return { record: settled('succeeded'), result: 'succeeded' };
     }
-    if (attempt.responseStatus === 410 || (await this.failingTooLong(endpoint, attempt))) {
-      await this.disableEndpoint(
-        endpoint,
-        delivery,
-        attempt,
-        attempt.responseStatus === 410 ? 'gone' : 'failing',
-      );
+    const disabling =
+      attempt.responseStatus === 410
+        ? { endpoint: await this.stillThere(endpoint), reason: 'gone' as const }
+        : { endpoint: await this.failingTooLong(endpoint, attempt), reason: 'failing' as const };
+    if (disabling.endpoint !== undefined) {
+      await this.disableEndpoint(disabling.endpoint, delivery, attempt, disabling.reason);
       return { record: settled('failed'), result: 'endpoint_disabled' };
     }
     const retryAfterMs =
@@ -271,18 +282,31 @@ export class DeliveryService {
     return { record: settled('pending', await this.scheduleRetry(task, plan)), result: 'retry_scheduled' };
   }
 
-  /** Whether this failure extends a run of failures that has lasted the setting's time. */
-  private async failingTooLong(endpoint: Endpoint, attempt: Attempt): Promise<boolean> {
+  /**
+   * The endpoint as it is now, when this failure extends a run of failures that has lasted
+   * the setting's time; undefined otherwise. Disabling is decided on the run as it stands
+   * now, not on a kept copy: a success elsewhere may have ended it.
+   */
+  private async failingTooLong(endpoint: Endpoint, attempt: Attempt): Promise<Endpoint | undefined> {
     const tooLong = (since: string) =>
       Date.parse(attempt.timestamp) - Date.parse(since) >= this.deps.settings.autoDisableAfterMs;
     const since =
       endpoint.failingSince ??
       (await this.deps.endpoints.markFailing(endpoint.appId, endpoint.id, attempt.timestamp)) ??
       attempt.timestamp;
-    if (!tooLong(since)) return false;
-    // Disabling is decided on the run as it stands now: a success elsewhere may have ended it.
+    if (!tooLong(since)) return undefined;
     const current = await this.deps.endpoints.get(endpoint.appId, endpoint.id, { fresh: true });
-    return typeof current?.failingSince === 'string' && tooLong(current.failingSince);
+    return typeof current?.failingSince === 'string' && tooLong(current.failingSince) ? current : undefined;
+  }
+
+  /**
+   * The endpoint as it is now, when it still sends to the URL that answered 410 Gone;
+   * undefined when it was changed since (a new URL, or disabled or deleted already): a
+   * copy kept a few seconds must not disable an endpoint whose new URL never answered.
+   */
+  private async stillThere(posted: Endpoint): Promise<Endpoint | undefined> {
+    const current = await this.deps.endpoints.get(posted.appId, posted.id, { fresh: true });
+    return current !== undefined && !current.disabled && current.url === posted.url ? current : undefined;
   }
 
   /**
@@ -366,9 +390,4 @@ export function createDeliveryService(
     notifier: new OperationalNotifier({ messages: adapters.messages, clock: adapters.clock }),
     settings,
   });
-}
-
-/** Whether a delivery may go to the endpoint: it exists, has a URL and is enabled. */
-function isSendable(endpoint: Endpoint | undefined): endpoint is Endpoint {
-  return endpoint !== undefined && endpoint.url !== null && !endpoint.disabled;
 }

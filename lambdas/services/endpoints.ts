@@ -188,7 +188,7 @@ export class EndpointService {
     );
     if (counted === 'too_many') {
       throw new MalformedRequestError(
-        `The window holds more than ${LIMITS.statsDeliveries} deliveries to this endpoint, more than one call counts: ask for a narrower one (since, until). The delivery metrics on the dashboard count any volume.`,
+        `The window holds more than ${LIMITS.statsDeliveries.toLocaleString('en-US')} deliveries to this endpoint, more than one call counts: ask for a narrower one (since, until). The delivery metrics on the dashboard count any volume.`,
       );
     }
     const { pulled, ...counts } = counted;

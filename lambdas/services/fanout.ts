@@ -1,5 +1,5 @@
 import { TASK_MESSAGE_MAX_BYTES } from '../contract/queues';
-import { endpointMatches } from '../core/matching';
+import { endpointMatches, isSendable } from '../core/matching';
 import type { AttemptRequest, DeliveryTask, Endpoint, Message } from '../core/model';
 import type {
   Clock,
@@ -114,22 +114,28 @@ export class FanOutService {
 
   /**
    * Turns an attempt request into delivery tasks outside the ladder: one for a resend or a
-   * test send, one per failed delivery of the endpoint since the given time for a recovery.
-   * Safe to run twice (the stream delivers at least once): an attempt made on request is
-   * recorded once per request, so a second task for it sends again at worst.
+   * test send; for a recovery, one per failed delivery of the endpoint since the given
+   * time, a page of them per request (RECOVERY_PAGE_DELIVERIES). Safe to run twice (the
+   * stream delivers at least once): an attempt made on request is recorded once per
+   * request, so a second task for it sends again at worst.
    */
   async dispatchRequest(request: AttemptRequest): Promise<{ readonly tasks: number }> {
+    // A recovery's pages are one request to the delivery function: its attempts are made
+    // once per delivery for the whole recovery, however its pages fell.
+    const [requestId = request.id] = request.id.split(RECOVERY_PAGE_SEPARATOR);
     const requested = (msgId: string, trigger: DeliveryTask['trigger']): DeliveryTask => ({
       appId: request.appId,
       msgId,
       endpointId: request.endpointId,
       attemptNumber: 0,
       trigger,
-      requestId: request.id,
+      requestId,
       ...(request.kind === 'test' ? { test: true } : {}),
     });
     if (request.kind === 'resend') return this.sendRequested([requested(request.msgId, 'manual')]);
     if (request.kind === 'test') return this.sendRequested([requested(request.id, 'manual')]);
+    // An endpoint disabled or deleted since ends its recovery: its tasks would only be dropped.
+    if (!isSendable(await this.deps.endpoints.get(request.appId, request.endpointId))) return { tasks: 0 };
     const page = await this.deps.deliveries.listFailedForEndpoint(
       request.endpointId,
       new Date(request.since),
@@ -144,7 +150,9 @@ export class FanOutService {
     if (page.last !== undefined) {
       await this.deps.messages.requestAttempts({
         ...request,
-        id: `${request.id.split(RECOVERY_PAGE_SEPARATOR)[0]}${RECOVERY_PAGE_SEPARATOR}${page.last}`,
+        id: `${requestId}${RECOVERY_PAGE_SEPARATOR}${page.last}`,
+        // Its own time: a request expires a day after it was made (message-store.ts).
+        requestedAt: this.deps.clock.now().toISOString(),
         after: page.last,
       });
     }

@@ -346,6 +346,36 @@ describe('delivery rules', () => {
       expect(receiver.requests.map((request) => request.path)).toEqual(['/hook', '/moved']);
     });
 
+    it('does not disable an endpoint when the URL it had answers 410 after a change', async () => {
+      await deliverNewMessage();
+      // The old receiver is gone; the endpoint was moved through the API seconds ago.
+      receiver.reply = (request) => ({ status: request.path === '/hook' ? 410 : 200 });
+      await endpoints.update({ ...endpoint, url: `${receiver.url}/moved` });
+      clock.advance(2_000);
+
+      const { message, result } = await deliverNewMessage();
+
+      expect(result).toBe('retry_scheduled');
+      expect((await endpoints.get(endpoint.appId, endpoint.id))?.disabled).toBe(false);
+      expect(await operationalMessages(OPERATIONAL_EVENT_TYPES.endpointDisabled)).toEqual([]);
+      expect(await deliveries.get(message.id, endpoint.id)).toMatchObject({ status: 'pending' });
+    });
+
+    it('sends a recovery only of a delivery that is still failed', async () => {
+      const { message } = await deliverNewMessage();
+      const result = await service.deliver({
+        appId: endpoint.appId,
+        msgId: message.id,
+        endpointId: endpoint.id,
+        attemptNumber: 0,
+        trigger: 'recover',
+        requestId: 'req_recovery',
+      });
+
+      expect(result).toBe('duplicate');
+      expect(receiver.requests).toHaveLength(1);
+    });
+
     it('does not disable an endpoint on a kept copy of a failing run that a success elsewhere ended', async () => {
       receiver.reply = () => ({ status: 500 });
       await deliverNewMessage();

@@ -110,11 +110,12 @@ describe('a recovery larger than a page', () => {
   });
   afterAll(() => engine.close());
 
-  it('queues each failed delivery once, a page per request, each next page a request of its own', async () => {
+  it('queues every failed delivery, a page per request, all of them tasks of the first request', async () => {
     const { doc, tables } = await freshTables(engine.endpoint);
     const stores = createDynamoStores(doc, tables, { retentionDays: 30 });
     const app = anApp();
     const endpoint = anEndpoint(app.id);
+    await stores.endpoints.create(endpoint);
     const base = Date.parse('2026-11-22T10:00:00.000Z');
     const failed: string[] = [];
     for (let index = 0; index < 5; index++) {
@@ -150,7 +151,19 @@ describe('a recovery larger than a page', () => {
       since: new Date(base - 1000).toISOString(),
     };
     await fanOut.dispatchRequest(first);
-    // The stream delivers at least once: the first page again changes nothing but its tasks.
+    // The stream delivers at least once, and the first page comes again after one of its
+    // deliveries was recovered: that page now ends a marker later, and asks for another next page.
+    await stores.deliveries.markSucceeded(failed[0] as string, endpoint.id, {
+      ...(sends[0]?.[0] as DeliveryTask),
+      id: 'atmpt_01KCCCCCCCCCCCCCCCCCCCCCCC',
+      attemptNumber: 1,
+      timestamp: new Date(base + 20_000).toISOString(),
+      durationMs: 5,
+      outcome: 'succeeded',
+      responseStatus: 200,
+      responseBody: 'ok',
+      error: null,
+    });
     await fanOut.dispatchRequest(first);
     // A request written again is the same item: the stream brings each one once.
     const streamed = new Set([first.id]);
@@ -163,14 +176,39 @@ describe('a recovery larger than a page', () => {
 
     const queued = sends.flat();
     expect([...new Set(queued.map((task) => task.msgId))]).toEqual(failed);
-    expect(queued.every((task) => task.trigger === 'recover' && task.requestId !== undefined)).toBe(true);
-    expect([...streamed]).toEqual([
-      first.id,
-      `${first.id}~after~${failed[1]}`,
-      `${first.id}~after~${failed[3]}`,
-    ]);
-    // Each page's tasks carry that page's request: a task's attempt is made once per request.
-    expect(new Set(queued.map((task) => `${task.requestId}/${task.msgId}`)).size).toBe(failed.length);
+    // However the pages fell, every task is of the one request, so each delivery is attempted once.
+    expect(new Set(queued.map((task) => task.requestId))).toEqual(new Set([first.id]));
+    expect(queued.every((task) => task.trigger === 'recover')).toBe(true);
+    // The re-run forked the pages; both forks ran to their end.
+    expect(streamed.size).toBeLessThan(10);
+    expect([...streamed].slice(1).every((id) => id.startsWith(`${first.id}~after~`))).toBe(true);
+    expect(
+      written.every((request) => request.kind === 'recover' && request.requestedAt > first.requestedAt),
+    ).toBe(true);
+  });
+
+  it('ends a recovery whose endpoint was disabled since its last page', async () => {
+    const { doc, tables } = await freshTables(engine.endpoint);
+    const stores = createDynamoStores(doc, tables, { retentionDays: 30 });
+    const app = anApp();
+    const endpoint = anEndpoint(app.id, { disabled: true });
+    await stores.endpoints.create(endpoint);
+    const message = aMessage(app.id);
+    await stores.deliveries.createIfAbsent(aDelivery(message, endpoint.id));
+    await stores.deliveries.abandon(message.id, endpoint.id, 'endpoint_disabled');
+    const { fanOut, sends } = recordingFanOut(stores);
+
+    const result = await fanOut.dispatchRequest({
+      id: 'msg_01KCCCCCCCCCCCCCCCCCCCCCCC~after~msg_01KBBBBBBBBBBBBBBBBBBBBBBB',
+      appId: app.id,
+      endpointId: endpoint.id,
+      requestedAt: new Date().toISOString(),
+      kind: 'recover',
+      since: '2020-01-01T00:00:00.000Z',
+    });
+
+    expect(result).toEqual({ tasks: 0 });
+    expect(sends).toEqual([]);
   });
 });
 

@@ -382,6 +382,8 @@ export class DynamoDeliveryStore implements DeliveryStore {
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':failed': 'failed', ':delivery': DELIVERY_PREFIX },
       ProjectionExpression: 'pk, sk',
+      // At most this many markers written at once, however many failures a page holds.
+      Limit: 100,
     })) {
       await Promise.all(
         page.map((item) =>

@@ -19,11 +19,12 @@ const MAX_CACHED_ENDPOINTS = 1_000;
  * run begun or ended, the endpoint disabled) forget it, so it never works from a state
  * older than its own last write. What cannot be taken back is decided on a fresh read
  * (`get` with `fresh`, which also renews the copy): a delivery given up because its
- * endpoint is gone or disabled, an endpoint disabled after failing too long, an attempt
- * someone asked for (lambdas/services/delivery.ts). What a stale copy can still do: send
- * to the old URL, headers or secret, or at the old rate, for up to the deadline; and a
- * success may leave a failing run begun elsewhere in the last few seconds standing, until
- * the next success read on a renewed copy ends it.
+ * endpoint is gone or disabled, an endpoint disabled after failing too long or for a 410
+ * from the URL it still has, a test send or resend (lambdas/services/delivery.ts). What a
+ * stale copy can still do, for up to the deadline: send to the old URL, headers or secret,
+ * at the old rate, or to an endpoint disabled or deleted since; and a success may leave a
+ * failing run begun elsewhere in the last few seconds standing, until the next success
+ * read on a renewed copy ends it.
  *
  * Local mode does not use this: it is the catalogue's only writer and caches it exactly
  * (lambdas/adapters/local/cached-catalog.ts).

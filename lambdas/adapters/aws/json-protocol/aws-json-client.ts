@@ -85,7 +85,7 @@ export interface AwsJsonClientOptions {
   readonly environment: AwsEnvironment;
   readonly random?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
-  /** @default 3 s */
+  /** @default 2 s */
   readonly attemptTimeoutMs?: number;
 }
 
