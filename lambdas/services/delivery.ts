@@ -96,10 +96,7 @@ export class DeliveryService {
       task.message ?? this.deps.messages.get(task.appId, task.msgId),
       this.deps.endpoints.get(task.appId, task.endpointId),
     ]);
-    // A delivery is given up on its endpoint as it is now, never on a copy kept a while.
-    const endpoint = isSendable(kept)
-      ? kept
-      : await this.deps.endpoints.get(task.appId, task.endpointId, { fresh: true });
+    const endpoint = await this.sendableOrNow(task, kept, false);
     if (message === undefined || endpoint === undefined || endpoint.url === null) {
       await deliveries.abandon(task.msgId, task.endpointId, 'endpoint_gone');
       return 'abandoned';
@@ -122,21 +119,20 @@ export class DeliveryService {
    */
   private async deliverRequested(task: DeliveryTask, requestId: string): Promise<DeliveryResult> {
     const { deliveries, endpoints, clock } = this.deps;
+    // A test send or a resend is one POST someone is waiting on, maybe just after enabling
+    // the endpoint or changing its URL: the endpoint as it is now. A recovery's many tasks
+    // take the kept copy, as the ladder's do, and read afresh only to give one up.
+    const fresh = task.trigger !== 'recover';
     const [delivery, kept, made] = await Promise.all([
       task.test ? undefined : deliveries.get(task.msgId, task.endpointId),
-      // A test send or a resend is one POST someone is waiting on, maybe just after enabling
-      // the endpoint or changing its URL: the endpoint as it is now. A recovery's many tasks
-      // take the kept copy, as the ladder's do, and read afresh only to give one up.
-      endpoints.get(task.appId, task.endpointId, { fresh: task.trigger !== 'recover' }),
+      endpoints.get(task.appId, task.endpointId, { fresh }),
       deliveries.getRequestedAttempt(task.msgId, task.endpointId, requestId),
     ]);
     if (made !== undefined) return 'duplicate';
     // A recovery sends what is still failed: another recovery or a resend may have got there first.
     if (task.trigger === 'recover' && delivery !== undefined && delivery.status !== 'failed')
       return 'duplicate';
-    const endpoint = isSendable(kept)
-      ? kept
-      : await endpoints.get(task.appId, task.endpointId, { fresh: true });
+    const endpoint = await this.sendableOrNow(task, kept, fresh);
     if (!isSendable(endpoint)) return 'abandoned';
     if (!task.test && delivery === undefined) return 'abandoned';
     const message = task.test ? testMessage(task) : await this.deps.messages.get(task.appId, task.msgId);
@@ -280,6 +276,20 @@ export class DeliveryService {
     if (task.attemptNumber === FAILING_NOTICE_AFTER_ATTEMPTS)
       await notifier.attemptFailing(delivery, attempt);
     return { record: settled('pending', await this.scheduleRetry(task, plan)), result: 'retry_scheduled' };
+  }
+
+  /**
+   * The endpoint a task goes to: the copy read, when it may be sent to; otherwise the
+   * endpoint as it is now (unless that copy was read fresh), for a delivery is never given
+   * up on a copy kept a while.
+   */
+  private async sendableOrNow(
+    task: DeliveryTask,
+    read: Endpoint | undefined,
+    readFresh: boolean,
+  ): Promise<Endpoint | undefined> {
+    if (isSendable(read) || readFresh) return read;
+    return this.deps.endpoints.get(task.appId, task.endpointId, { fresh: true });
   }
 
   /**
