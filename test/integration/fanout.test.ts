@@ -7,22 +7,18 @@ import type { AttemptRequest, DeliveryTask, Message } from '../../lambdas/core/m
 import { createFanOutHandler } from '../../lambdas/handlers/fanout';
 import { createJsonLogger } from '../../lambdas/logger';
 import { type EndpointStore, systemClock } from '../../lambdas/ports';
-import { createFanOutService } from '../../lambdas/services';
 import { FanOutService } from '../../lambdas/services/fanout';
 import { type DynamoEngine, freshTables, startDynalite } from '../support/dynamodb';
 import { aDelivery, aMessage, anApp, anEndpoint } from '../support/fixtures';
 
 /** Fan-out of a stream batch: what it costs in reads of the catalogue and in queue requests. */
+let engine: DynamoEngine;
+beforeAll(async () => {
+  engine = await startDynalite();
+});
+afterAll(() => engine.close());
+
 describe('fan-out of a batch of messages', () => {
-  let engine: DynamoEngine;
-
-  beforeAll(async () => {
-    engine = await startDynalite();
-  });
-  afterAll(async () => {
-    await engine.close();
-  });
-
   it("reads each app's endpoints once and sends the batch's first tasks together", async () => {
     const { doc, tables } = await freshTables(engine.endpoint);
     const stores = createDynamoStores(doc, tables, { retentionDays: 30 });
@@ -104,12 +100,6 @@ describe('fan-out of a batch of messages', () => {
 });
 
 describe('a recovery larger than a page', () => {
-  let engine: DynamoEngine;
-  beforeAll(async () => {
-    engine = await startDynalite();
-  });
-  afterAll(() => engine.close());
-
   it('queues every failed delivery, a page per request, all of them tasks of the first request', async () => {
     const { doc, tables } = await freshTables(engine.endpoint);
     const stores = createDynamoStores(doc, tables, { retentionDays: 30 });
@@ -124,24 +114,7 @@ describe('a recovery larger than a page', () => {
       await stores.deliveries.abandon(message.id, endpoint.id, 'endpoint_disabled');
       failed.push(message.id);
     }
-    // The stream, in short: each request written goes to fan-out in turn.
-    const written: AttemptRequest[] = [];
-    const sends: DeliveryTask[][] = [];
-    const fanOut = new FanOutService(
-      {
-        ...stores,
-        messages: {
-          requestAttempts: async (request) => {
-            written.push(request);
-            await stores.messages.requestAttempts(request);
-          },
-        },
-        queue: { send: async (tasks) => void sends.push([...tasks]) },
-        clock: systemClock,
-        metrics: new LoggedMetrics(createJsonLogger('error', () => {})),
-      },
-      { recoveryPageDeliveries: 2 },
-    );
+    const { fanOut, sends, written } = recordingFanOut(stores, { recoveryPageDeliveries: 2 });
     const first: AttemptRequest = {
       id: 'msg_01KCCCCCCCCCCCCCCCCCCCCCCC',
       appId: app.id,
@@ -212,14 +185,30 @@ describe('a recovery larger than a page', () => {
   });
 });
 
-/** A fan-out service over these stores whose queue records each send's tasks. */
-function recordingFanOut(stores: ReturnType<typeof createDynamoStores>) {
+/**
+ * A fan-out service over these stores whose queue records each send's tasks, and whose
+ * messages store records each attempt request written (a recovery's next pages).
+ */
+function recordingFanOut(
+  stores: ReturnType<typeof createDynamoStores>,
+  settings?: ConstructorParameters<typeof FanOutService>[1],
+) {
   const sends: DeliveryTask[][] = [];
-  const fanOut = createFanOutService({
-    ...stores,
-    queue: { send: async (tasks) => void sends.push([...tasks]) },
-    clock: systemClock,
-    metrics: new LoggedMetrics(createJsonLogger('error', () => {})),
-  });
-  return { fanOut, sends };
+  const written: AttemptRequest[] = [];
+  const fanOut = new FanOutService(
+    {
+      ...stores,
+      messages: {
+        requestAttempts: async (request) => {
+          written.push(request);
+          await stores.messages.requestAttempts(request);
+        },
+      },
+      queue: { send: async (tasks) => void sends.push([...tasks]) },
+      clock: systemClock,
+      metrics: new LoggedMetrics(createJsonLogger('error', () => {})),
+    },
+    settings,
+  );
+  return { fanOut, sends, written };
 }
