@@ -49,8 +49,18 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import {
+  AwsClient,
+  type AwsHttpRequest,
+  AwsJsonClient,
+  type AwsTransport,
+  httpTransport,
+  SCHEDULER,
+  SQS,
+} from '../lambdas/adapters/aws/json-protocol/aws-json-client';
+import { localStoreEnvironment } from '../lambdas/adapters/dynamo/client';
+import { createDocuments } from '../lambdas/adapters/dynamo/documents';
 import { createDynamoStores } from '../lambdas/adapters/dynamo/stores';
 import { LoggedMetrics } from '../lambdas/adapters/local/logged-metrics';
 import { DELIVERY_BATCH_SIZE, FAN_OUT_BATCH_SIZE } from '../lambdas/contract/queues';
@@ -63,7 +73,7 @@ import type { DeliveryHandler } from '../lambdas/handlers/delivery';
 import { createJsonLogger } from '../lambdas/logger';
 import { systemClock } from '../lambdas/ports';
 import { createApiServices, createFanOutService } from '../lambdas/services';
-import { freshTables, startDynamoDbLocal, testDocumentClient } from '../test/support/dynamodb';
+import { freshTables, startDynamoDbLocal } from '../test/support/dynamodb';
 import { anInvoicePayload } from '../test/support/fixtures';
 import { startFauxqs } from '../test/support/queues';
 import { cpuMsSince, post, Receiver } from './loopback-http';
@@ -90,7 +100,7 @@ for (const [name, count, unit] of [
   }
 }
 
-/** Each extra container's warm-up: its own SDK clients and sockets (the code is warm already). */
+/** Each extra container's warm-up: its own clients and module state (the code is warm already). */
 const CONTAINER_WARM_UP_BATCHES = 2;
 const EVENT_TYPE = 'invoice.paid';
 const REGION = 'us-east-1';
@@ -107,25 +117,30 @@ interface RequestTally {
 }
 const awsRequests = new Map<string, RequestTally>();
 
-/** Sends one request, counted and timed under `<service> <operation>` (a client middleware calls it). */
-async function counted<Output>(
-  service: string,
-  command: string | undefined,
-  send: () => Promise<Output>,
-): Promise<Output> {
-  const started = performance.now();
-  try {
-    return await send();
-  } finally {
-    const key = `${service} ${(command ?? 'unknown').replace(/Command$/, '')}`;
-    const tally = awsRequests.get(key) ?? { count: 0, totalMs: 0 };
-    tally.count += 1;
-    tally.totalMs += performance.now() - started;
-    awsRequests.set(key, tally);
-  }
+/** The operation of a request: its `X-Amz-Target`'s, or REST-JSON's method and path. */
+function operationOf(request: AwsHttpRequest): string {
+  const target = request.headers['x-amz-target'];
+  if (target !== undefined) return target.slice(target.lastIndexOf('.') + 1);
+  return `${request.method} ${request.url.pathname.split('/')[1] ?? ''}`;
 }
-/** Below the retries: each request on the wire is counted. */
-const COUNTER = { step: 'deserialize', name: 'benchRequestCounter' } as const;
+
+/** A transport that counts and times each request on the wire (retries included) under `<service> <operation>`. */
+function countingTransport(service: string, send: AwsTransport['send']): AwsTransport {
+  return {
+    async send(request, timeoutMs) {
+      const started = performance.now();
+      try {
+        return await send(request, timeoutMs);
+      } finally {
+        const key = `${service} ${operationOf(request)}`;
+        const tally = awsRequests.get(key) ?? { count: 0, totalMs: 0 };
+        tally.count += 1;
+        tally.totalMs += performance.now() - started;
+        awsRequests.set(key, tally);
+      }
+    },
+  };
+}
 
 function snapshotRequests(): Map<string, RequestTally> {
   return new Map([...awsRequests].map(([key, tally]) => [key, { ...tally }]));
@@ -169,38 +184,41 @@ const config: SettingsOf<'delivery'> = {
   logLevel: SETTING_DEFAULTS.logLevel,
 };
 
-/** SDK clients of the containers, closed at the end. */
-const containerClients: { destroy(): void }[] = [];
+/** SQS as the emulator has it (the tables are where freshTables made them: localStoreEnvironment). */
+const sqsEnvironment = {
+  region: REGION,
+  credentials: TEST_CREDENTIALS,
+  endpointOverride: () => fauxqs.url,
+};
 
-/** One container of the delivery function: its own SDK clients, sender and module state. */
+/** No emulator: refused before it is sent, and counted all the same. */
+const noScheduler: AwsTransport['send'] = () =>
+  Promise.reject(new Error('The benchmark has no Scheduler: a first try that succeeds schedules nothing.'));
+
+/**
+ * One container of the delivery function: its own clients and module state. The process's
+ * keep-alive agent, and so its sockets, serve every container, as the global agent serves
+ * every client in one container on Lambda.
+ */
 function newContainer(): DeliveryHandler {
-  const { doc } = testDocumentClient(dynamo.endpoint);
-  doc.middlewareStack.add(
-    (next, context) => (args) => counted('DynamoDB', context.commandName, () => next(args)),
-    COUNTER,
+  return createDeliveryFunction(
+    config,
+    {
+      doc: createDocuments({
+        environment: localStoreEnvironment(dynamo.endpoint),
+        transport: countingTransport('DynamoDB', httpTransport.send),
+      }),
+      sqs: new AwsJsonClient(SQS, {
+        environment: sqsEnvironment,
+        transport: countingTransport('SQS', httpTransport.send),
+      }),
+      scheduler: new AwsClient(SCHEDULER, {
+        environment: sqsEnvironment,
+        transport: countingTransport('Scheduler', noScheduler),
+      }),
+    },
+    LOCAL_URL_POLICY,
   );
-  const sqs = fauxqs.newClient();
-  sqs.middlewareStack.add(
-    (next, context) => (args) => counted('SQS', context.commandName, () => next(args)),
-    COUNTER,
-  );
-  // No emulator: refused before it is signed or sent, and counted all the same.
-  const scheduler = new SchedulerClient({
-    endpoint: 'http://127.0.0.1:9',
-    region: REGION,
-    credentials: TEST_CREDENTIALS,
-  });
-  scheduler.middlewareStack.add(
-    (_next, context) => () =>
-      counted('Scheduler', context.commandName, () =>
-        Promise.reject(
-          new Error('The benchmark has no Scheduler: a first try that succeeds schedules nothing.'),
-        ),
-      ),
-    { step: 'initialize', name: 'benchNoScheduler' },
-  );
-  containerClients.push(doc, sqs, scheduler);
-  return createDeliveryFunction(config, { doc, sqs, scheduler }, LOCAL_URL_POLICY);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -558,6 +576,5 @@ if (PROFILE) {
 receiver.close();
 for (const agent of bareAgents) agent.destroy();
 setUpClient.destroy();
-for (const client of containerClients) client.destroy();
 await fauxqs.close();
 await dynamo.close();

@@ -30,19 +30,19 @@ const ENTRY_FILES: Readonly<Record<FunctionName, string>> = {
 /**
  * The most each function's bundle (index.mjs) may weigh; `test/deployed/limits.test.ts`
  * holds the synthesized bundles to it. A bundle's size is most of its cold start: Node
- * parses and runs all of it before the first event. Most of what is left is the AWS SDK
- * (its shared core alone is about 135 KB); the API function also carries the request
- * schemas and their OpenAPI output (zod) and the payload-schema checker (Ajv). The
- * authorizer makes its two calls without the SDK's clients
- * (lambdas/adapters/aws/json-protocol/aws-json-client.ts), which keeps it within its
- * 150 KB. README "Performance and cost" has the sizes and init times measured by
- * `npm run bench:bundles`.
+ * parses and runs all of it before the first event. No function carries the AWS SDK's
+ * clients, whose shared core alone was about 135 KB of each: they call AWS through a
+ * small signed client of its JSON protocols
+ * (lambdas/adapters/aws/json-protocol/aws-json-client.ts). What is left is mostly
+ * Powertools, zod for the settings, and in the API function the request schemas and
+ * their OpenAPI output (zod) and the payload-schema checker (Ajv). README "Performance
+ * and cost" has the sizes and init times measured by `npm run bench:bundles`.
  */
 export const BUNDLE_BUDGET_BYTES: Readonly<Record<FunctionName, number>> = {
   authorizer: 150_000,
-  fanOut: 360_000,
-  delivery: 420_000,
-  api: 600_000,
+  fanOut: 400_000,
+  delivery: 400_000,
+  api: 400_000,
 };
 
 /**
@@ -65,9 +65,6 @@ const MEMORY_MB: Readonly<Record<FunctionName, number>> = {
   api: 512,
 };
 
-/** Bundled in place of the SDK's default credential chain: the module says why. */
-const ENV_CREDENTIALS = './lambdas/handlers/aws/env-credentials.ts';
-
 /** The esbuild options of every function, also used by the tests that inspect a bundle's module graph. */
 export const BUNDLING = {
   forceDockerBundling: false,
@@ -75,12 +72,10 @@ export const BUNDLING = {
   target: 'node22',
   minify: true,
   sourceMap: true,
-  // The SDK is bundled too: the versions the tests ran against are the ones deployed.
+  // Every dependency is bundled: the versions the tests ran against are the ones deployed.
   externalModules: [],
   mainFields: ['module', 'main'],
   banner: "import { createRequire } from 'module';const require = createRequire(import.meta.url);",
-  // A path relative to the project root, where esbuild runs.
-  esbuildArgs: { '--alias': `@aws-sdk/credential-provider-node=${ENV_CREDENTIALS}` },
 };
 
 /** The template metadata key that names a function's entry point. */

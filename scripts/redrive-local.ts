@@ -1,4 +1,4 @@
-import { createDocumentClient } from '../lambdas/adapters/dynamo/client';
+import { createLocalStoreClients } from '../lambdas/adapters/dynamo/client';
 import { DynamoLocalQueue } from '../lambdas/adapters/local/local-queue';
 import { ensureLocalTables, localTableNames } from '../lambdas/adapters/local/local-tables';
 import { ConfigError, loadLocalConfig } from '../lambdas/config';
@@ -24,11 +24,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const dynamo = await startEmbeddedDynamoDb(config.dataDir, { repairIndexes: lock.previousOwnerDied });
-  const { client, doc } = createDocumentClient({
-    endpoint: dynamo.endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const { client, doc } = createLocalStoreClients(dynamo.endpoint);
   try {
     const tables = localTableNames(config.tablePrefix);
     await ensureLocalTables(client, tables);

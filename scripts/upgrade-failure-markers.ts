@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
-import { createDocumentClient } from '../lambdas/adapters/dynamo/client';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDeliveryStore } from '../lambdas/adapters/dynamo/delivery-store';
+import { SdkDocuments } from '../lambdas/adapters/dynamo/sdk-documents';
 import { SETTING_DEFAULTS } from '../lambdas/contract/settings';
 
 /**
@@ -29,7 +30,9 @@ async function main(): Promise<void> {
   if (!Number.isInteger(retentionDays) || retentionDays < 1) {
     throw new Error('Give --retention-days as the stack’s retentionDays setting, a whole number of days.');
   }
-  const { client, doc } = createDocumentClient(values.region === undefined ? {} : { region: values.region });
+  // The SDK's client, with its whole credential chain: this runs on an operator's machine.
+  const client = new DynamoDBClient(values.region === undefined ? {} : { region: values.region });
+  const doc = new SdkDocuments(client);
   try {
     const marked = await new DynamoDeliveryStore(doc, values.table, { retentionDays }).markPastFailures();
     console.log(`${marked} failed deliveries of ${values.table} carry their failure marker.`);

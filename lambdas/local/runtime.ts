@@ -1,6 +1,6 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient } from '../adapters/dynamo/client';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { localStoreEnvironment } from '../adapters/dynamo/client';
+import { createDocuments, type Documents } from '../adapters/dynamo/documents';
 import { fanOutWorkFromStreamImage } from '../adapters/dynamo/message-stream';
 import { createDynamoStores } from '../adapters/dynamo/stores';
 import { GuardedHttpSender } from '../adapters/http/guarded-http-sender';
@@ -49,7 +49,7 @@ export interface LocalRuntimeOptions {
 export interface LocalRuntime {
   readonly tables: LocalTableNames;
   readonly client: DynamoDBClient;
-  readonly doc: DynamoDBDocumentClient;
+  readonly doc: Documents;
   readonly services: ApiServices & { readonly fanOut: FanOutService; readonly delivery: DeliveryService };
   readonly queue: DynamoLocalQueue;
   readonly scheduler: DynamoLocalScheduler;
@@ -76,13 +76,19 @@ export interface LocalRuntime {
 export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<LocalRuntime> {
   const { config, logger } = options;
   const clock = options.clock ?? systemClock;
-  const { client, doc } = createDocumentClient({
+  const environment = localStoreEnvironment(options.dynamoEndpoint);
+  const transport = options.dynamoTransport;
+  const client = new DynamoDBClient({
     endpoint: options.dynamoEndpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    ...(options.dynamoTransport === undefined ? {} : { requestHandler: options.dynamoTransport }),
+    region: environment.region,
+    credentials: environment.credentials,
+    ...(transport === undefined ? {} : { requestHandler: transport }),
   });
-  if (options.dynamoTransport !== undefined) fitClientForInProcessStore(client);
+  if (transport !== undefined) fitClientForInProcessStore(client);
+  // The store in this process checks no signature (in-process-transport.ts).
+  const doc = createDocuments(
+    transport === undefined ? { environment } : { environment, transport, sign: false },
+  );
   const tables = localTableNames(config.tablePrefix);
   await ensureLocalTables(client, tables);
 

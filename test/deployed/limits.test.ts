@@ -168,8 +168,8 @@ describe('bundles', () => {
     const asset = String(fn?.Properties.Code.S3Key).replace(/\.zip$/, '');
     return readFileSync(join(assemblyDir, `asset.${asset}`, 'index.mjs'), 'utf8');
   };
-  // Operation names survive minification: they are what the clients put on the wire.
-  const CLIENTS = { SQS: 'SendMessageBatch', Scheduler: 'CreateSchedule', DynamoDB: 'DynamoDB_20120810' };
+  // What the clients put on the wire survives minification: an operation, a target, a path.
+  const CLIENTS = { SQS: 'SendMessageBatch', Scheduler: '/schedules/', DynamoDB: 'DynamoDB_20120810' };
 
   it('leaves the SQS and Scheduler clients out of the authorizer, which reads a secret and key records', () => {
     const authorizer = bundleOf('authorizer');
@@ -195,15 +195,16 @@ describe('bundles', () => {
     }
   });
 
-  it("carries the environment credentials in place of the SDK's default credential chain", () => {
-    // The chain's other providers name their settings; the environment provider only its variables.
+  it("carries none of the SDK's clients, and takes its credentials from the environment alone", () => {
+    // The SDK's user agent names it; its credential chain's other providers name their settings.
     for (const entry of Object.keys(BUNDLE_BUDGET_BYTES) as FunctionName[]) {
       const bundle = bundleOf(entry);
       expect([
         entry,
+        bundle.includes('aws-sdk-js'),
         bundle.includes('AWS_SESSION_TOKEN'),
         bundle.includes('AWS_WEB_IDENTITY_TOKEN_FILE'),
-      ]).toEqual([entry, true, false]);
+      ]).toEqual([entry, false, true, false]);
     }
   });
 

@@ -1,86 +1,28 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   AwsJsonClient,
   AwsServiceError,
   DYNAMODB,
   SECRETS_MANAGER,
 } from '../../lambdas/adapters/aws/json-protocol/aws-json-client';
-import { DynamoApiKeyReader } from '../../lambdas/adapters/aws/json-protocol/dynamo-api-key-reader';
 import { SecretsManagerReader } from '../../lambdas/adapters/aws/json-protocol/secrets-manager-reader';
-import { DynamoApiKeyStore } from '../../lambdas/adapters/dynamo/api-key-store';
 import { type AwsEnvironment, ConfigError, loadAwsEnvironment } from '../../lambdas/config';
-import { bodyOf, signatureProblemOf } from '../support/deployed/aws-access';
-import { type DynamoEngine, freshTables, startDynalite } from '../support/dynamodb';
-
-const SECRET = 'test-secret-key';
-
-const environmentFor = (endpoint: string | undefined, secretAccessKey = SECRET): AwsEnvironment => ({
-  region: 'eu-west-1',
-  credentials: { accessKeyId: 'AKIDTEST', secretAccessKey, sessionToken: 'session' },
-  endpointOverride: () => endpoint,
-});
+import { awsError, SCRIPTED_AWS_SECRET, ScriptedAws } from '../support/scripted-aws';
 
 const noWait = { sleep: async () => {}, random: () => 0.5 };
 
-interface Received {
-  readonly target: string | undefined;
-  readonly contentType: string | undefined;
-  readonly body: unknown;
-  readonly signatureProblem: string | undefined;
-}
-
-/** A service on 127.0.0.1 that checks each call's signature and answers from a script. */
-class ScriptedService {
-  readonly received: Received[] = [];
-  /** The service a signature must be scoped to: the one the test calls. */
-  expectedService = 'dynamodb';
-  private answers: { status: number; body: string; hang?: boolean }[] = [];
-  private readonly server = http.createServer((request, response) => {
-    void (async () => {
-      const raw = await bodyOf(request);
-      this.received.push({
-        target: request.headers['x-amz-target'] as string | undefined,
-        contentType: request.headers['content-type'],
-        body: JSON.parse(raw.toString('utf8')),
-        signatureProblem: await signatureProblemOf(request, raw, {
-          secretAccessKey: SECRET,
-          sessionToken: 'session',
-          scope: { region: 'eu-west-1', service: this.expectedService },
-        }),
-      });
-      const answer = this.answers.length > 1 ? this.answers.shift() : this.answers[0];
-      if (answer?.hang === true) return;
-      response.writeHead(answer?.status ?? 200, { 'content-type': 'application/x-amz-json-1.0' });
-      response.end(answer?.body ?? '{}');
-    })();
-  });
-
-  script(...answers: { status: number; body: string; hang?: boolean }[]): void {
-    this.answers = answers;
-    this.received.length = 0;
-    this.expectedService = 'dynamodb';
-  }
-
-  async listen(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
-  }
-}
-
-const awsError = (type: string, message: string) => JSON.stringify({ __type: type, message });
-
 describe('the JSON-protocol client', () => {
-  const service = new ScriptedService();
+  const service = new ScriptedAws('dynamodb');
   let url: string;
+  const environmentFor = (endpoint: string | undefined, secretAccessKey?: string): AwsEnvironment => ({
+    ...service.environment(secretAccessKey),
+    endpointOverride: () => endpoint,
+  });
   beforeAll(async () => {
     url = await service.listen();
+  });
+  beforeEach(() => {
+    service.expectedService = 'dynamodb';
   });
   afterAll(() => service.close());
 
@@ -92,6 +34,8 @@ describe('the JSON-protocol client', () => {
     });
     expect(service.received).toEqual([
       {
+        method: 'POST',
+        path: '/',
         target: 'DynamoDB_20120810.GetItem',
         contentType: 'application/x-amz-json-1.0',
         body: { TableName: 't', Key: { pk: { S: 'a' } } },
@@ -118,7 +62,10 @@ describe('the JSON-protocol client', () => {
     ],
     [
       'no session token',
-      { ...environmentFor(''), credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: SECRET } },
+      {
+        ...environmentFor(''),
+        credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: SCRIPTED_AWS_SECRET },
+      },
       'the session token of the credentials is missing or wrong',
     ],
   ])('is caught by the check when it signs for %s', async (_what, environment, problem) => {
@@ -193,6 +140,8 @@ describe('the JSON-protocol client', () => {
     );
     expect(service.received).toEqual([
       {
+        method: 'POST',
+        path: '/',
         target: 'secretsmanager.GetSecretValue',
         contentType: 'application/x-amz-json-1.1',
         body: { SecretId: 'arn:aws:secretsmanager:eu-west-1:1:secret:k' },
@@ -221,31 +170,5 @@ describe('the JSON-protocol client', () => {
     expect(new AwsJsonClient(SECRETS_MANAGER, { environment }).endpoint.href).toBe('http://127.0.0.1:2/');
     expect(new AwsJsonClient(DYNAMODB, { environment }).endpoint.href).toBe('http://127.0.0.1:1/');
     expect(() => loadAwsEnvironment({ AWS_REGION: 'us-east-1' })).toThrow(ConfigError);
-  });
-});
-
-describe("the authorizer's read of an application key", () => {
-  let engine: DynamoEngine;
-  beforeAll(async () => {
-    engine = await startDynalite();
-  });
-  afterAll(() => engine?.close());
-
-  it('reads what the store wrote, and nothing for an unknown key', async () => {
-    const { doc, tables } = await freshTables(engine.endpoint);
-    const store = new DynamoApiKeyStore(doc, tables.catalog);
-    const apiKey = {
-      id: 'key_1',
-      appId: 'app_1',
-      keyHash: 'aGFzaA==',
-      createdAt: '2026-11-23T10:00:00.000Z',
-    };
-    await store.create(apiKey);
-    const reader = new DynamoApiKeyReader(
-      new AwsJsonClient(DYNAMODB, { environment: environmentFor(engine.endpoint) }),
-      tables.catalog,
-    );
-    await expect(reader.get('key_1')).resolves.toEqual(apiKey);
-    await expect(reader.get('key_2')).resolves.toBeUndefined();
   });
 });

@@ -1,7 +1,10 @@
-import { ConflictException, CreateScheduleCommand, SchedulerClient } from '@aws-sdk/client-scheduler';
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  AwsClient,
+  AwsJsonClient,
+  SCHEDULER,
+  SQS,
+} from '../../lambdas/adapters/aws/json-protocol/aws-json-client';
 import {
   atExpressionTime,
   SchedulerRetryScheduler,
@@ -21,6 +24,7 @@ import { OperationalNotifier } from '../../lambdas/services/operational';
 import { type DynamoEngine, freshTables, startDynalite } from '../support/dynamodb';
 import { aDelivery, aMessage, anEndpoint, ManualClock } from '../support/fixtures';
 import { Receiver } from '../support/receiver';
+import { type ReceivedCall, ScriptedAws } from '../support/scripted-aws';
 
 const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/hookpost-delivery';
 const SCHEDULER_OPTIONS = {
@@ -37,22 +41,56 @@ const task: DeliveryTask = {
   trigger: 'retry',
 };
 
-// One request-level stub per SDK client class, reset before every test.
-const sqs = mockClient(SQSClient);
-const scheduler = mockClient(SchedulerClient);
-beforeEach(() => {
-  sqs.reset();
-  scheduler.reset();
+// SQS and EventBridge Scheduler on 127.0.0.1, answering from a script; each test sets its own.
+const sqs = new ScriptedAws('sqs');
+const scheduler = new ScriptedAws('scheduler');
+const noWait = { sleep: async () => {}, random: () => 0.5 };
+const sqsClient = () => new AwsJsonClient(SQS, { environment: sqs.environment(), ...noWait });
+const schedulerClient = () => new AwsClient(SCHEDULER, { environment: scheduler.environment(), ...noWait });
+beforeAll(async () => {
+  await Promise.all([sqs.listen(), scheduler.listen()]);
 });
+afterAll(() => Promise.all([sqs.close(), scheduler.close()]));
+beforeEach(() => {
+  sqs.script({ status: 200, body: JSON.stringify({ Successful: [], Failed: [] }) });
+  scheduler.script({ status: 200, body: JSON.stringify({ ScheduleArn: 'arn:schedule' }) });
+});
+
+/** The SendMessageBatch requests SQS received, each signed as SQS checks it. */
+function sentBatches(): {
+  QueueUrl: string;
+  Entries: { Id: string; MessageBody: string; DelaySeconds: number }[];
+}[] {
+  return sqs.received.map((call) => {
+    expect(call).toMatchObject({
+      target: 'AmazonSQS.SendMessageBatch',
+      contentType: 'application/x-amz-json-1.0',
+      signatureProblem: undefined,
+    });
+    return call.body;
+  });
+}
+
+/** The CreateSchedule requests Scheduler received (POST /schedules/{Name}), with their name. */
+function createdSchedules(): Record<string, unknown>[] {
+  return scheduler.received.map((call: ReceivedCall) => {
+    expect(call).toMatchObject({
+      method: 'POST',
+      contentType: 'application/json',
+      signatureProblem: undefined,
+    });
+    const name = /^\/schedules\/([^/?]+)$/.exec(call.path)?.[1];
+    return { Name: name === undefined ? undefined : decodeURIComponent(name), ...call.body };
+  });
+}
 
 describe('SqsDeliveryQueue requests', () => {
   it('sends in batches of ten with the delay rounded up to whole seconds', async () => {
-    sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
     const tasks = Array.from({ length: 23 }, (_, index) => ({ ...task, endpointId: `ep_${index}` }));
-    await new SqsDeliveryQueue(new SQSClient({ region: 'eu-west-1' }), QUEUE_URL).send(tasks, {
+    await new SqsDeliveryQueue(sqsClient(), QUEUE_URL).send(tasks, {
       delayMs: 4_501,
     });
-    const batches = sqs.commandCalls(SendMessageBatchCommand).map((call) => call.args[0].input);
+    const batches = sentBatches();
     expect(batches.map((batch) => batch.Entries?.length)).toEqual([10, 10, 3]);
     expect(batches.every((batch) => batch.QueueUrl === QUEUE_URL)).toBe(true);
     expect(batches.flatMap((batch) => batch.Entries ?? []).every((entry) => entry.DelaySeconds === 5)).toBe(
@@ -62,66 +100,84 @@ describe('SqsDeliveryQueue requests', () => {
   });
 
   it('sends again what SQS failed for its own reasons, and gives up on the caller’s faults', async () => {
-    sqs
-      .on(SendMessageBatchCommand)
-      .resolvesOnce({
-        Successful: [{ Id: '0', MessageId: 'm0', MD5OfMessageBody: '' }],
-        Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }],
-      })
-      .resolves({ Successful: [], Failed: [] });
-    const queue = new SqsDeliveryQueue(new SQSClient({ region: 'eu-west-1' }), QUEUE_URL);
+    sqs.script(
+      {
+        status: 200,
+        body: JSON.stringify({
+          Successful: [{ Id: '0', MessageId: 'm0', MD5OfMessageBody: '' }],
+          Failed: [{ Id: '1', Code: 'InternalError', SenderFault: false }],
+        }),
+      },
+      { status: 200, body: JSON.stringify({ Successful: [], Failed: [] }) },
+    );
+    const queue = new SqsDeliveryQueue(sqsClient(), QUEUE_URL);
     await queue.send([task, { ...task, endpointId: 'ep_2' }]);
-    expect(
-      sqs.commandCalls(SendMessageBatchCommand)[1]?.args[0].input.Entries?.map((entry) => entry.Id),
-    ).toEqual(['1']);
+    expect(sentBatches()[1]?.Entries.map((entry) => entry.Id)).toEqual(['1']);
 
-    sqs.reset();
-    sqs
-      .on(SendMessageBatchCommand)
-      .resolves({ Failed: [{ Id: '0', Code: 'InvalidParameterValue', SenderFault: true }] });
+    sqs.script({
+      status: 200,
+      body: JSON.stringify({ Failed: [{ Id: '0', Code: 'InvalidParameterValue', SenderFault: true }] }),
+    });
     await expect(queue.send([task])).rejects.toThrow('InvalidParameterValue');
   });
 
   it('refuses a delay SQS cannot carry', async () => {
-    const queue = new SqsDeliveryQueue(new SQSClient({ region: 'eu-west-1' }), QUEUE_URL);
+    const queue = new SqsDeliveryQueue(sqsClient(), QUEUE_URL);
     await expect(queue.send([task], { delayMs: 901_000 })).rejects.toThrow(RangeError);
+    expect(sqs.received).toEqual([]);
   });
 });
 
 describe('SchedulerRetryScheduler requests', () => {
   it('creates a one-time UTC schedule that puts the task on the queue and deletes itself', async () => {
-    scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:schedule' });
-    await new SchedulerRetryScheduler(
-      new SchedulerClient({ region: 'eu-west-1' }),
-      SCHEDULER_OPTIONS,
-    ).schedule(task, new Date('2026-11-22T12:30:00.250Z'));
-    expect(scheduler.commandCalls(CreateScheduleCommand)[0]?.args[0].input).toEqual({
-      Name: 'msg_01KAAAAAAAAAAAAAAAAAAAAAAA-ep_01KAAAAAAAAAAAAAAAAAAAAAAA-4',
-      GroupName: 'hookpost-retries',
-      ScheduleExpression: 'at(2026-11-22T12:30:01)',
-      ScheduleExpressionTimezone: 'UTC',
-      FlexibleTimeWindow: { Mode: 'OFF' },
-      ActionAfterCompletion: 'DELETE',
-      Description: expect.stringContaining('Attempt 4'),
-      Target: {
-        Arn: SCHEDULER_OPTIONS.queueArn,
-        RoleArn: SCHEDULER_OPTIONS.roleArn,
-        Input: JSON.stringify(task),
-        DeadLetterConfig: { Arn: SCHEDULER_OPTIONS.deadLetterQueueArn },
-        RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+    await new SchedulerRetryScheduler(schedulerClient(), SCHEDULER_OPTIONS).schedule(
+      task,
+      new Date('2026-11-22T12:30:00.250Z'),
+    );
+    expect(createdSchedules()).toEqual([
+      {
+        Name: 'msg_01KAAAAAAAAAAAAAAAAAAAAAAA-ep_01KAAAAAAAAAAAAAAAAAAAAAAA-4',
+        GroupName: 'hookpost-retries',
+        ScheduleExpression: 'at(2026-11-22T12:30:01)',
+        ScheduleExpressionTimezone: 'UTC',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        ActionAfterCompletion: 'DELETE',
+        Description: expect.stringContaining('Attempt 4'),
+        Target: {
+          Arn: SCHEDULER_OPTIONS.queueArn,
+          RoleArn: SCHEDULER_OPTIONS.roleArn,
+          Input: JSON.stringify(task),
+          DeadLetterConfig: { Arn: SCHEDULER_OPTIONS.deadLetterQueueArn },
+          RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+        },
+        ClientToken: expect.stringMatching(/^[0-9a-f-]{36}$/),
       },
-    });
+    ]);
   });
 
   it('treats an existing schedule of the same name as done', async () => {
-    scheduler
-      .on(CreateScheduleCommand)
-      .rejects(new ConflictException({ message: 'exists', Message: 'exists', $metadata: {} }));
-    const retryScheduler = new SchedulerRetryScheduler(
-      new SchedulerClient({ region: 'eu-west-1' }),
-      SCHEDULER_OPTIONS,
-    );
+    // As Scheduler answers: the error's name in a header, its message in the body.
+    scheduler.script({
+      status: 409,
+      headers: {
+        'x-amzn-errortype': 'ConflictException:http://internal.amazon.com/coral/com.amazonaws.chronos/',
+      },
+      body: JSON.stringify({ Message: 'Schedule already exists.' }),
+    });
+    const retryScheduler = new SchedulerRetryScheduler(schedulerClient(), SCHEDULER_OPTIONS);
     await expect(retryScheduler.schedule(task, new Date())).resolves.toBeUndefined();
+    expect(scheduler.received).toHaveLength(1);
+
+    // Any other refusal is the caller's to see.
+    scheduler.script({
+      status: 400,
+      headers: { 'x-amzn-errortype': 'ValidationException' },
+      body: JSON.stringify({ Message: 'Invalid schedule expression.' }),
+    });
+    await expect(retryScheduler.schedule(task, new Date())).rejects.toMatchObject({
+      name: 'ValidationException',
+      message: 'Invalid schedule expression.',
+    });
   });
 
   it.each([
@@ -134,7 +190,7 @@ describe('SchedulerRetryScheduler requests', () => {
 });
 
 /**
- * The delivery service on the AWS adapters (SDK clients stubbed at the request level):
+ * The delivery service on the AWS adapters (SQS and Scheduler scripted on 127.0.0.1):
  * after a failed attempt, the 5 s and 5 min rungs become SQS delays and the 30 min rung
  * a schedule.
  */
@@ -154,8 +210,6 @@ describe('retry transport on AWS', () => {
     await engine.close();
   });
   beforeEach(async () => {
-    sqs.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
-    scheduler.on(CreateScheduleCommand).resolves({ ScheduleArn: 'arn:schedule' });
     const { doc, tables } = await freshTables(engine.endpoint);
     clock = new ManualClock();
     const endpoint = anEndpoint(message.appId, { url: `${receiver.url}/hook` });
@@ -172,11 +226,8 @@ describe('retry transport on AWS', () => {
         endpoints,
         deliveries,
         rateLimiter: new DynamoRateLimiter(doc, tables.deliveries),
-        queue: new SqsDeliveryQueue(new SQSClient({ region: 'eu-west-1' }), QUEUE_URL),
-        scheduler: new SchedulerRetryScheduler(
-          new SchedulerClient({ region: 'eu-west-1' }),
-          SCHEDULER_OPTIONS,
-        ),
+        queue: new SqsDeliveryQueue(sqsClient(), QUEUE_URL),
+        scheduler: new SchedulerRetryScheduler(schedulerClient(), SCHEDULER_OPTIONS),
         sender: new GuardedHttpSender({ allowLoopback: true }),
         notifier: new OperationalNotifier({ messages, clock }),
         clock,
@@ -202,17 +253,15 @@ describe('retry transport on AWS', () => {
         await service.deliver({ ...base, attemptNumber, trigger: attemptNumber === 1 ? 'initial' : 'retry' }),
       ).toBe('retry_scheduled');
     }
-    const delays = sqs
-      .commandCalls(SendMessageBatchCommand)
-      .map((call) => [
-        JSON.parse(call.args[0].input.Entries?.[0]?.MessageBody ?? '').attemptNumber,
-        call.args[0].input.Entries?.[0]?.DelaySeconds,
-      ]);
+    const delays = sentBatches().map((batch) => [
+      JSON.parse(batch.Entries[0]?.MessageBody ?? '').attemptNumber,
+      batch.Entries[0]?.DelaySeconds,
+    ]);
     expect(delays).toEqual([
       [2, 5],
       [3, 300],
     ]);
-    const schedules = scheduler.commandCalls(CreateScheduleCommand).map((call) => call.args[0].input);
+    const schedules = createdSchedules() as { ScheduleExpression?: string; Target?: { Input?: string } }[];
     expect(schedules).toHaveLength(1);
     expect(schedules[0]?.ScheduleExpression).toBe(
       `at(${atExpressionTime(new Date(clock.now().getTime() + 1_800_000))})`,
@@ -230,7 +279,7 @@ describe('retry transport on AWS', () => {
     await expect(service.deliver({ ...base, attemptNumber: 1, trigger: 'initial' })).resolves.toBe(
       'retry_scheduled',
     );
-    expect(sqs.commandCalls(SendMessageBatchCommand)).toHaveLength(0);
-    expect(scheduler.commandCalls(CreateScheduleCommand)).toHaveLength(1);
+    expect(sqs.received).toHaveLength(0);
+    expect(scheduler.received).toHaveLength(1);
   });
 });

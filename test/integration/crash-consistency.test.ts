@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StoredItem } from 'dynalite/db/index.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createDocumentClient } from '../../lambdas/adapters/dynamo/client';
+import { createLocalStoreClients } from '../../lambdas/adapters/dynamo/client';
 import { DynamoMessageStore } from '../../lambdas/adapters/dynamo/message-store';
 import { DynamoLocalQueue } from '../../lambdas/adapters/local/local-queue';
 import { DynamoLocalStream } from '../../lambdas/adapters/local/local-stream';
@@ -52,11 +52,7 @@ describe('local mode after a kill in the middle of a store write', () => {
     }) => Promise<T>,
   ): Promise<{ result: T; db: EmbeddedDynamoDb }> {
     const db = await startEmbeddedDynamoDb(dataDir, options);
-    const { client, doc } = createDocumentClient({
-      endpoint: db.endpoint,
-      region: 'local',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
+    const { client, doc } = createLocalStoreClients(db.endpoint);
     try {
       await ensureLocalTables(client, tables);
       const queue = new DynamoLocalQueue({

@@ -2,9 +2,8 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createDocumentClient } from '../../lambdas/adapters/dynamo/client';
+import { createLocalStoreClients } from '../../lambdas/adapters/dynamo/client';
 import { isShardedLogKey } from '../../lambdas/adapters/dynamo/message-store';
 import { createTableInput, ensureTable } from '../../lambdas/adapters/dynamo/tables';
 import { localTableNames } from '../../lambdas/adapters/local/local-tables';
@@ -114,9 +113,10 @@ describe('the data directory’s format', () => {
       [before.retrying, before.unfanned].sort(),
     );
 
-    const { Items = [] } = await local.runtime.doc.send(
-      new ScanCommand({ TableName: local.runtime.tables.messages, ConsistentRead: true }),
-    );
+    const { Items = [] } = await local.runtime.doc.scan({
+      TableName: local.runtime.tables.messages,
+      ConsistentRead: true,
+    });
     expect(Items).toHaveLength(before.logItems);
     expect(Items.filter((item) => !isShardedLogKey(item.pk, item.sk))).toEqual([]);
   });
@@ -166,22 +166,16 @@ describe('the data directory’s format', () => {
     await stop();
     // As a Hookpost of version 2 left a delivery that failed: its state says so, no marker does.
     const store = await startEmbeddedDynamoDb(dataDir);
-    const { doc } = createDocumentClient({
-      endpoint: store.endpoint,
-      region: 'local',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    const { client, doc } = createLocalStoreClients(store.endpoint);
     const tables = localTableNames(loadLocalConfig({}).tablePrefix);
-    await doc.send(
-      new UpdateCommand({
-        TableName: tables.deliveries,
-        Key: { pk: sent.body.id, sk: `D#${endpointId}` },
-        UpdateExpression: 'SET #status = :failed',
-        ExpressionAttributeNames: { '#status': 'status' },
-        ExpressionAttributeValues: { ':failed': 'failed' },
-      }),
-    );
-    doc.destroy();
+    await doc.update({
+      TableName: tables.deliveries,
+      Key: { pk: sent.body.id, sk: `D#${endpointId}` },
+      UpdateExpression: 'SET #status = :failed',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':failed': 'failed' },
+    });
+    client.destroy();
     await store.close();
     await writeFile(join(dataDir, 'format.json'), JSON.stringify({ version: 2 }));
 
@@ -227,11 +221,7 @@ describe('the data directory’s format', () => {
   it('refuses a directory older than any it can migrate, without marking it', async () => {
     // Before endpoints listed their attempts, the deliveries table had no byEndpoint index.
     const store = await startEmbeddedDynamoDb(dataDir);
-    const { client } = createDocumentClient({
-      endpoint: store.endpoint,
-      region: 'local',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
+    const { client } = createLocalStoreClients(store.endpoint);
     await ensureTable(
       client,
       createTableInput(localTableNames(loadLocalConfig({}).tablePrefix).deliveries, {

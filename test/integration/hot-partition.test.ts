@@ -1,4 +1,3 @@
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoMessageStore, LOG_SHARDS } from '../../lambdas/adapters/dynamo/message-store';
 import type { Message } from '../../lambdas/core/model';
@@ -54,9 +53,7 @@ describe('one busy application on DynamoDB Local', () => {
     const writeUnitsByKey = new Map<string, number>();
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await tables.doc.send(
-        new ScanCommand({ TableName: tables.tables.messages, ExclusiveStartKey: startKey }),
-      );
+      const page = await tables.doc.scan({ TableName: tables.tables.messages, ExclusiveStartKey: startKey });
       for (const item of page.Items ?? []) {
         const key = item.pk as string;
         // A message (1 KiB deflated) and a claim are one write unit each.

@@ -1,8 +1,9 @@
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { PutCommandInput } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoApiKeyStore } from '../../lambdas/adapters/dynamo/api-key-store';
 import { DynamoAppStore } from '../../lambdas/adapters/dynamo/app-store';
 import { DynamoDeliveryStore } from '../../lambdas/adapters/dynamo/delivery-store';
+import type { Documents } from '../../lambdas/adapters/dynamo/documents';
 import { DynamoEndpointStore } from '../../lambdas/adapters/dynamo/endpoint-store';
 import { DynamoEventTypeStore } from '../../lambdas/adapters/dynamo/event-type-store';
 import { messageAttributes } from '../../lambdas/adapters/dynamo/message-item';
@@ -102,12 +103,10 @@ describe.each(SETUPS)('store contract on $name', ({ start, cachedCatalogue }) =>
     });
 
     it('takes over a uid claimed by a create that died before writing its app', async () => {
-      await tables.doc.send(
-        new PutCommand({
-          TableName: tables.tables.catalog,
-          Item: { pk: 'UID#orphaned', sk: '#UID', appId: 'app_01KAAAAAAAAAAAAAAAAAAAAAAA' },
-        }),
-      );
+      await tables.doc.put({
+        TableName: tables.tables.catalog,
+        Item: { pk: 'UID#orphaned', sk: '#UID', appId: 'app_01KAAAAAAAAAAAAAAAAAAAAAAA' },
+      });
       const app = anApp({ uid: 'orphaned' });
       await apps.create(app);
       expect(await apps.get(app.id)).toEqual(app);
@@ -316,9 +315,10 @@ describe.each(SETUPS)('store contract on $name', ({ start, cachedCatalogue }) =>
     it('keeps a 1 KiB JSON payload deflated, and gives it back as sent', async () => {
       const message = aMessage(appId, { payload: anInvoicePayload(1) });
       await messages.accept(message);
-      const { Item } = await tables.doc.send(
-        new GetCommand({ TableName: tables.tables.messages, Key: messageKey(appId, message.id) }),
-      );
+      const { Item } = await tables.doc.get({
+        TableName: tables.tables.messages,
+        Key: messageKey(appId, message.id),
+      });
       expect(Item?.payloadJson).toBeUndefined();
       expect((Item?.payloadDeflated as Uint8Array | undefined)?.length).toBeLessThan(
         Buffer.byteLength(JSON.stringify(message.payload)) * 0.7,
@@ -339,9 +339,10 @@ describe.each(SETUPS)('store contract on $name', ({ start, cachedCatalogue }) =>
     it('claims an eventId in a small item that holds no payload (one write unit)', async () => {
       const message = aMessage(appId, { eventId: 'order-8', payload: { blob: 'x'.repeat(5000) } });
       await messages.accept(message);
-      const { Item } = await tables.doc.send(
-        new GetCommand({ TableName: tables.tables.messages, Key: claimKey(appId, 'order-8') }),
-      );
+      const { Item } = await tables.doc.get({
+        TableName: tables.tables.messages,
+        Key: claimKey(appId, 'order-8'),
+      });
       expect(Item).toEqual({
         ...claimKey(appId, 'order-8'),
         kind: 'event-id',
@@ -353,17 +354,15 @@ describe.each(SETUPS)('store contract on $name', ({ start, cachedCatalogue }) =>
 
     it('completes a claim without its message from the request sent again, under the claimed id and time', async () => {
       const claimedAt = '2026-11-22T09:00:00.000Z';
-      await tables.doc.send(
-        new PutCommand({
-          TableName: tables.tables.messages,
-          Item: {
-            ...claimKey(appId, 'order-10'),
-            kind: 'event-id',
-            msgId: 'msg_01KAAAAAAAAAAAAAAAAAAAAAAA',
-            timestamp: claimedAt,
-          },
-        }),
-      );
+      await tables.doc.put({
+        TableName: tables.tables.messages,
+        Item: {
+          ...claimKey(appId, 'order-10'),
+          kind: 'event-id',
+          msgId: 'msg_01KAAAAAAAAAAAAAAAAAAAAAAA',
+          timestamp: claimedAt,
+        },
+      });
       const replay = aMessage(appId, { eventId: 'order-10' });
       const completed = { ...replay, id: 'msg_01KAAAAAAAAAAAAAAAAAAAAAAA', timestamp: claimedAt };
       expect(await messages.accept(replay)).toEqual({ message: completed, created: false });
@@ -379,14 +378,14 @@ describe.each(SETUPS)('store contract on $name', ({ start, cachedCatalogue }) =>
       const replays = new DynamoMessageStore(tables.doc, tables.tables.messages, { retentionDays: 30 });
       let answeredAgain: unknown;
       // The first request's message write comes after the second request found its claim alone.
-      const slowDoc = {
-        send: async (command: { input: { Item?: Record<string, unknown> } }) => {
-          if (command.input.Item?.kind === 'message' && answeredAgain === undefined) {
+      const slowDoc: Documents = Object.assign(Object.create(tables.doc) as Documents, {
+        put: async (input: PutCommandInput) => {
+          if (input.Item?.kind === 'message' && answeredAgain === undefined) {
             answeredAgain = await replays.accept(again);
           }
-          return tables.doc.send(command as never);
+          return tables.doc.put(input);
         },
-      } as unknown as typeof tables.doc;
+      });
       const slow = new DynamoMessageStore(slowDoc, tables.tables.messages, { retentionDays: 30 });
       const answered = await slow.accept(first);
       const stored = await messages.get(appId, first.id);
@@ -397,12 +396,10 @@ describe.each(SETUPS)('store contract on $name', ({ start, cachedCatalogue }) =>
 
     it('completes a message whose create died after claiming its eventId (a claim that holds the message, as older versions wrote)', async () => {
       const lost = aMessage(appId, { eventId: 'order-9' });
-      await tables.doc.send(
-        new PutCommand({
-          TableName: tables.tables.messages,
-          Item: { ...claimKey(appId, 'order-9'), kind: 'event-id', message: messageAttributes(lost) },
-        }),
-      );
+      await tables.doc.put({
+        TableName: tables.tables.messages,
+        Item: { ...claimKey(appId, 'order-9'), kind: 'event-id', message: messageAttributes(lost) },
+      });
       expect(await messages.accept(aMessage(appId, { eventId: 'order-9' }))).toEqual({
         message: lost,
         created: false,
@@ -664,15 +661,11 @@ describe.each(SETUPS)('store contract on $name', ({ start, cachedCatalogue }) =>
 
     it("finds an endpoint's failed deliveries without reading those that did not fail", async () => {
       const keysRead: number[] = [];
-      tables.doc.middlewareStack.add(
-        (next) => async (args) => {
-          const input = args.input as { RequestItems?: Record<string, { Keys?: unknown[] }> };
-          for (const request of Object.values(input.RequestItems ?? {}))
-            keysRead.push(request.Keys?.length ?? 0);
-          return next(args);
-        },
-        { step: 'initialize', name: 'countBatchGetKeys' },
-      );
+      tables.onCall(({ operation, input }) => {
+        if (operation !== 'BatchGetItem') return;
+        const { RequestItems = {} } = input as { RequestItems?: Record<string, { Keys?: unknown[] }> };
+        for (const request of Object.values(RequestItems)) keysRead.push(request.Keys?.length ?? 0);
+      });
       const base = Date.parse('2026-11-22T10:00:00.000Z');
       for (let index = 0; index < 150; index++) {
         const message = aMessage(appId, {}, new Date(base + index));

@@ -4,7 +4,18 @@ import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDocumentClient } from '../../lambdas/adapters/dynamo/client';
+import {
+  type AwsHttpAnswer,
+  type AwsHttpRequest,
+  type AwsTransport,
+  httpTransport,
+} from '../../lambdas/adapters/aws/json-protocol/aws-json-client';
+import {
+  createLocalStoreClients,
+  localStoreEnvironment,
+  type StoreClients,
+} from '../../lambdas/adapters/dynamo/client';
+import { createDocuments } from '../../lambdas/adapters/dynamo/documents';
 import {
   ensureLocalTables,
   type LocalTableNames,
@@ -83,17 +94,49 @@ function waitForReady(child: ChildProcess): Promise<number> {
   });
 }
 
+/** One call of the stores' documents, as the engine answered it. */
+export interface StoreCall {
+  /** DynamoDB's operation (`PutItem`, `BatchGetItem`, …). */
+  readonly operation: string;
+  /** What went on the wire (AttributeValues). */
+  readonly input: Record<string, unknown>;
+  readonly status: number;
+}
+
 /**
- * A client of a test engine, with the access key and region that `freshTables` makes its
- * tables with: DynamoDB Local keeps a database per access key and region unless started
- * with `sharedDb`.
+ * HTTP to the engine, shown to every listener after each answer: how a test counts or
+ * inspects what the stores asked for.
  */
-export function testDocumentClient(endpoint: string) {
-  return createDocumentClient({
-    endpoint,
-    region: 'local',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
+class ObservedTransport implements AwsTransport {
+  readonly listeners = new Set<(call: StoreCall) => void>();
+
+  async send(request: AwsHttpRequest, timeoutMs: number): Promise<AwsHttpAnswer> {
+    const answer = await httpTransport.send(request, timeoutMs);
+    const target = String(request.headers['x-amz-target'] ?? '');
+    const call = {
+      operation: target.slice(target.lastIndexOf('.') + 1),
+      input: JSON.parse(request.body) as Record<string, unknown>,
+      status: answer.status,
+    };
+    for (const listener of this.listeners) listener(call);
+    return answer;
+  }
+}
+
+/**
+ * Clients of a test engine, with the access key and region that `freshTables` makes its
+ * tables with (local mode's): DynamoDB Local keeps a database per access key and region
+ * unless started with `sharedDb`. `onCall` shows the test each call of the documents.
+ */
+export function testStoreClients(endpoint: string): StoreClients & {
+  onCall(listener: (call: StoreCall) => void): void;
+} {
+  const transport = new ObservedTransport();
+  return {
+    client: createLocalStoreClients(endpoint).client,
+    doc: createDocuments({ environment: localStoreEnvironment(endpoint), transport }),
+    onCall: (listener) => transport.listeners.add(listener),
+  };
 }
 
 /**
@@ -101,10 +144,10 @@ export function testDocumentClient(endpoint: string) {
  * items: the contract's tables as local mode keeps them, and local mode's own.
  */
 export async function freshTables(endpoint: string) {
-  const { client, doc } = testDocumentClient(endpoint);
+  const clients = testStoreClients(endpoint);
   const tables: LocalTableNames = localTableNames(`t${randomBytes(4).toString('hex')}`);
-  await ensureLocalTables(client, tables);
-  return { client, doc, tables };
+  await ensureLocalTables(clients.client, tables);
+  return { ...clients, tables };
 }
 
 export const ENGINES: readonly {

@@ -1,4 +1,3 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { createDynamoStores } from '../../lambdas/adapters/dynamo/stores';
 import { STREAM_PENDING_ATTRIBUTE, STREAM_PENDING_VALUE } from '../../lambdas/adapters/local/local-tables';
 import { loadLocalConfig } from '../../lambdas/config';
@@ -102,7 +101,7 @@ async function writeContents(
 
   const retentionSeconds = retentionDays * 86_400;
   const putLogItem = (item: Record<string, unknown>) =>
-    runtime.doc.send(new PutCommand({ TableName: runtime.tables.messages, Item: item }));
+    runtime.doc.put({ TableName: runtime.tables.messages, Item: item });
   const start = Date.now() - 60_000;
   let written = 0;
   const putMessage = async (

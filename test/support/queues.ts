@@ -8,6 +8,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { buildApp } from 'fauxqs';
+import { AwsJsonClient, SQS } from '../../lambdas/adapters/aws/json-protocol/aws-json-client';
 import { SqsDeliveryQueue } from '../../lambdas/adapters/aws/sqs/sqs-delivery-queue';
 import {
   DynamoLocalQueue,
@@ -103,6 +104,10 @@ export interface FauxqsQueue {
 /** The fauxqs emulator, in this process, on 127.0.0.1 only, with a client of it. */
 export async function startFauxqs(): Promise<{
   readonly sqs: SQSClient;
+  /** The functions' own client of SQS (aws-json-client.ts), of the emulator. */
+  readonly jsonClient: AwsJsonClient;
+  /** The emulator's endpoint. */
+  readonly url: string;
   /** Another client of the emulator, for a caller that needs its own (its middleware, its sockets). */
   newClient(): SQSClient;
   createQueue(name: string, attributes?: Record<string, string>): Promise<FauxqsQueue>;
@@ -117,8 +122,17 @@ export async function startFauxqs(): Promise<{
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     });
   const sqs = newClient();
+  const jsonClient = new AwsJsonClient(SQS, {
+    environment: {
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      endpointOverride: () => address,
+    },
+  });
   return {
     sqs,
+    jsonClient,
+    url: address,
     newClient,
     async createQueue(name, attributes = {}) {
       const { QueueUrl } = await sqs.send(
@@ -155,7 +169,7 @@ export const fauxqsBackend: QueueBackend = {
         });
         const dlqReceiver = new SqsQueueReceiver(sqs, dlq.url);
         return {
-          queue: new SqsDeliveryQueue(sqs, main.url),
+          queue: new SqsDeliveryQueue(fauxqs.jsonClient, main.url),
           receiver: new SqsQueueReceiver(sqs, main.url),
           advance: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
           deadLetters: async () => (await dlqReceiver.receive(10, 30_000)).map((message) => message.body),

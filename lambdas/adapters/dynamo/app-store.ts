@@ -1,8 +1,7 @@
-import { DeleteCommand, type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../../core/errors';
 import type { App } from '../../core/model';
 import type { AppStore, Page, PageRequest } from '../../ports';
-import { asMapAttribute } from './client';
+import { asMapAttribute, type Documents } from './documents';
 import { kindIndexAttributes, listKind } from './kind-index';
 import { isConditionalCheckFailed } from './paging';
 
@@ -21,25 +20,25 @@ const uidKey = (uid: string) => ({ pk: `UID#${uid}`, sk: UID_SK });
 
 export class DynamoAppStore implements AppStore {
   constructor(
-    private readonly doc: DynamoDBDocumentClient,
+    private readonly doc: Documents,
     private readonly tableName: string,
   ) {}
 
   async create(app: App): Promise<void> {
     if (app.uid !== null) await this.claimUid(app.uid, app.id);
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: toItem(app),
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+    await this.doc.put({
+      TableName: this.tableName,
+      Item: toItem(app),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
   }
 
   async get(appId: string): Promise<App | undefined> {
-    const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: appKey(appId), ConsistentRead: true }),
-    );
+    const { Item } = await this.doc.get({
+      TableName: this.tableName,
+      Key: appKey(appId),
+      ConsistentRead: true,
+    });
     return Item === undefined ? undefined : fromItem(Item);
   }
 
@@ -50,13 +49,11 @@ export class DynamoAppStore implements AppStore {
   async update(previous: App, next: App): Promise<void> {
     if (next.uid !== null && next.uid !== previous.uid) await this.claimUid(next.uid, next.id);
     try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: toItem(next),
-          ConditionExpression: 'attribute_exists(pk)',
-        }),
-      );
+      await this.doc.put({
+        TableName: this.tableName,
+        Item: toItem(next),
+        ConditionExpression: 'attribute_exists(pk)',
+      });
     } catch (error) {
       if (isConditionalCheckFailed(error)) throw new NotFoundError('Application', next.id);
       throw error;
@@ -65,7 +62,7 @@ export class DynamoAppStore implements AppStore {
   }
 
   async delete(app: App): Promise<void> {
-    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: appKey(app.id) }));
+    await this.doc.delete({ TableName: this.tableName, Key: appKey(app.id) });
     if (app.uid !== null) await this.releaseUid(app.uid, app.id);
   }
 
@@ -75,23 +72,23 @@ export class DynamoAppStore implements AppStore {
    */
   private async claimUid(uid: string, appId: string): Promise<void> {
     const claim = (condition: string, values?: Record<string, unknown>) =>
-      this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...uidKey(uid), appId },
-          ConditionExpression: condition,
-          ExpressionAttributeValues: values,
-        }),
-      );
+      this.doc.put({
+        TableName: this.tableName,
+        Item: { ...uidKey(uid), appId },
+        ConditionExpression: condition,
+        ExpressionAttributeValues: values,
+      });
     try {
       await claim('attribute_not_exists(pk) OR appId = :self', { ':self': appId });
       return;
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }
-    const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: uidKey(uid), ConsistentRead: true }),
-    );
+    const { Item } = await this.doc.get({
+      TableName: this.tableName,
+      Key: uidKey(uid),
+      ConsistentRead: true,
+    });
     const holder = typeof Item?.appId === 'string' ? Item.appId : undefined;
     if (holder !== undefined && (await this.get(holder)) === undefined) {
       try {
@@ -106,14 +103,12 @@ export class DynamoAppStore implements AppStore {
 
   private async releaseUid(uid: string, appId: string): Promise<void> {
     try {
-      await this.doc.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: uidKey(uid),
-          ConditionExpression: 'appId = :self',
-          ExpressionAttributeValues: { ':self': appId },
-        }),
-      );
+      await this.doc.delete({
+        TableName: this.tableName,
+        Key: uidKey(uid),
+        ConditionExpression: 'appId = :self',
+        ExpressionAttributeValues: { ':self': appId },
+      });
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }

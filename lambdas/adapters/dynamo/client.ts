@@ -1,21 +1,34 @@
-import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { AwsEnvironment } from '../../config';
+import { createDocuments, type Documents } from './documents';
 
-/** The document client every store shares; `undefined` optional fields are simply left out. */
-export function createDocumentClient(config: DynamoDBClientConfig = {}): {
+/** The SDK's low-level client, for tables and raw images, and the documents the stores use. */
+export interface StoreClients {
   readonly client: DynamoDBClient;
-  readonly doc: DynamoDBDocumentClient;
-} {
-  const client = new DynamoDBClient(config);
-  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-  return { client, doc };
+  readonly doc: Documents;
 }
 
 /**
- * A record whose keys the caller chose (metadata, custom headers), ready for the
- * marshaller. The marshaller takes a plain object with a key named `constructor` for a class
- * instance and refuses it; a Map it always writes as a DynamoDB map.
+ * The environment of a DynamoDB-compatible store on this machine (local mode's embedded
+ * store, AWS's DynamoDB Local in the tests): it checks a signature's form, not its key.
  */
-export function asMapAttribute(record: Readonly<Record<string, string>>): Map<string, string> {
-  return new Map(Object.entries(record));
+export function localStoreEnvironment(endpoint: string): AwsEnvironment {
+  return {
+    region: 'local',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    endpointOverride: () => endpoint,
+  };
+}
+
+/**
+ * Both clients of a store on this machine, over HTTP: local mode's scripts and the tests.
+ * The Lambda functions use only the documents (lambdas/handlers/aws), and local mode
+ * sends both through its in-process transport (lambdas/local/runtime.ts).
+ */
+export function createLocalStoreClients(endpoint: string): StoreClients {
+  const { region, credentials } = localStoreEnvironment(endpoint);
+  return {
+    client: new DynamoDBClient({ endpoint, region, credentials }),
+    doc: createDocuments({ environment: localStoreEnvironment(endpoint) }),
+  };
 }

@@ -1,15 +1,8 @@
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
 import { type ATTEMPT_ATTRIBUTES, INDEX, TABLES, TTL_ATTRIBUTE } from '../../contract/tables';
 import { idBoundsAt, timeOfId } from '../../core/ids';
 import type { Attempt, AttemptError, Delivery } from '../../core/model';
 import type { AttemptRecord, DeliveryCounts, DeliveryStore, Page, PageRequest } from '../../ports';
+import type { Documents } from './documents';
 import {
   batchGetAll,
   decodeCursor,
@@ -67,25 +60,23 @@ const requestedAttemptSk = (endpointId: string, requestId: string) =>
 
 export class DynamoDeliveryStore implements DeliveryStore {
   constructor(
-    private readonly doc: DynamoDBDocumentClient,
+    private readonly doc: Documents,
     private readonly tableName: string,
     private readonly options: { readonly retentionDays: number },
   ) {}
 
   async createIfAbsent(delivery: Delivery): Promise<boolean> {
     try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...deliveryKey(delivery.msgId, delivery.endpointId),
-            ...byEndpointKey(delivery.endpointId, `${DELIVERY_PREFIX}${delivery.msgId}`),
-            ...delivery,
-            [TTL_ATTRIBUTE]: this.expiryFrom(delivery.createdAt),
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
+      await this.doc.put({
+        TableName: this.tableName,
+        Item: {
+          ...deliveryKey(delivery.msgId, delivery.endpointId),
+          ...byEndpointKey(delivery.endpointId, `${DELIVERY_PREFIX}${delivery.msgId}`),
+          ...delivery,
+          [TTL_ATTRIBUTE]: this.expiryFrom(delivery.createdAt),
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      });
       return true;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;
@@ -94,13 +85,11 @@ export class DynamoDeliveryStore implements DeliveryStore {
   }
 
   async get(msgId: string, endpointId: string): Promise<Delivery | undefined> {
-    const { Item } = await this.doc.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: deliveryKey(msgId, endpointId),
-        ConsistentRead: true,
-      }),
-    );
+    const { Item } = await this.doc.get({
+      TableName: this.tableName,
+      Key: deliveryKey(msgId, endpointId),
+      ConsistentRead: true,
+    });
     return Item === undefined ? undefined : deliveryFromItem(Item);
   }
 
@@ -110,18 +99,16 @@ export class DynamoDeliveryStore implements DeliveryStore {
   }
 
   async saveAttempt(attempt: Attempt, requestId?: string): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          pk: attempt.msgId,
-          sk: attemptSk(attempt, requestId),
-          ...byEndpointKey(attempt.endpointId, `${ATTEMPT_PREFIX}${attempt.id}`),
-          ...attempt,
-          [TTL_ATTRIBUTE]: this.expiryFrom(attempt.timestamp),
-        },
-      }),
-    );
+    await this.doc.put({
+      TableName: this.tableName,
+      Item: {
+        pk: attempt.msgId,
+        sk: attemptSk(attempt, requestId),
+        ...byEndpointKey(attempt.endpointId, `${ATTEMPT_PREFIX}${attempt.id}`),
+        ...attempt,
+        [TTL_ATTRIBUTE]: this.expiryFrom(attempt.timestamp),
+      },
+    });
   }
 
   async recordAttempt(
@@ -132,24 +119,22 @@ export class DynamoDeliveryStore implements DeliveryStore {
   ): Promise<boolean> {
     if (record.status === 'failed') await this.markFailure(msgId, endpointId);
     try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: deliveryKey(msgId, endpointId),
-          UpdateExpression:
-            'SET #status = :status, attemptCount = :count, nextAttemptAt = :next, lastAttempt = :last',
-          ConditionExpression: 'attemptCount = :expected AND #status = :pending',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':status': record.status,
-            ':count': record.attemptCount,
-            ':next': record.nextAttemptAt,
-            ':last': record.lastAttempt,
-            ':expected': expectedAttemptCount,
-            ':pending': 'pending',
-          },
-        }),
-      );
+      await this.doc.update({
+        TableName: this.tableName,
+        Key: deliveryKey(msgId, endpointId),
+        UpdateExpression:
+          'SET #status = :status, attemptCount = :count, nextAttemptAt = :next, lastAttempt = :last',
+        ConditionExpression: 'attemptCount = :expected AND #status = :pending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':status': record.status,
+          ':count': record.attemptCount,
+          ':next': record.nextAttemptAt,
+          ':last': record.lastAttempt,
+          ':expected': expectedAttemptCount,
+          ':pending': 'pending',
+        },
+      });
       return true;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;
@@ -160,21 +145,19 @@ export class DynamoDeliveryStore implements DeliveryStore {
   async abandon(msgId: string, endpointId: string, reason: AttemptError): Promise<void> {
     await this.markFailure(msgId, endpointId);
     try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: deliveryKey(msgId, endpointId),
-          UpdateExpression: 'SET #status = :failed, nextAttemptAt = :none, abandonReason = :reason',
-          ConditionExpression: '#status = :pending',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: {
-            ':failed': 'failed',
-            ':none': null,
-            ':reason': reason,
-            ':pending': 'pending',
-          },
-        }),
-      );
+      await this.doc.update({
+        TableName: this.tableName,
+        Key: deliveryKey(msgId, endpointId),
+        UpdateExpression: 'SET #status = :failed, nextAttemptAt = :none, abandonReason = :reason',
+        ConditionExpression: '#status = :pending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':failed': 'failed',
+          ':none': null,
+          ':reason': reason,
+          ':pending': 'pending',
+        },
+      });
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }
@@ -242,20 +225,18 @@ export class DynamoDeliveryStore implements DeliveryStore {
     since: Date,
     page: { readonly after?: string | undefined; readonly limit: number },
   ): Promise<{ readonly deliveries: readonly Delivery[]; readonly last?: string }> {
-    const { Items = [], LastEvaluatedKey } = await this.doc.send(
-      new QueryCommand({
-        ...this.windowQuery(endpointId, FAILURE_PREFIX, since, undefined),
-        Limit: page.limit,
-        ...(page.after === undefined
-          ? {}
-          : {
-              ExclusiveStartKey: {
-                ...failureKey(page.after, endpointId),
-                ...byEndpointKey(endpointId, `${FAILURE_PREFIX}${page.after}`),
-              },
-            }),
-      }),
-    );
+    const { Items = [], LastEvaluatedKey } = await this.doc.query({
+      ...this.windowQuery(endpointId, FAILURE_PREFIX, since, undefined),
+      Limit: page.limit,
+      ...(page.after === undefined
+        ? {}
+        : {
+            ExclusiveStartKey: {
+              ...failureKey(page.after, endpointId),
+              ...byEndpointKey(endpointId, `${FAILURE_PREFIX}${page.after}`),
+            },
+          }),
+    });
     const keys = Items.map((marker) => deliveryKey(marker.pk as string, endpointId));
     const items = await batchGetAll(this.doc, this.tableName, keys, { consistentRead: true });
     const deliveries = items
@@ -271,39 +252,33 @@ export class DynamoDeliveryStore implements DeliveryStore {
     endpointId: string,
     requestId: string,
   ): Promise<Attempt | undefined> {
-    const { Item } = await this.doc.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: msgId, sk: requestedAttemptSk(endpointId, requestId) },
-        ConsistentRead: true,
-      }),
-    );
+    const { Item } = await this.doc.get({
+      TableName: this.tableName,
+      Key: { pk: msgId, sk: requestedAttemptSk(endpointId, requestId) },
+      ConsistentRead: true,
+    });
     return Item === undefined ? undefined : attemptFromItem(Item);
   }
 
   async markSucceeded(msgId: string, endpointId: string, attempt: Attempt): Promise<void> {
     let previous: Record<string, unknown> | undefined;
     try {
-      ({ Attributes: previous } = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: deliveryKey(msgId, endpointId),
-          UpdateExpression: 'SET #status = :succeeded, nextAttemptAt = :none, lastAttempt = :attempt',
-          ConditionExpression: 'attribute_exists(pk) AND #status <> :succeeded',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':succeeded': 'succeeded', ':none': null, ':attempt': attempt },
-          ReturnValues: 'UPDATED_OLD',
-        }),
-      ));
+      ({ Attributes: previous } = await this.doc.update({
+        TableName: this.tableName,
+        Key: deliveryKey(msgId, endpointId),
+        UpdateExpression: 'SET #status = :succeeded, nextAttemptAt = :none, lastAttempt = :attempt',
+        ConditionExpression: 'attribute_exists(pk) AND #status <> :succeeded',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':succeeded': 'succeeded', ':none': null, ':attempt': attempt },
+        ReturnValues: 'UPDATED_OLD',
+      }));
     } catch (error) {
       if (isConditionalCheckFailed(error)) return;
       throw error;
     }
     // A failed delivery recovered: its marker goes, now that its state no longer says failed.
     if (previous?.status === 'failed') {
-      await this.doc.send(
-        new DeleteCommand({ TableName: this.tableName, Key: failureKey(msgId, endpointId) }),
-      );
+      await this.doc.delete({ TableName: this.tableName, Key: failureKey(msgId, endpointId) });
     }
   }
 
@@ -355,15 +330,13 @@ export class DynamoDeliveryStore implements DeliveryStore {
       values[`:a${index}`] = value;
       sets.push(`#a${index} = if_not_exists(#a${index}, :a${index})`);
     }
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: deliveryKey(delivery.msgId, delivery.endpointId),
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }),
-    );
+    await this.doc.update({
+      TableName: this.tableName,
+      Key: deliveryKey(delivery.msgId, delivery.endpointId),
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    });
   }
 
   /**
@@ -397,16 +370,14 @@ export class DynamoDeliveryStore implements DeliveryStore {
 
   /** Puts the delivery's failure marker (again, if it is there: the same item). */
   private async markFailure(msgId: string, endpointId: string): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...failureKey(msgId, endpointId),
-          ...byEndpointKey(endpointId, `${FAILURE_PREFIX}${msgId}`),
-          [TTL_ATTRIBUTE]: this.expiryFrom(timeOfId(msgId).toISOString()),
-        },
-      }),
-    );
+    await this.doc.put({
+      TableName: this.tableName,
+      Item: {
+        ...failureKey(msgId, endpointId),
+        ...byEndpointKey(endpointId, `${FAILURE_PREFIX}${msgId}`),
+        [TTL_ATTRIBUTE]: this.expiryFrom(timeOfId(msgId).toISOString()),
+      },
+    });
   }
 
   /**

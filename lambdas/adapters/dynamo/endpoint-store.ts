@@ -1,14 +1,7 @@
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  PutCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
 import { NotFoundError } from '../../core/errors';
 import type { Endpoint } from '../../core/model';
 import type { EndpointStore, Page, PageRequest } from '../../ports';
-import { asMapAttribute } from './client';
+import { asMapAttribute, type Documents } from './documents';
 import { decodeCursor, isConditionalCheckFailed, prefixRange, queryAll, queryPage } from './paging';
 
 /**
@@ -25,24 +18,24 @@ const key = (appId: string, endpointId: string) => ({
 
 export class DynamoEndpointStore implements EndpointStore {
   constructor(
-    private readonly doc: DynamoDBDocumentClient,
+    private readonly doc: Documents,
     private readonly tableName: string,
   ) {}
 
   async create(endpoint: Endpoint): Promise<void> {
-    await this.doc.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: toItem(endpoint),
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
+    await this.doc.put({
+      TableName: this.tableName,
+      Item: toItem(endpoint),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    });
   }
 
   async get(appId: string, endpointId: string): Promise<Endpoint | undefined> {
-    const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: key(appId, endpointId), ConsistentRead: true }),
-    );
+    const { Item } = await this.doc.get({
+      TableName: this.tableName,
+      Key: key(appId, endpointId),
+      ConsistentRead: true,
+    });
     return Item === undefined ? undefined : fromItem(Item);
   }
 
@@ -70,13 +63,11 @@ export class DynamoEndpointStore implements EndpointStore {
 
   async update(endpoint: Endpoint): Promise<void> {
     try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: toItem(endpoint),
-          ConditionExpression: 'attribute_exists(pk)',
-        }),
-      );
+      await this.doc.put({
+        TableName: this.tableName,
+        Item: toItem(endpoint),
+        ConditionExpression: 'attribute_exists(pk)',
+      });
     } catch (error) {
       if (isConditionalCheckFailed(error)) throw new NotFoundError('Endpoint', endpoint.id);
       throw error;
@@ -85,18 +76,16 @@ export class DynamoEndpointStore implements EndpointStore {
 
   async markFailing(appId: string, endpointId: string, since: string): Promise<string | undefined> {
     try {
-      const { Attributes } = await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key(appId, endpointId),
-          // The condition keeps a run that began earlier; null is how an ended run is written.
-          UpdateExpression: 'SET failingSince = :since',
-          ConditionExpression:
-            'attribute_exists(pk) AND (attribute_not_exists(failingSince) OR failingSince = :null)',
-          ExpressionAttributeValues: { ':since': since, ':null': null },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
+      const { Attributes } = await this.doc.update({
+        TableName: this.tableName,
+        Key: key(appId, endpointId),
+        // The condition keeps a run that began earlier; null is how an ended run is written.
+        UpdateExpression: 'SET failingSince = :since',
+        ConditionExpression:
+          'attribute_exists(pk) AND (attribute_not_exists(failingSince) OR failingSince = :null)',
+        ExpressionAttributeValues: { ':since': since, ':null': null },
+        ReturnValues: 'ALL_NEW',
+      });
       return Attributes?.failingSince as string | undefined;
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
@@ -106,15 +95,13 @@ export class DynamoEndpointStore implements EndpointStore {
 
   async clearFailing(appId: string, endpointId: string): Promise<void> {
     try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key(appId, endpointId),
-          UpdateExpression: 'SET failingSince = :null',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':null': null },
-        }),
-      );
+      await this.doc.update({
+        TableName: this.tableName,
+        Key: key(appId, endpointId),
+        UpdateExpression: 'SET failingSince = :null',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':null': null },
+      });
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }
@@ -122,15 +109,13 @@ export class DynamoEndpointStore implements EndpointStore {
 
   async disable(appId: string, endpointId: string, at: string): Promise<boolean> {
     try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: key(appId, endpointId),
-          UpdateExpression: 'SET disabled = :true, failingSince = :null, updatedAt = :at',
-          ConditionExpression: 'attribute_exists(pk) AND disabled = :false',
-          ExpressionAttributeValues: { ':true': true, ':false': false, ':null': null, ':at': at },
-        }),
-      );
+      await this.doc.update({
+        TableName: this.tableName,
+        Key: key(appId, endpointId),
+        UpdateExpression: 'SET disabled = :true, failingSince = :null, updatedAt = :at',
+        ConditionExpression: 'attribute_exists(pk) AND disabled = :false',
+        ExpressionAttributeValues: { ':true': true, ':false': false, ':null': null, ':at': at },
+      });
       return true;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;
@@ -141,13 +126,11 @@ export class DynamoEndpointStore implements EndpointStore {
   /** Conditional, so that deleting an endpoint that does not exist writes nothing. */
   async delete(appId: string, endpointId: string): Promise<boolean> {
     try {
-      await this.doc.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: key(appId, endpointId),
-          ConditionExpression: 'attribute_exists(pk)',
-        }),
-      );
+      await this.doc.delete({
+        TableName: this.tableName,
+        Key: key(appId, endpointId),
+        ConditionExpression: 'attribute_exists(pk)',
+      });
       return true;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;

@@ -1,7 +1,7 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { ConflictError } from '../../core/errors';
 import type { EventType } from '../../core/model';
 import type { EventTypeStore, Page, PageRequest } from '../../ports';
+import type { Documents } from './documents';
 import { kindIndexAttributes, listKind } from './kind-index';
 import { isConditionalCheckFailed } from './paging';
 
@@ -12,19 +12,17 @@ const key = (name: string) => ({ pk: `EVT#${name}`, sk: EVT_SK });
 
 export class DynamoEventTypeStore implements EventTypeStore {
   constructor(
-    private readonly doc: DynamoDBDocumentClient,
+    private readonly doc: Documents,
     private readonly tableName: string,
   ) {}
 
   async create(eventType: EventType): Promise<void> {
     try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: toItem(eventType),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
+      await this.doc.put({
+        TableName: this.tableName,
+        Item: toItem(eventType),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      });
     } catch (error) {
       if (isConditionalCheckFailed(error))
         throw new ConflictError(`The event type ${eventType.name} exists already.`);
@@ -33,9 +31,7 @@ export class DynamoEventTypeStore implements EventTypeStore {
   }
 
   async get(name: string): Promise<EventType | undefined> {
-    const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: key(name), ConsistentRead: true }),
-    );
+    const { Item } = await this.doc.get({ TableName: this.tableName, Key: key(name), ConsistentRead: true });
     return Item === undefined ? undefined : fromItem(Item);
   }
 
@@ -44,7 +40,7 @@ export class DynamoEventTypeStore implements EventTypeStore {
   }
 
   async put(eventType: EventType): Promise<void> {
-    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: toItem(eventType) }));
+    await this.doc.put({ TableName: this.tableName, Item: toItem(eventType) });
   }
 }
 

@@ -1,6 +1,6 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { INDEX, PARTITION_KEY, SORT_KEY, TABLES } from '../../contract/tables';
 import type { Page, PageRequest } from '../../ports';
+import type { Documents } from './documents';
 import { decodeCursor, queryPage } from './paging';
 
 /**
@@ -17,7 +17,7 @@ export function kindIndexAttributes(kind: string, sortValue: string): Record<str
 
 /** One page of the items of a kind, in sort-value order. */
 export function listKind<Item>(
-  doc: DynamoDBDocumentClient,
+  doc: Documents,
   tableName: string,
   kind: string,
   page: PageRequest,

@@ -1,8 +1,8 @@
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ITEM_KIND, ITEM_KIND_ATTRIBUTE, TTL_ATTRIBUTE } from '../../contract/tables';
 import { idBoundsAt } from '../../core/ids';
 import type { AttemptRequest, Message } from '../../core/model';
 import type { MessageListFilter, MessageStore, Page } from '../../ports';
+import type { Documents } from './documents';
 import { messageAttributes, messageFromItem } from './message-item';
 import { decodeCursor, encodeCursor, ignoringConditionFailure, isConditionalCheckFailed } from './paging';
 import { mergeShards, type ShardPage } from './sharded-log';
@@ -79,7 +79,7 @@ export interface DynamoMessageStoreOptions {
 
 export class DynamoMessageStore implements MessageStore {
   constructor(
-    private readonly doc: DynamoDBDocumentClient,
+    private readonly doc: Documents,
     private readonly tableName: string,
     private readonly options: DynamoMessageStoreOptions,
   ) {}
@@ -98,19 +98,17 @@ export class DynamoMessageStore implements MessageStore {
       return { message, created: true };
     }
     try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...claimKey(message.appId, message.eventId),
-            [ITEM_KIND_ATTRIBUTE]: ITEM_KIND.eventIdClaim,
-            msgId: message.id,
-            timestamp: message.timestamp,
-            [TTL_ATTRIBUTE]: this.expiryOf(message),
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
+      await this.doc.put({
+        TableName: this.tableName,
+        Item: {
+          ...claimKey(message.appId, message.eventId),
+          [ITEM_KIND_ATTRIBUTE]: ITEM_KIND.eventIdClaim,
+          msgId: message.id,
+          timestamp: message.timestamp,
+          [TTL_ATTRIBUTE]: this.expiryOf(message),
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      });
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
       return { message: await this.completeClaim(message, message.eventId), created: false };
@@ -121,9 +119,11 @@ export class DynamoMessageStore implements MessageStore {
   }
 
   async get(appId: string, msgId: string): Promise<Message | undefined> {
-    const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: messageKey(appId, msgId), ConsistentRead: true }),
-    );
+    const { Item } = await this.doc.get({
+      TableName: this.tableName,
+      Key: messageKey(appId, msgId),
+      ConsistentRead: true,
+    });
     return Item === undefined ? undefined : messageFromItem(Item);
   }
 
@@ -195,16 +195,14 @@ export class DynamoMessageStore implements MessageStore {
     limit: number,
     query: LogQuery,
   ): Promise<ShardPage<Record<string, unknown>>> {
-    const { Items = [], LastEvaluatedKey } = await this.doc.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        ...query,
-        ExpressionAttributeValues: { ...query.ExpressionAttributeValues, ':pk': pk },
-        ...(after === undefined ? {} : { ExclusiveStartKey: { pk, sk: after } }),
-        Limit: limit,
-        ConsistentRead: true,
-      }),
-    );
+    const { Items = [], LastEvaluatedKey } = await this.doc.query({
+      TableName: this.tableName,
+      ...query,
+      ExpressionAttributeValues: { ...query.ExpressionAttributeValues, ':pk': pk },
+      ...(after === undefined ? {} : { ExclusiveStartKey: { pk, sk: after } }),
+      Limit: limit,
+      ConsistentRead: true,
+    });
     return { items: Items, lastSortKey: LastEvaluatedKey?.sk as string | undefined };
   }
 
@@ -215,38 +213,34 @@ export class DynamoMessageStore implements MessageStore {
    */
   async requestAttempts(request: AttemptRequest): Promise<void> {
     await ignoringConditionFailure(
-      this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...logKey(request.appId, `${REQUEST_PREFIX}${request.id}`),
-            [ITEM_KIND_ATTRIBUTE]: ITEM_KIND.attemptRequest,
-            request,
-            [TTL_ATTRIBUTE]: Math.floor(Date.parse(request.requestedAt) / 1000) + REQUEST_EXPIRY_SECONDS,
-            ...this.options.newMessageMarker,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      ),
+      this.doc.put({
+        TableName: this.tableName,
+        Item: {
+          ...logKey(request.appId, `${REQUEST_PREFIX}${request.id}`),
+          [ITEM_KIND_ATTRIBUTE]: ITEM_KIND.attemptRequest,
+          request,
+          [TTL_ATTRIBUTE]: Math.floor(Date.parse(request.requestedAt) / 1000) + REQUEST_EXPIRY_SECONDS,
+          ...this.options.newMessageMarker,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
     );
   }
 
   /** Stores the message unless it is stored already; answers whether this call stored it. */
   private async putMessage(message: Message): Promise<boolean> {
     try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...messageKey(message.appId, message.id),
-            [ITEM_KIND_ATTRIBUTE]: ITEM_KIND.message,
-            ...messageAttributes(message),
-            [TTL_ATTRIBUTE]: this.expiryOf(message),
-            ...this.options.newMessageMarker,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
+      await this.doc.put({
+        TableName: this.tableName,
+        Item: {
+          ...messageKey(message.appId, message.id),
+          [ITEM_KIND_ATTRIBUTE]: ITEM_KIND.message,
+          ...messageAttributes(message),
+          [TTL_ATTRIBUTE]: this.expiryOf(message),
+          ...this.options.newMessageMarker,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      });
       return true;
     } catch (error) {
       // Put first by a concurrent request that found the same claim.
@@ -257,13 +251,11 @@ export class DynamoMessageStore implements MessageStore {
 
   /** The message a claim stands for: stored already, or stored now from `replay`'s content. */
   private async completeClaim(replay: Message, eventId: string): Promise<Message> {
-    const { Item } = await this.doc.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: claimKey(replay.appId, eventId),
-        ConsistentRead: true,
-      }),
-    );
+    const { Item } = await this.doc.get({
+      TableName: this.tableName,
+      Key: claimKey(replay.appId, eventId),
+      ConsistentRead: true,
+    });
     if (Item === undefined) throw new Error(`The claim for eventId ${eventId} vanished while it was read.`);
     // Claims written before they stopped holding the message still do (they expire with it).
     const claimed =

@@ -1,8 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient, QueryCommandInput, ScanCommandInput } from '@aws-sdk/lib-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { QueryCommandInput, ScanCommandInput } from '@aws-sdk/lib-dynamodb';
 import { MalformedRequestError } from '../../core/errors';
 import type { Page } from '../../ports';
+import type { Documents } from './documents';
 
 type Key = Record<string, unknown>;
 
@@ -61,7 +60,7 @@ const MAX_QUERIES_PER_PAGE = 8;
  * last item it returns.
  */
 export async function queryPage<Item>(
-  doc: DynamoDBDocumentClient,
+  doc: Documents,
   input: QueryCommandInput,
   page: { readonly limit: number; readonly startKey: Key | undefined; readonly keyNames: readonly string[] },
   decode: (item: Record<string, unknown>) => Item,
@@ -69,9 +68,11 @@ export async function queryPage<Item>(
   const items: Record<string, unknown>[] = [];
   let startKey = page.startKey;
   for (let round = 0; round < MAX_QUERIES_PER_PAGE; round++) {
-    const output = await doc.send(
-      new QueryCommand({ ...input, Limit: page.limit - items.length + 1, ExclusiveStartKey: startKey }),
-    );
+    const output = await doc.query({
+      ...input,
+      Limit: page.limit - items.length + 1,
+      ExclusiveStartKey: startKey,
+    });
     items.push(...(output.Items ?? []));
     startKey = output.LastEvaluatedKey;
     if (items.length > page.limit || startKey === undefined) break;
@@ -91,14 +92,14 @@ export async function queryPage<Item>(
  * `atMost`, the items of the pages read until there were more than that many.
  */
 export async function queryAll(
-  doc: DynamoDBDocumentClient,
+  doc: Documents,
   input: QueryCommandInput,
   atMost = Number.POSITIVE_INFINITY,
 ): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let startKey: Key | undefined;
   do {
-    const output = await doc.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+    const output = await doc.query({ ...input, ExclusiveStartKey: startKey });
     items.push(...(output.Items ?? []));
     startKey = output.LastEvaluatedKey;
   } while (startKey !== undefined && items.length <= atMost);
@@ -107,19 +108,20 @@ export async function queryAll(
 
 /** A Scan's pages one after another, each handled before the next is read. */
 export async function* scanPages(
-  doc: DynamoDBDocumentClient,
+  doc: Documents,
   input: Omit<ScanCommandInput, 'ExclusiveStartKey'>,
 ): AsyncGenerator<Record<string, unknown>[]> {
   let startKey: Key | undefined;
   do {
-    const output = await doc.send(new ScanCommand({ ...input, ExclusiveStartKey: startKey }));
+    const output = await doc.scan({ ...input, ExclusiveStartKey: startKey });
     yield output.Items ?? [];
     startKey = output.LastEvaluatedKey;
   } while (startKey !== undefined);
 }
 
+/** A write refused because its condition failed (by either client: both name the error so). */
 export function isConditionalCheckFailed(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException;
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 
 /** Awaits a conditional write whose failed condition means "nothing to do". */
@@ -139,7 +141,7 @@ const BATCH_GET_LIMIT = 100;
  * it means throttling). The order of the answer is DynamoDB's, not the keys'.
  */
 export async function batchGetAll(
-  doc: DynamoDBDocumentClient,
+  doc: Documents,
   tableName: string,
   keys: readonly Key[],
   options: { readonly consistentRead?: boolean; readonly projection?: readonly string[] } = {},
@@ -161,9 +163,7 @@ export async function batchGetAll(
       let pending = batch;
       for (let round = 0; pending.length > 0; round++) {
         if (round > 0) await pause(round);
-        const output = await doc.send(
-          new BatchGetCommand({ RequestItems: { [tableName]: { Keys: [...pending], ...read } } }),
-        );
+        const output = await doc.batchGet({ RequestItems: { [tableName]: { Keys: [...pending], ...read } } });
         items.push(...(output.Responses?.[tableName] ?? []));
         pending = output.UnprocessedKeys?.[tableName]?.Keys ?? [];
       }
@@ -193,7 +193,7 @@ type WriteRequest =
  * DynamoDB reports unprocessed (after a short, growing pause: it means throttling).
  */
 export async function batchWriteAll(
-  doc: DynamoDBDocumentClient,
+  doc: Documents,
   tableName: string,
   requests: readonly WriteRequest[],
 ): Promise<void> {
@@ -201,7 +201,7 @@ export async function batchWriteAll(
     let pending = requests.slice(start, start + BATCH_WRITE_LIMIT);
     for (let round = 0; pending.length > 0; round++) {
       if (round > 0) await pause(round);
-      const output = await doc.send(new BatchWriteCommand({ RequestItems: { [tableName]: [...pending] } }));
+      const output = await doc.batchWrite({ RequestItems: { [tableName]: [...pending] } });
       pending = (output.UnprocessedItems?.[tableName] ?? []) as WriteRequest[];
     }
   }

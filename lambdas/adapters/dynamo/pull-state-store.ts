@@ -1,6 +1,6 @@
-import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TTL_ATTRIBUTE } from '../../contract/tables';
 import type { PullAhead, PullHead, PullState, PullStateStore } from '../../ports';
+import type { Documents } from './documents';
 import { isConditionalCheckFailed } from './paging';
 
 /**
@@ -31,14 +31,16 @@ const EMPTY: PullState = {
  */
 export class DynamoPullStateStore implements PullStateStore {
   constructor(
-    private readonly doc: DynamoDBDocumentClient,
+    private readonly doc: Documents,
     private readonly tableName: string,
   ) {}
 
   async get(endpointId: string): Promise<PullState> {
-    const { Item } = await this.doc.send(
-      new GetCommand({ TableName: this.tableName, Key: stateKey(endpointId), ConsistentRead: true }),
-    );
+    const { Item } = await this.doc.get({
+      TableName: this.tableName,
+      Key: stateKey(endpointId),
+      ConsistentRead: true,
+    });
     if (Item === undefined) return EMPTY;
     return {
       cursor: (Item.cursor as string | undefined) ?? null,
@@ -170,16 +172,14 @@ export class DynamoPullStateStore implements PullStateStore {
       [...new Set(used)].map((token) => [token, token === '#expires' ? TTL_ATTRIBUTE : token.slice(1)]),
     );
     try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: stateKey(endpointId),
-          UpdateExpression: expression,
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ...(change.condition === undefined ? {} : { ConditionExpression: change.condition }),
-        }),
-      );
+      await this.doc.update({
+        TableName: this.tableName,
+        Key: stateKey(endpointId),
+        UpdateExpression: expression,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+        ...(change.condition === undefined ? {} : { ConditionExpression: change.condition }),
+      });
       return true;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;

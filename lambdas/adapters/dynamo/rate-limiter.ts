@@ -1,6 +1,6 @@
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { TTL_ATTRIBUTE } from '../../contract/tables';
 import type { RateLimiter } from '../../ports';
+import type { Documents } from './documents';
 import { isConditionalCheckFailed } from './paging';
 
 /** A slot item outlives the last reservation by a day, then expires. */
@@ -17,7 +17,7 @@ const IDLE_EXPIRY_SECONDS = 86_400;
  */
 export class DynamoRateLimiter implements RateLimiter {
   constructor(
-    private readonly doc: DynamoDBDocumentClient,
+    private readonly doc: Documents,
     private readonly tableName: string,
   ) {}
 
@@ -30,32 +30,28 @@ export class DynamoRateLimiter implements RateLimiter {
     };
     for (;;) {
       try {
-        const { Attributes } = await this.doc.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: key,
-            UpdateExpression: 'SET nextSlot = nextSlot + :interval, #expires = :expires',
-            ConditionExpression: 'nextSlot >= :now',
-            ExpressionAttributeNames: { '#expires': TTL_ATTRIBUTE },
-            ExpressionAttributeValues: { ...common, ':interval': intervalMs },
-            ReturnValues: 'UPDATED_OLD',
-          }),
-        );
+        const { Attributes } = await this.doc.update({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET nextSlot = nextSlot + :interval, #expires = :expires',
+          ConditionExpression: 'nextSlot >= :now',
+          ExpressionAttributeNames: { '#expires': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ...common, ':interval': intervalMs },
+          ReturnValues: 'UPDATED_OLD',
+        });
         return new Date(Attributes?.nextSlot as number);
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;
       }
       try {
-        await this.doc.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: key,
-            UpdateExpression: 'SET nextSlot = :next, #expires = :expires',
-            ConditionExpression: 'attribute_not_exists(nextSlot) OR nextSlot < :now',
-            ExpressionAttributeNames: { '#expires': TTL_ATTRIBUTE },
-            ExpressionAttributeValues: { ...common, ':next': now.getTime() + intervalMs },
-          }),
-        );
+        await this.doc.update({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET nextSlot = :next, #expires = :expires',
+          ConditionExpression: 'attribute_not_exists(nextSlot) OR nextSlot < :now',
+          ExpressionAttributeNames: { '#expires': TTL_ATTRIBUTE },
+          ExpressionAttributeValues: { ...common, ':next': now.getTime() + intervalMs },
+        });
         return now;
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;

@@ -1,4 +1,3 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type {
   ApiKeyStore,
   AppStore,
@@ -12,6 +11,7 @@ import type {
 import { DynamoApiKeyStore } from './api-key-store';
 import { DynamoAppStore } from './app-store';
 import { DynamoDeliveryStore } from './delivery-store';
+import type { Documents } from './documents';
 import { DynamoEndpointStore } from './endpoint-store';
 import { DynamoEventTypeStore } from './event-type-store';
 import { DynamoMessageStore, type DynamoMessageStoreOptions } from './message-store';
@@ -35,7 +35,7 @@ export interface DynamoStores {
  * tests). Each Lambda entry point builds only the stores its function uses.
  */
 export function createDynamoStores(
-  doc: DynamoDBDocumentClient,
+  doc: Documents,
   tables: TableNames,
   options: DynamoMessageStoreOptions,
 ): DynamoStores {

@@ -1,10 +1,4 @@
-import {
-  DeleteCommand,
-  type DynamoDBDocumentClient,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import type { Documents } from '../dynamo/documents';
 import {
   batchGetAll,
   batchWriteAll,
@@ -44,7 +38,7 @@ export interface Lease {
 
 export class DueJobTable {
   constructor(
-    private readonly doc: DynamoDBDocumentClient,
+    private readonly doc: Documents,
     private readonly tableName: string,
     private readonly lane: string,
   ) {}
@@ -62,13 +56,11 @@ export class DueJobTable {
   /** Puts a job unless one with this id exists; answers whether it was created. */
   async putIfAbsent(job: NewJob): Promise<boolean> {
     try {
-      await this.doc.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: this.newItem(job),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
+      await this.doc.put({
+        TableName: this.tableName,
+        Item: this.newItem(job),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      });
       return true;
     } catch (error) {
       if (isConditionalCheckFailed(error)) return false;
@@ -94,17 +86,15 @@ export class DueJobTable {
   /** Jobs in due order (up to `dueBy` when given), each as its item says, never as its index entry. */
   private confirmedInDueOrder(limit: number, dueBy?: number): Promise<DueJob[]> {
     return readConfirmed(limit, async (startKey: Record<string, unknown> | undefined, pageLimit) => {
-      const { Items = [], LastEvaluatedKey } = await this.doc.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: LOCAL_INDEX.byDue,
-          KeyConditionExpression: dueBy === undefined ? 'lane = :lane' : 'lane = :lane AND dueAt <= :dueBy',
-          ExpressionAttributeValues:
-            dueBy === undefined ? { ':lane': this.lane } : { ':lane': this.lane, ':dueBy': dueBy },
-          Limit: pageLimit,
-          ExclusiveStartKey: startKey,
-        }),
-      );
+      const { Items = [], LastEvaluatedKey } = await this.doc.query({
+        TableName: this.tableName,
+        IndexName: LOCAL_INDEX.byDue,
+        KeyConditionExpression: dueBy === undefined ? 'lane = :lane' : 'lane = :lane AND dueAt <= :dueBy',
+        ExpressionAttributeValues:
+          dueBy === undefined ? { ':lane': this.lane } : { ':lane': this.lane, ':dueBy': dueBy },
+        Limit: pageLimit,
+        ExclusiveStartKey: startKey,
+      });
       const entries = Items.map(jobFromItem);
       const items = await this.readJobs(entries.map((entry) => entry.id));
       const confirmed = entries.flatMap((entry) => {
@@ -128,15 +118,13 @@ export class DueJobTable {
   /** Leases a due job until `until`; undefined when someone else leased it first. */
   async lease(job: DueJob, until: number): Promise<Lease | undefined> {
     try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: job.id },
-          UpdateExpression: 'SET dueAt = :until, leased = :true ADD receiveCount :one',
-          ConditionExpression: 'dueAt = :seen',
-          ExpressionAttributeValues: { ':until': until, ':true': true, ':one': 1, ':seen': job.dueAt },
-        }),
-      );
+      await this.doc.update({
+        TableName: this.tableName,
+        Key: { pk: job.id },
+        UpdateExpression: 'SET dueAt = :until, leased = :true ADD receiveCount :one',
+        ConditionExpression: 'dueAt = :seen',
+        ExpressionAttributeValues: { ':until': until, ':true': true, ':one': 1, ':seen': job.dueAt },
+      });
     } catch (error) {
       if (isConditionalCheckFailed(error)) return undefined;
       throw error;
@@ -186,14 +174,12 @@ export class DueJobTable {
   async deleteLeased(receipt: string): Promise<void> {
     const { id, until } = parseReceipt(receipt);
     await ignoringConditionFailure(
-      this.doc.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: { pk: id },
-          ConditionExpression: 'dueAt = :until',
-          ExpressionAttributeValues: { ':until': until },
-        }),
-      ),
+      this.doc.delete({
+        TableName: this.tableName,
+        Key: { pk: id },
+        ConditionExpression: 'dueAt = :until',
+        ExpressionAttributeValues: { ':until': until },
+      }),
     );
   }
 
@@ -201,32 +187,28 @@ export class DueJobTable {
   async release(receipt: string, dueAt: number): Promise<void> {
     const { id, until } = parseReceipt(receipt);
     await ignoringConditionFailure(
-      this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: { pk: id },
-          UpdateExpression: 'SET dueAt = :due, leased = :false',
-          ConditionExpression: 'dueAt = :until',
-          ExpressionAttributeValues: { ':due': dueAt, ':false': false, ':until': until },
-        }),
-      ),
+      this.doc.update({
+        TableName: this.tableName,
+        Key: { pk: id },
+        UpdateExpression: 'SET dueAt = :due, leased = :false',
+        ConditionExpression: 'dueAt = :until',
+        ExpressionAttributeValues: { ':due': dueAt, ':false': false, ':until': until },
+      }),
     );
   }
 
   async delete(id: string): Promise<void> {
-    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: id } }));
+    await this.doc.delete({ TableName: this.tableName, Key: { pk: id } });
   }
 
   /** Moves a job to another lane (dead letters, and back), keeping its body; its receives start again from 0. */
   async moveTo(job: DueJob, lane: string, dueAt: number): Promise<void> {
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: { pk: job.id },
-        UpdateExpression: 'SET lane = :lane, dueAt = :due, leased = :false, receiveCount = :zero',
-        ExpressionAttributeValues: { ':lane': lane, ':due': dueAt, ':false': false, ':zero': 0 },
-      }),
-    );
+    await this.doc.update({
+      TableName: this.tableName,
+      Key: { pk: job.id },
+      UpdateExpression: 'SET lane = :lane, dueAt = :due, leased = :false, receiveCount = :zero',
+      ExpressionAttributeValues: { ':lane': lane, ':due': dueAt, ':false': false, ':zero': 0 },
+    });
   }
 
   /**

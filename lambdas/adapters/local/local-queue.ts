@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryTask } from '../../core/model';
 import type { Clock, DeliveryQueue, SendOptions } from '../../ports';
+import type { Documents } from '../dynamo/documents';
 import { type DueJob, DueJobTable, parseReceipt } from './due-jobs';
 
 /** A message handed out by a queue, SQS-style: it stays invisible until deleted or its lease runs out. */
@@ -21,7 +21,7 @@ export interface QueueReceiver {
 }
 
 export interface LocalQueueOptions {
-  readonly doc: DynamoDBDocumentClient;
+  readonly doc: Documents;
   readonly tableName: string;
   readonly clock: Clock;
   /** After this many receives a message goes to the dead-letter lane, as SQS redrive does. */

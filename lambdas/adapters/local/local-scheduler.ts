@@ -1,7 +1,7 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DeliveryTask } from '../../core/model';
 import { retryScheduleName } from '../../core/retry';
 import type { Clock, DeliveryQueue, RetryScheduler } from '../../ports';
+import type { Documents } from '../dynamo/documents';
 import { DueJobTable } from './due-jobs';
 
 const LANE = 'retry-schedules';
@@ -17,7 +17,7 @@ export class DynamoLocalScheduler implements RetryScheduler {
 
   constructor(
     private readonly options: {
-      readonly doc: DynamoDBDocumentClient;
+      readonly doc: Documents;
       readonly tableName: string;
       readonly queue: DeliveryQueue;
       readonly clock: Clock;

@@ -1,5 +1,5 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TTL_ATTRIBUTE } from '../../contract/tables';
+import type { Documents } from '../dynamo/documents';
 import { batchWriteAll, scanPages } from '../dynamo/paging';
 
 /**
@@ -8,7 +8,7 @@ import { batchWriteAll, scanPages } from '../dynamo/paging';
  */
 export class LocalTtlSweeper {
   constructor(
-    private readonly doc: DynamoDBDocumentClient,
+    private readonly doc: Documents,
     private readonly tables: readonly { readonly name: string; readonly keys: readonly string[] }[],
   ) {}
 

@@ -1,13 +1,13 @@
 import { PowertoolsLogger } from '../../adapters/aws/logging/powertools-logger';
 import { DynamoApiKeyStore } from '../../adapters/dynamo/api-key-store';
 import { DynamoAppStore } from '../../adapters/dynamo/app-store';
-import { createDocumentClient } from '../../adapters/dynamo/client';
 import { DynamoDeliveryStore } from '../../adapters/dynamo/delivery-store';
+import { createDocuments } from '../../adapters/dynamo/documents';
 import { DynamoEndpointStore } from '../../adapters/dynamo/endpoint-store';
 import { DynamoEventTypeStore } from '../../adapters/dynamo/event-type-store';
 import { DynamoMessageStore } from '../../adapters/dynamo/message-store';
 import { DynamoPullStateStore } from '../../adapters/dynamo/pull-state-store';
-import { loadFunctionConfig } from '../../config';
+import { loadAwsEnvironment, loadFunctionConfig } from '../../config';
 import { DEPLOYED_URL_POLICY } from '../../core/url-guard';
 import { systemClock } from '../../ports';
 import { createApiServices } from '../../services';
@@ -15,7 +15,8 @@ import { createApiHandler, lambdaAuthorizerAuthenticator } from '../api';
 
 /** Lambda entry point of the REST API (API Gateway proxy integration, behind the authorizer). */
 const config = loadFunctionConfig('api');
-const { doc } = createDocumentClient();
+const environment = loadAwsEnvironment();
+const doc = createDocuments({ environment });
 const retention = { retentionDays: config.retentionDays };
 
 export const handler = createApiHandler({

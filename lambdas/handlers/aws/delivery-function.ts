@@ -1,12 +1,11 @@
-import type { SchedulerClient } from '@aws-sdk/client-scheduler';
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { freshEndpointStore } from '../../adapters/aws/cache/fresh-endpoint-store';
+import type { AwsClient, AwsJsonClient } from '../../adapters/aws/json-protocol/aws-json-client';
 import { PowertoolsLogger } from '../../adapters/aws/logging/powertools-logger';
 import { PowertoolsMetrics } from '../../adapters/aws/metrics/powertools-metrics';
 import { SchedulerRetryScheduler } from '../../adapters/aws/scheduler/scheduler-retry-scheduler';
 import { SqsDeliveryQueue } from '../../adapters/aws/sqs/sqs-delivery-queue';
 import { DynamoDeliveryStore } from '../../adapters/dynamo/delivery-store';
+import type { Documents } from '../../adapters/dynamo/documents';
 import { DynamoEndpointStore } from '../../adapters/dynamo/endpoint-store';
 import { DynamoMessageStore } from '../../adapters/dynamo/message-store';
 import { DynamoRateLimiter } from '../../adapters/dynamo/rate-limiter';
@@ -19,17 +18,17 @@ import { createDeliveryService } from '../../services/delivery';
 import { createDeliveryHandler, type DeliveryHandler } from '../delivery';
 import { flushingMetrics } from '../flushing-metrics';
 
-/** The SDK clients the delivery function reaches AWS through. */
+/** The clients the delivery function reaches AWS through. */
 export interface DeliveryFunctionClients {
-  readonly doc: DynamoDBDocumentClient;
-  readonly sqs: SQSClient;
-  readonly scheduler: SchedulerClient;
+  readonly doc: Documents;
+  readonly sqs: AwsJsonClient;
+  readonly scheduler: AwsClient;
 }
 
 const DAY_MS = 86_400_000;
 
 /**
- * The delivery function as deployed, over its settings and SDK clients: its adapters, its
+ * The delivery function as deployed, over its settings and clients: its adapters, its
  * Powertools logger and metrics, and a metrics document written after every batch. The
  * entry point (delivery.ts) gives it the Lambda environment's clients and the deployed
  * address policy; bench/delivery-overhead.ts gives it clients of the emulators and a

@@ -1,7 +1,6 @@
-import { SchedulerClient } from '@aws-sdk/client-scheduler';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { createDocumentClient } from '../../adapters/dynamo/client';
-import { loadFunctionConfig } from '../../config';
+import { AwsClient, AwsJsonClient, SCHEDULER, SQS } from '../../adapters/aws/json-protocol/aws-json-client';
+import { createDocuments } from '../../adapters/dynamo/documents';
+import { loadAwsEnvironment, loadFunctionConfig } from '../../config';
 import { DEPLOYED_URL_POLICY } from '../../core/url-guard';
 import { createDeliveryFunction } from './delivery-function';
 
@@ -10,8 +9,14 @@ import { createDeliveryFunction } from './delivery-function';
  * failures): signs and POSTs, records attempts, schedules retries, accepts operational
  * messages. The only function in the VPC, behind the NAT gateways' Elastic IPs.
  */
+const environment = loadAwsEnvironment();
+
 export const handler = createDeliveryFunction(
   loadFunctionConfig('delivery'),
-  { doc: createDocumentClient().doc, sqs: new SQSClient({}), scheduler: new SchedulerClient({}) },
+  {
+    doc: createDocuments({ environment }),
+    sqs: new AwsJsonClient(SQS, { environment }),
+    scheduler: new AwsClient(SCHEDULER, { environment }),
+  },
   DEPLOYED_URL_POLICY,
 );

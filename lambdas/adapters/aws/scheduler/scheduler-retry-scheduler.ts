@@ -1,13 +1,9 @@
-import {
-  ActionAfterCompletion,
-  ConflictException,
-  CreateScheduleCommand,
-  FlexibleTimeWindowMode,
-  type SchedulerClient,
-} from '@aws-sdk/client-scheduler';
+import { randomUUID } from 'node:crypto';
+import type { CreateScheduleInput } from '@aws-sdk/client-scheduler';
 import type { DeliveryTask } from '../../../core/model';
 import { retryScheduleName } from '../../../core/retry';
 import type { RetryScheduler } from '../../../ports';
+import type { AwsClient } from '../json-protocol/aws-json-client';
 
 export interface SchedulerRetrySchedulerOptions {
   readonly groupName: string;
@@ -26,32 +22,36 @@ export interface SchedulerRetrySchedulerOptions {
  */
 export class SchedulerRetryScheduler implements RetryScheduler {
   constructor(
-    private readonly scheduler: SchedulerClient,
+    private readonly scheduler: Pick<AwsClient, 'request'>,
     private readonly options: SchedulerRetrySchedulerOptions,
   ) {}
 
   async schedule(task: DeliveryTask, at: Date): Promise<void> {
+    const name = retryScheduleName(task);
+    const input: Omit<CreateScheduleInput, 'Name'> = {
+      GroupName: this.options.groupName,
+      ScheduleExpression: `at(${atExpressionTime(at)})`,
+      ScheduleExpressionTimezone: 'UTC',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      ActionAfterCompletion: 'DELETE',
+      Description: `Attempt ${task.attemptNumber} of ${task.msgId} to ${task.endpointId}`,
+      Target: {
+        Arn: this.options.queueArn,
+        RoleArn: this.options.roleArn,
+        Input: JSON.stringify(task),
+        DeadLetterConfig: { Arn: this.options.deadLetterQueueArn },
+        RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
+      },
+      // The idempotency token the SDK would fill in: a retried request is the same request.
+      ClientToken: randomUUID(),
+    };
     try {
-      await this.scheduler.send(
-        new CreateScheduleCommand({
-          Name: retryScheduleName(task),
-          GroupName: this.options.groupName,
-          ScheduleExpression: `at(${atExpressionTime(at)})`,
-          ScheduleExpressionTimezone: 'UTC',
-          FlexibleTimeWindow: { Mode: FlexibleTimeWindowMode.OFF },
-          ActionAfterCompletion: ActionAfterCompletion.DELETE,
-          Description: `Attempt ${task.attemptNumber} of ${task.msgId} to ${task.endpointId}`,
-          Target: {
-            Arn: this.options.queueArn,
-            RoleArn: this.options.roleArn,
-            Input: JSON.stringify(task),
-            DeadLetterConfig: { Arn: this.options.deadLetterQueueArn },
-            RetryPolicy: { MaximumEventAgeInSeconds: 86_400, MaximumRetryAttempts: 185 },
-          },
-        }),
-      );
+      // CreateSchedule: POST /schedules/{Name}, the rest of the input as the body.
+      await this.scheduler.request('POST', `/schedules/${encodeURIComponent(name)}`, JSON.stringify(input), {
+        'content-type': 'application/json',
+      });
     } catch (error) {
-      if (error instanceof ConflictException) return;
+      if (error instanceof Error && error.name === 'ConflictException') return;
       throw error;
     }
   }

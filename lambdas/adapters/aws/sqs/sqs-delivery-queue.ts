@@ -1,11 +1,8 @@
-import {
-  SendMessageBatchCommand,
-  type SendMessageBatchRequestEntry,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import type { SendMessageBatchRequestEntry, SendMessageBatchResult } from '@aws-sdk/client-sqs';
 import { MAX_QUEUE_DELAY_MS } from '../../../contract/queues';
 import type { DeliveryTask } from '../../../core/model';
 import type { DeliveryQueue, SendOptions } from '../../../ports';
+import type { AwsJsonClient } from '../json-protocol/aws-json-client';
 
 /** SQS takes at most 10 messages per SendMessageBatch. */
 const SQS_BATCH_LIMIT = 10;
@@ -19,7 +16,7 @@ const MAX_SEND_ROUNDS = 3;
  */
 export class SqsDeliveryQueue implements DeliveryQueue {
   constructor(
-    private readonly sqs: SQSClient,
+    private readonly sqs: Pick<AwsJsonClient, 'call'>,
     private readonly queueUrl: string,
   ) {}
 
@@ -42,9 +39,10 @@ export class SqsDeliveryQueue implements DeliveryQueue {
   private async sendBatch(entries: SendMessageBatchRequestEntry[]): Promise<void> {
     let pending = entries;
     for (let round = 1; pending.length > 0; round++) {
-      const output = await this.sqs.send(
-        new SendMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: pending }),
-      );
+      const output = await this.sqs.call<SendMessageBatchResult>('SendMessageBatch', {
+        QueueUrl: this.queueUrl,
+        Entries: pending,
+      });
       const failed = output.Failed ?? [];
       if (failed.length === 0) return;
       if (round >= MAX_SEND_ROUNDS || failed.some((failure) => failure.SenderFault)) {
