@@ -99,6 +99,8 @@ describe('the JSON-protocol client', () => {
   it.each([
     [429, awsError('SomeLimitExceeded', 'too many')],
     [400, awsError('com.amazon.coral.service#RequestTimeoutException', 'took too long')],
+    [403, awsError('com.amazonaws.sqs#RequestThrottled', 'slow down')],
+    [502, '<html>Bad Gateway</html>'],
   ])('retries a %i answer that says try again: %s', async (status, body) => {
     service.script({ status, body }, { status: 200, body: '{}' });
     const client = new AwsJsonClient(DYNAMODB, { environment: environmentFor(url), ...noWait });
@@ -116,6 +118,32 @@ describe('the JSON-protocol client', () => {
     expect(error).toBeInstanceOf(AwsServiceError);
     expect(error).toMatchObject({ name: 'ResourceNotFoundException', message: 'no such table' });
     expect(service.received).toHaveLength(1);
+  });
+
+  it.each([
+    [501, awsError('NotImplemented', 'no such operation')],
+    [403, awsError('AccessDeniedException', 'not yours')],
+  ])('does not retry a %i answer no second try can mend: %s', async (status, body) => {
+    service.script({ status, body }, { status: 200, body: '{}' });
+    const client = new AwsJsonClient(DYNAMODB, { environment: environmentFor(url), ...noWait });
+    await expect(client.call('GetItem', {})).rejects.toMatchObject({ statusCode: status });
+    expect(service.received).toHaveLength(1);
+  });
+
+  it('waits longer after a throttled attempt than after a transient one', async () => {
+    const waits: number[] = [];
+    const client = new AwsJsonClient(DYNAMODB, {
+      environment: environmentFor(url),
+      random: () => 1,
+      sleep: async (ms) => void waits.push(ms),
+    });
+    service.script(
+      { status: 400, body: awsError('ProvisionedThroughputExceededException', 'hot') },
+      { status: 500, body: awsError('InternalServerError', 'oops') },
+      { status: 200, body: '{}' },
+    );
+    await client.call('GetItem', {});
+    expect(waits).toEqual([500, 200]);
   });
 
   it('gives up on a stalled answer and tries again', async () => {

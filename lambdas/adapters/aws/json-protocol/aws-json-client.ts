@@ -15,8 +15,8 @@ import type { AwsEnvironment } from '../../../config';
  * `AWS_ENDPOINT_URL_<SERVICE>` override, credentials other than the environment's (a
  * Lambda function's own, lambdas/config.ts `loadAwsEnvironment`).
  * It retries what the SDK's standard mode retries (throttling and transient errors, 429
- * and 5xx answers, broken connections), three attempts in all, with full-jitter backoff
- * from 50 ms.
+ * and 500/502/503/504 answers, broken connections), three attempts in all, with its
+ * full-jitter backoff.
  */
 
 /** One AWS service: where it is and how its requests are signed. */
@@ -74,24 +74,51 @@ export class AwsServiceError extends Error {
   }
 }
 
-/** The error names that mean "slow down" or "try again" (the SDK's throttling and transient lists). */
-const RETRYABLE_ERRORS = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'ThrottledException',
-  'RequestThrottledException',
-  'TooManyRequestsException',
+/** The error names that mean "slow down": the SDK's throttling list. */
+const THROTTLING_ERRORS = new Set([
+  'BandwidthLimitExceeded',
+  'EC2ThrottledException',
+  'LimitExceededException',
+  'PriorRequestNotComplete',
   'ProvisionedThroughputExceededException',
   'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'ThrottledException',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
   'TransactionInProgressException',
-  // Transient: the request was not served in time.
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'PriorRequestNotComplete',
+]);
+
+/** The error names that mean "try again" (the request was not served in time): the SDK's transient list. */
+const TRANSIENT_ERRORS = new Set(['RequestTimeout', 'RequestTimeoutException', 'TimeoutError']);
+
+/** Statuses worth a second try, as the SDK has them. */
+const TRANSIENT_STATUSES = new Set([500, 502, 503, 504]);
+
+/** Connection failures a second try may mend (the SDK's list); a bad certificate or header it cannot. */
+const TRANSIENT_SOCKET_ERRORS = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
 ]);
 
 const MAX_ATTEMPTS = 3;
-const BACKOFF_BASE_MS = 50;
+/**
+ * Full-jitter backoff, as the SDK's standard mode: after the n-th attempt, a random wait
+ * up to base × 2^(n−1), from a longer base when the service asked to slow down. Three attempts with the
+ * longer waits stay within the authorizer's 10 s even when every attempt times out.
+ */
+const BACKOFF_BASE_MS = 100;
+const THROTTLED_BACKOFF_BASE_MS = 500;
+
 /**
  * A connection or answer silent this long (a socket idle timeout, not a total one) is
  * given up and tried again, unless the caller chooses another: the services answer in
@@ -182,8 +209,10 @@ export class AwsClient {
       try {
         return (await this.attempt(method, path, body, headers)) as Output;
       } catch (error) {
-        if (attempt >= MAX_ATTEMPTS || !isRetryable(error)) throw error;
-        await this.sleep(this.random() * BACKOFF_BASE_MS * 2 ** attempt);
+        const retry = retryOf(error);
+        if (attempt >= MAX_ATTEMPTS || retry === 'never') throw error;
+        const base = retry === 'throttled' ? THROTTLED_BACKOFF_BASE_MS : BACKOFF_BASE_MS;
+        await this.sleep(this.random() * base * 2 ** (attempt - 1));
       }
     }
   }
@@ -296,12 +325,16 @@ function errorOf(answer: AwsHttpAnswer): AwsServiceError {
   );
 }
 
-function isRetryable(error: unknown): boolean {
+/** Whether a failed attempt is worth another, and after how long a wait. */
+function retryOf(error: unknown): 'throttled' | 'transient' | 'never' {
   if (error instanceof AwsServiceError) {
-    return error.statusCode >= 500 || error.statusCode === 429 || RETRYABLE_ERRORS.has(error.name);
+    if (error.statusCode === 429 || THROTTLING_ERRORS.has(error.name)) return 'throttled';
+    if (TRANSIENT_STATUSES.has(error.statusCode) || TRANSIENT_ERRORS.has(error.name)) return 'transient';
+    return 'never';
   }
   // No answer at all: a reset, refused or stalled connection.
-  return error instanceof Error && 'code' in error;
+  const code = error instanceof Error && 'code' in error ? error.code : undefined;
+  return typeof code === 'string' && TRANSIENT_SOCKET_ERRORS.has(code) ? 'transient' : 'never';
 }
 
 /** Requests over HTTP(S), on Node's global agents (connections kept alive). */
