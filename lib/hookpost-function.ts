@@ -48,12 +48,16 @@ export const BUNDLE_BUDGET_BYTES: Readonly<Record<FunctionName, number>> = {
 /**
  * Each function's memory, which also sets its share of CPU (a full vCPU at 1,769 MB) and
  * its price per millisecond. Chosen from the peak memory `npm run bench:cost` measures in
- * the deployed harness (148-167 MB for every function, most of it Node and the SDK)
- * and from what each function spends its time on:
+ * the deployed harness (49 MB for the authorizer, 64-75 MB for the others: Node and the
+ * bundle) and from what each function spends its time on. Memory is not what binds
+ * (128 MB would hold any of them); CPU is:
  * - delivery and fan-out: 256 MB. A delivery waits on the receiver, fan-out on DynamoDB and
  *   SQS; more CPU would shorten neither wait, and the price per millisecond doubles with
- *   each step up. 128 MB would leave no margin over the measured peak.
- * - authorizer: 256 MB. A key check is one cached secret read or one GetItem and a hash.
+ *   each step up. At 128 MB (a fourteenth of a vCPU) a batch's signing, HTTP and
+ *   marshalling (about 0.7 ms of a full core per delivery, `npm run bench:delivery`)
+ *   would take twice as long while every record of the batch waits for it.
+ * - authorizer: 256 MB. A key check is one cached secret read or one GetItem and a hash,
+ *   but every API call waits for it, cold starts included.
  * - api: 512 MB. It parses and validates every request (zod, Ajv for payload schemas)
  *   while a caller waits, so CPU is latency; its cost per request is small next to API
  *   Gateway's own $3.50 per million.

@@ -9,7 +9,7 @@
  * argv: <task root> <handler>
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
@@ -66,7 +66,20 @@ process.on('message', async (message) => {
   }
 });
 
-/** The environment's peak resident memory so far, what Lambda reports as "Max Memory Used". */
+/**
+ * The environment's peak resident memory so far, what Lambda reports as "Max Memory Used":
+ * the high-water mark of this process image (VmHWM). Not getrusage's maxRSS: Linux carries
+ * that over from the parent at fork, so it reported the test harness's own size at the
+ * moment it started the environment. Off Linux, the resident memory at each invocation's
+ * end, the most of them kept by the parent.
+ */
 function memory() {
-  return { maxRssKb: process.resourceUsage().maxRSS };
+  try {
+    const status = readFileSync('/proc/self/status', 'utf8');
+    const highWater = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
+    if (highWater !== undefined) return { maxRssKb: Number(highWater) };
+  } catch {
+    // Not Linux: sampled below.
+  }
+  return { maxRssKb: Math.ceil(process.memoryUsage.rss() / 1024) };
 }
