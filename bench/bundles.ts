@@ -1,7 +1,7 @@
 /**
  * `npm run bench:bundles`: each function's bundle as `cdk synth` builds it, its size against
  * its budget (lib/hookpost-function.ts), and its module init time: how long a fresh Node
- * process takes to import it (evaluate every module in it, create the SDK clients, read
+ * process takes to import it (evaluate every module in it, create the AWS clients, read
  * the settings), the part of a cold start that is the code's. The median of several fresh
  * processes, each importing once; settings are placeholders of the right form, and nothing
  * is called.

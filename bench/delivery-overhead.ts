@@ -448,7 +448,7 @@ console.log(line('(b) delivery functions', handledSideBySide));
 console.log(overhead(bareSideBySide, handledSideBySide));
 const requestsEach = handledRequests.reduce((sum, [, tally]) => sum + tally.count, 0) / DELIVERIES;
 console.log(
-  `AWS requests per delivery in (b), one container: ${requestsEach.toFixed(2)} (mean latency of each, as the SDK saw it)`,
+  `AWS requests per delivery in (b), one container: ${requestsEach.toFixed(2)} (mean latency of each, as the client saw it)`,
 );
 for (const [key, tally] of handledRequests) {
   console.log(
