@@ -75,7 +75,7 @@ import { systemClock } from '../lambdas/ports';
 import { createApiServices, createFanOutService } from '../lambdas/services';
 import { freshTables, startDynamoDbLocal } from '../test/support/dynamodb';
 import { anInvoicePayload } from '../test/support/fixtures';
-import { startFauxqs } from '../test/support/queues';
+import { fauxqsEnvironment, startFauxqs } from '../test/support/queues';
 import { cpuMsSince, post, Receiver } from './loopback-http';
 
 const flags = process.argv.slice(2).filter((argument) => argument.startsWith('--'));
@@ -103,9 +103,7 @@ for (const [name, count, unit] of [
 /** Each extra container's warm-up: its own clients and module state (the code is warm already). */
 const CONTAINER_WARM_UP_BATCHES = 2;
 const EVENT_TYPE = 'invoice.paid';
-const REGION = 'us-east-1';
 const ACCOUNT = '123456789012';
-const TEST_CREDENTIALS = { accessKeyId: 'test', secretAccessKey: 'test' };
 const repositoryRoot = fileURLToPath(new URL('..', import.meta.url));
 
 // ---------------------------------------------------------------------------------------
@@ -184,12 +182,11 @@ const config: SettingsOf<'delivery'> = {
   logLevel: SETTING_DEFAULTS.logLevel,
 };
 
-/** SQS as the emulator has it (the tables are where freshTables made them: localStoreEnvironment). */
-const sqsEnvironment = {
-  region: REGION,
-  credentials: TEST_CREDENTIALS,
-  endpointOverride: () => fauxqs.url,
-};
+/**
+ * The emulators' environments: DynamoDB Local's tables are where freshTables made them
+ * (localStoreEnvironment); the Scheduler client signs as the SQS one does, and sends nothing.
+ */
+const queueEnvironment = fauxqsEnvironment(fauxqs.url);
 
 /** No emulator: refused before it is sent, and counted all the same. */
 const noScheduler: AwsTransport['send'] = () =>
@@ -209,11 +206,11 @@ function newContainer(): DeliveryHandler {
         transport: countingTransport('DynamoDB', httpTransport.send),
       }),
       sqs: new AwsJsonClient(SQS, {
-        environment: sqsEnvironment,
+        environment: queueEnvironment,
         transport: countingTransport('SQS', httpTransport.send),
       }),
       scheduler: new AwsClient(SCHEDULER, {
-        environment: sqsEnvironment,
+        environment: queueEnvironment,
         transport: countingTransport('Scheduler', noScheduler),
       }),
     },
@@ -282,7 +279,7 @@ function sqsRecord(task: DeliveryTask): SQSRecord {
     md5OfBody: createHash('md5').update(body).digest('hex'),
     eventSource: 'aws:sqs',
     eventSourceARN: deliveryQueue.arn,
-    awsRegion: REGION,
+    awsRegion: queueEnvironment.region,
   };
 }
 

@@ -117,7 +117,7 @@ export function loadFunctionConfig<Function extends FunctionName>(
 }
 
 /**
- * What a function needs to sign its own AWS calls when it does without the SDK's client
+ * What a function needs to sign its own AWS calls, which it makes without the SDK's clients
  * (lambdas/adapters/aws/json-protocol/aws-json-client.ts): the region and credentials Lambda
  * puts in every function's environment, and the `AWS_ENDPOINT_URL_<SERVICE>` and
  * `AWS_ENDPOINT_URL` overrides the SDK honours too (the deployed test tier points the

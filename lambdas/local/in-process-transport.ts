@@ -7,7 +7,7 @@ import type {
   AwsTransport,
 } from '../adapters/aws/json-protocol/aws-json-client';
 
-/** What the SDK hands its request handler: the signed request, before it goes on the wire. */
+/** A request as a client hands it to its transport, before it would go on the wire. */
 export interface StoreRequest {
   readonly method: string;
   readonly path: string;
@@ -22,10 +22,10 @@ export interface StoreRequest {
  * the SDK's low-level client that creates tables and reads raw images (a request handler,
  * `handle`). The request is the one the client built, and the store answers it as it
  * answers one from the network, so the same code runs either way; only the bytes do not
- * cross loopback. Local mode spends most of its CPU
- * on store requests (README, "Performance and cost": about six per delivery), and the two
- * HTTP stacks were about a sixth of it in a CPU profile of `npm run bench:local` (run it
- * with NODE_OPTIONS=--cpu-prof to take one).
+ * cross loopback. Local mode spends most of its CPU on store requests (README,
+ * "Performance and cost": about six per delivery), and the two HTTP stacks were about a
+ * sixth of it in a CPU profile of `npm run bench:local` (run it with
+ * NODE_OPTIONS=--cpu-prof to take one).
  */
 export class InProcessStoreTransport implements AwsTransport {
   constructor(private readonly listener: RequestListener) {}
@@ -94,12 +94,13 @@ export class InProcessStoreTransport implements AwsTransport {
 /**
  * The SDK steps that serve a request crossing a network to AWS, and nothing to a store in
  * this process: logging (it copies and filters every input and output even with no logger),
- * the user agent, host and content-length headers, recursion detection, retries (the
- * embedded store has no throttling and no transient faults to retry) and SigV4 signing
- * (two HMAC chains a request, for a store that checks no signature). Together they were
- * about a fifth of local mode's CPU in the same kind of profile. Serialization,
- * endpoint resolution and deserialization stay, so requests, answers and errors (the
- * SDK's own exception classes) are what they are over HTTP.
+ * the user agent, host and content-length headers, recursion detection, retries and SigV4
+ * signing (for a store that checks no signature). They were about a fifth of local mode's
+ * CPU when every store request went through the SDK; only table set-up and the stream
+ * stand-in's reads do now. Serialization, endpoint resolution and deserialization stay,
+ * so requests, answers and errors (the SDK's own exception classes) are what they are over
+ * HTTP. The stores' own client skips signing too (`sign: false`) and keeps its retries,
+ * which never fire against a store in this process.
  */
 const MIDDLEWARE_FOR_THE_NETWORK = [
   'loggerMiddleware',

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
+import { DYNAMODB } from '../../lambdas/adapters/aws/json-protocol/aws-json-client';
 import type { FunctionName } from '../../lambdas/contract/settings';
 import { BUNDLE_BUDGET_BYTES } from '../../lib/hookpost-function';
 import { TemplateResolver } from '../support/deployed/cloudformation';
@@ -169,7 +170,7 @@ describe('bundles', () => {
     return readFileSync(join(assemblyDir, `asset.${asset}`, 'index.mjs'), 'utf8');
   };
   // What the clients put on the wire survives minification: an operation, a target, a path.
-  const CLIENTS = { SQS: 'SendMessageBatch', Scheduler: '/schedules/', DynamoDB: 'DynamoDB_20120810' };
+  const CLIENTS = { SQS: 'SendMessageBatch', Scheduler: '/schedules/', DynamoDB: DYNAMODB.targetPrefix };
 
   it('leaves the SQS and Scheduler clients out of the authorizer, which reads a secret and key records', () => {
     const authorizer = bundleOf('authorizer');

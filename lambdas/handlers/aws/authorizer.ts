@@ -1,4 +1,8 @@
-import { AwsJsonClient, SECRETS_MANAGER } from '../../adapters/aws/json-protocol/aws-json-client';
+import {
+  AwsJsonClient,
+  DEFAULT_ATTEMPT_TIMEOUT_MS,
+  SECRETS_MANAGER,
+} from '../../adapters/aws/json-protocol/aws-json-client';
 import { SecretsManagerReader } from '../../adapters/aws/json-protocol/secrets-manager-reader';
 import { AdminKeySecret } from '../../adapters/aws/secrets/admin-key-secret';
 import { DynamoApiKeyStore } from '../../adapters/dynamo/api-key-store';
@@ -16,8 +20,11 @@ import { createAuthorizerHandler } from '../authorizer';
  */
 const config = loadFunctionConfig('authorizer');
 const environment = loadAwsEnvironment();
-/** A call silent this long is tried again: three attempts fit the authorizer's 10 s (lib/api.ts). */
-const attemptTimeoutMs = 2_000;
+/**
+ * A call silent this long is tried again: three attempts and their waits fit the
+ * authorizer's 10 s (lib/api.ts). It only reads, so a call given up changes nothing.
+ */
+const attemptTimeoutMs = DEFAULT_ATTEMPT_TIMEOUT_MS;
 const adminKey = new AdminKeySecret(
   new SecretsManagerReader(new AwsJsonClient(SECRETS_MANAGER, { environment, attemptTimeoutMs })),
   config.adminKeySecretArn,

@@ -62,7 +62,7 @@ export interface NetworkRefusal {
 
 export interface LambdaHost {
   readonly region: string;
-  /** Variables that point the SDK at the local stand-ins and set up the network guard. */
+  /** Variables that point the functions' AWS clients at the local stand-ins and set up the network guard. */
   readonly harnessEnvironment: Readonly<Record<string, string>>;
   /** Where refused connections are counted. */
   readonly refusals: NetworkRefusal[];

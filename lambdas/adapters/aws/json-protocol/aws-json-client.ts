@@ -8,9 +8,10 @@ import type { AwsEnvironment } from '../../../config';
  * A small client for the AWS services the functions call, all of which speak JSON: the
  * JSON protocols (one POST to `/`, the operation in `X-Amz-Target`: DynamoDB, SQS, Secrets
  * Manager) and REST-JSON (EventBridge Scheduler), SigV4-signed by the SDK's own signer.
- * It stands where the SDK's clients stood because their shared core was most of every
- * bundle (about 240 KB of the delivery function's 404) and about 0.4 ms of CPU per call
- * (README, "Performance and cost"). What it leaves out the functions do not need: other
+ * It stands where the SDK's clients stood because they were most of every bundle and
+ * its cold start, and about 0.4 ms of CPU per call (README, "Bundles, cold starts and
+ * memory"). REST-JSON calls go through AwsClient, JSON-protocol ones through
+ * AwsJsonClient. What it leaves out the functions do not need: other
  * protocols, paginators, waiters, endpoint rules beyond the regional endpoint and the
  * `AWS_ENDPOINT_URL_<SERVICE>` override, credentials other than the environment's (a
  * Lambda function's own, lambdas/config.ts `loadAwsEnvironment`).
@@ -127,7 +128,7 @@ const THROTTLED_BACKOFF_BASE_MS = 500;
  * retried, a conditional write could then answer that its condition failed, as it can
  * after any retried write.
  */
-const ATTEMPT_TIMEOUT_MS = 2_000;
+export const DEFAULT_ATTEMPT_TIMEOUT_MS = 2_000;
 
 /** One signed request, as it goes on the wire. */
 export interface AwsHttpRequest {
@@ -191,7 +192,7 @@ export class AwsClient {
           });
     this.random = options.random ?? Math.random;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.attemptTimeoutMs = options.attemptTimeoutMs ?? ATTEMPT_TIMEOUT_MS;
+    this.attemptTimeoutMs = options.attemptTimeoutMs ?? DEFAULT_ATTEMPT_TIMEOUT_MS;
     this.transport = options.transport ?? httpTransport;
   }
 
