@@ -52,7 +52,6 @@ import { fileURLToPath } from 'node:url';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import {
   AwsClient,
-  type AwsHttpRequest,
   AwsJsonClient,
   type AwsTransport,
   httpTransport,
@@ -76,6 +75,7 @@ import { createApiServices, createFanOutService } from '../lambdas/services';
 import { freshTables, startDynamoDbLocal } from '../test/support/dynamodb';
 import { anInvoicePayload } from '../test/support/fixtures';
 import { fauxqsEnvironment, startFauxqs } from '../test/support/queues';
+import { operationOf } from '../test/support/scripted-aws';
 import { cpuMsSince, post, Receiver } from './loopback-http';
 
 const flags = process.argv.slice(2).filter((argument) => argument.startsWith('--'));
@@ -114,13 +114,6 @@ interface RequestTally {
   totalMs: number;
 }
 const awsRequests = new Map<string, RequestTally>();
-
-/** The operation of a request: its `X-Amz-Target`'s, or REST-JSON's method and path. */
-function operationOf(request: AwsHttpRequest): string {
-  const target = request.headers['x-amz-target'];
-  if (target !== undefined) return target.slice(target.lastIndexOf('.') + 1);
-  return `${request.method} ${request.url.pathname.split('/')[1] ?? ''}`;
-}
 
 /** A transport that counts and times each request on the wire (retries included) under `<service> <operation>`. */
 function countingTransport(service: string, send: AwsTransport['send']): AwsTransport {

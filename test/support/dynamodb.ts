@@ -10,18 +10,14 @@ import {
   type AwsTransport,
   httpTransport,
 } from '../../lambdas/adapters/aws/json-protocol/aws-json-client';
-import {
-  createLocalStoreClients,
-  localStoreEnvironment,
-  type StoreClients,
-} from '../../lambdas/adapters/dynamo/client';
-import { createDocuments } from '../../lambdas/adapters/dynamo/documents';
+import { createLocalStoreClients, type StoreClients } from '../../lambdas/adapters/dynamo/client';
 import {
   ensureLocalTables,
   type LocalTableNames,
   localTableNames,
 } from '../../lambdas/adapters/local/local-tables';
 import { startEmbeddedDynamoDb } from '../../lambdas/local/embedded-dynamodb';
+import { operationOf } from './scripted-aws';
 
 /** A DynamoDB-compatible server for tests: dynalite in-process, or AWS's DynamoDB Local. */
 export interface DynamoEngine {
@@ -112,9 +108,8 @@ class ObservedTransport implements AwsTransport {
 
   async send(request: AwsHttpRequest, timeoutMs: number): Promise<AwsHttpAnswer> {
     const answer = await httpTransport.send(request, timeoutMs);
-    const target = String(request.headers['x-amz-target'] ?? '');
     const call = {
-      operation: target.slice(target.lastIndexOf('.') + 1),
+      operation: operationOf(request),
       input: JSON.parse(request.body) as Record<string, unknown>,
       status: answer.status,
     };
@@ -133,8 +128,7 @@ export function testStoreClients(endpoint: string): StoreClients & {
 } {
   const transport = new ObservedTransport();
   return {
-    client: createLocalStoreClients(endpoint).client,
-    doc: createDocuments({ environment: localStoreEnvironment(endpoint), transport }),
+    ...createLocalStoreClients(endpoint, { transport }),
     onCall: (listener) => transport.listeners.add(listener),
   };
 }

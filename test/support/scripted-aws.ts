@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AwsHttpRequest } from '../../lambdas/adapters/aws/json-protocol/aws-json-client';
 import type { AwsEnvironment } from '../../lambdas/config';
 import { bodyOf, signatureProblemOf } from './deployed/aws-access';
 
@@ -106,6 +107,13 @@ export class ScriptedAws {
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
+}
+
+/** The operation of a request: its `X-Amz-Target`'s, or REST-JSON's method and first path segment. */
+export function operationOf(request: AwsHttpRequest): string {
+  const target = request.headers['x-amz-target'];
+  if (target !== undefined) return target.slice(target.lastIndexOf('.') + 1);
+  return `${request.method} ${request.url.pathname.split('/')[1] ?? ''}`;
 }
 
 /** The body of an AWS error answer of the JSON protocols. */

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { AwsEnvironment } from '../../config';
+import type { AwsTransport } from '../aws/json-protocol/aws-json-client';
 import { createDocuments, type Documents } from './documents';
 
 /** The SDK's low-level client, for tables and raw images, and the documents the stores use. */
@@ -21,15 +22,19 @@ export function localStoreEnvironment(endpoint: string): AwsEnvironment {
 }
 
 /**
- * Both clients of a store on this machine, over HTTP: local mode's scripts and the tests.
- * The Lambda functions use only the documents (lambdas/handlers/aws), and local mode
- * sends both through its in-process transport (lambdas/local/runtime.ts).
+ * Both clients of a store on this machine, over HTTP: local mode's scripts and the tests
+ * (which may send the documents' requests through a transport of their own, to watch
+ * them). The Lambda functions use only the documents (lambdas/handlers/aws), and local
+ * mode sends both through its in-process transport (lambdas/local/runtime.ts).
  */
-export function createLocalStoreClients(endpoint: string): StoreClients {
+export function createLocalStoreClients(
+  endpoint: string,
+  options: { readonly transport?: AwsTransport } = {},
+): StoreClients {
   const environment = localStoreEnvironment(endpoint);
   const { region, credentials } = environment;
   return {
     client: new DynamoDBClient({ endpoint, region, credentials }),
-    doc: createDocuments({ environment }),
+    doc: createDocuments({ environment, ...options }),
   };
 }
