@@ -98,6 +98,8 @@ export interface MessageStore {
    */
   accept(message: Message): Promise<{ readonly message: Message; readonly created: boolean }>;
   get(appId: string, msgId: string): Promise<Message | undefined>;
+  /** The message stored under the app's `eventId`, if one is. */
+  getByEventId(appId: string, eventId: string): Promise<Message | undefined>;
   /** Newest first. */
   list(appId: string, filter: MessageListFilter): Promise<Page<Message>>;
   /**

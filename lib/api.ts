@@ -5,7 +5,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { AUTHORIZER_CACHE_SECONDS } from '../lambdas/contract/auth';
 import { ROUTE_IDS, ROUTES } from '../lambdas/contract/routes';
-import type { LogLevel } from '../lambdas/contract/settings';
+import { API_FUNCTION_TIMEOUT_SECONDS, type LogLevel } from '../lambdas/contract/settings';
 import { HookpostFunction } from './hookpost-function';
 import type { Storage } from './storage';
 
@@ -61,7 +61,7 @@ export class Api extends Construct {
     this.apiFunction = new HookpostFunction(this, 'Handler', {
       entry: 'api',
       description: 'Hookpost: the REST API.',
-      timeout: Duration.seconds(29),
+      timeout: Duration.seconds(API_FUNCTION_TIMEOUT_SECONDS),
       logRetention: props.logRetention,
       logLevel: props.logLevel,
     });

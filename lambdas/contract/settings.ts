@@ -169,6 +169,12 @@ export const SETTING_DEFAULTS = {
 } as const satisfies { readonly [Name in SettingName]?: SettingValue<Name> };
 
 /**
+ * The API function's timeout: API Gateway REST waits at most 29 s for an integration, so a
+ * request runs no longer than this (lib/api.ts).
+ */
+export const API_FUNCTION_TIMEOUT_SECONDS = 29;
+
+/**
  * A deployment's attempts may take between 1 second and 5 minutes, in whole seconds: the
  * delivery function's timeout is the attempt timeout plus 30 s, and Lambda counts in seconds.
  */

@@ -125,6 +125,7 @@ export async function createLocalRuntime(options: LocalRuntimeOptions): Promise<
   const apiMessages: MessageStore = {
     accept: (message) => stores.messages.accept(message),
     get: (appId, msgId) => stores.messages.get(appId, msgId),
+    getByEventId: (appId, eventId) => stores.messages.getByEventId(appId, eventId),
     list: (appId, filter) => stores.messages.list(appId, filter),
     listForward: (appId, range) => stores.messages.listForward(appId, range),
     requestAttempts: async (request) => {

@@ -114,7 +114,7 @@ export class DeliveryService {
    * An attempt made on request (resend, recovery, test send), outside the ladder: it is
    * numbered after the ladder's attempts so far, recorded once per request, and nothing is
    * scheduled after it. A success ends the delivery as succeeded (the ladder's tasks then
-   * drop); a failure leaves the delivery as it was. A 410 Gone disables the endpoint, as
+   * drop) and the endpoint's run of failures; a failure leaves the delivery as it was. A 410 Gone disables the endpoint, as
    * it does on the ladder. No POST goes to an endpoint that is gone or disabled.
    */
   private async deliverRequested(task: DeliveryTask, requestId: string): Promise<DeliveryResult> {
@@ -146,6 +146,8 @@ export class DeliveryService {
     let result: AttemptResult = 'request_failed';
     if (attempt.outcome === 'succeeded') {
       if (delivery !== undefined) await deliveries.markSucceeded(task.msgId, task.endpointId, attempt);
+      // Any success starts the auto-disable count again, a resend's or a test send's too (README, "Retries and operational webhooks").
+      if (endpoint.failingSince !== null) await endpoints.clearFailing(endpoint.appId, endpoint.id);
       result = 'succeeded';
     } else if (attempt.responseStatus === 410) {
       const gone = await this.stillThere(endpoint);

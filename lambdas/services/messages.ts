@@ -57,8 +57,19 @@ export class MessageService {
     input: CreateMessageInput,
     checkEventType: (name: string) => Promise<EventType | undefined>,
   ): Promise<AcceptedMessage> {
-    const eventType = await checkEventType(input.eventType);
-    if (eventType?.schema != null) await validatePayload(eventType.schema, input.payload);
+    try {
+      const eventType = await checkEventType(input.eventType);
+      if (eventType?.schema != null) await validatePayload(eventType.schema, input.payload);
+    } catch (error) {
+      // A request sent again is answered with its first message, even if the event type
+      // has since been archived or given a schema that the payload no longer meets.
+      const first =
+        error instanceof ValidationError && input.eventId != null
+          ? await this.deps.messages.getByEventId(appId, input.eventId)
+          : undefined;
+      if (first === undefined) throw error;
+      return { message: first, created: false };
+    }
     const now = this.deps.clock.now();
     return this.deps.messages.accept({
       id: newId('message', now),

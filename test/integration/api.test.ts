@@ -179,6 +179,22 @@ describe('REST API handler', () => {
       expect(again.body).toEqual(first.body);
     });
 
+    it('replays an eventId after its event type was archived, and refuses a new one', async () => {
+      await stack.call('POST', '/v1/event-types', { body: { name: 'order.shipped' } });
+      const first = await send({ eventType: 'order.shipped', eventId: 'ord-1', payload: { id: 'ord_1' } });
+      expect(first.status).toBe(202);
+      await stack.call('DELETE', '/v1/event-types/order.shipped');
+      const again = await send({ eventType: 'order.shipped', eventId: 'ord-1', payload: { id: 'ord_1' } });
+      expect(again.status).toBe(200);
+      expect(again.headers['Idempotent-Replayed']).toBe('true');
+      expect(again.body).toEqual(first.body);
+      expectError(
+        await send({ eventType: 'order.shipped', eventId: 'ord-2', payload: { id: 'ord_2' } }),
+        422,
+        'validation_failed',
+      );
+    });
+
     it('refuses an unknown event type with 422', async () => {
       expectError(await send({ eventType: 'nobody.knows', payload: {} }), 422, 'validation_failed');
     });

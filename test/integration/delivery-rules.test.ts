@@ -225,6 +225,28 @@ describe('delivery rules', () => {
       expect((await deliverNewMessage()).result).toBe('retry_scheduled');
       expect((await endpoints.get(endpoint.appId, endpoint.id))?.disabled).toBe(false);
     });
+
+    it('starts the clock again after a resend that succeeds', async () => {
+      receiver.reply = () => ({ status: 500 });
+      const { message } = await deliverNewMessage();
+      clock.advance(AUTO_DISABLE_AFTER_MS - 1);
+      receiver.reply = () => ({ status: 200 });
+      const resent = await service.deliver({
+        appId: endpoint.appId,
+        msgId: message.id,
+        endpointId: endpoint.id,
+        attemptNumber: 1,
+        trigger: 'manual',
+        requestId: 'req_resend',
+      });
+      expect(resent).toBe('succeeded');
+      expect((await endpoints.get(endpoint.appId, endpoint.id))?.failingSince).toBeNull();
+
+      receiver.reply = () => ({ status: 500 });
+      clock.advance(1);
+      expect((await deliverNewMessage()).result).toBe('retry_scheduled');
+      expect((await endpoints.get(endpoint.appId, endpoint.id))?.disabled).toBe(false);
+    });
   });
 
   it('sends message.attempt.failing after the third failed attempt in a row, once', async () => {

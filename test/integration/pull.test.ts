@@ -276,6 +276,7 @@ describe.each(ENGINES)('pull delivery on $name', ({ name, start }) => {
       const messages: MessageStore = {
         accept: (message) => log.accept(message),
         get: (appId, msgId) => log.get(appId, msgId),
+        getByEventId: (appId, eventId) => log.getByEventId(appId, eventId),
         list: (appId, filter) => log.list(appId, filter),
         requestAttempts: (request) => log.requestAttempts(request),
         listForward: async (appId, range) => {

@@ -112,6 +112,41 @@ describe.each(SETUPS)('store contract on $name', ({ start, cachedCatalogue }) =>
       expect(await apps.get(app.id)).toEqual(app);
     });
 
+    it('keeps a fresh claim whose app is not written yet, and takes it over once it is old', async () => {
+      const claim = (claimedAt: number) =>
+        tables.doc.put({
+          TableName: tables.tables.catalog,
+          Item: { pk: 'UID#in-flight', sk: '#UID', appId: 'app_01KAAAAAAAAAAAAAAAAAAAAAAA', claimedAt },
+        });
+      await claim(Date.now());
+      await expect(apps.create(anApp({ uid: 'in-flight' }))).rejects.toThrow(ConflictError);
+      await claim(Date.now() - 10 * 60_000);
+      const app = anApp({ uid: 'in-flight' });
+      await apps.create(app);
+      expect(await apps.get(app.id)).toEqual(app);
+    });
+
+    it('takes over an old claim whose app holds another uid (an update that died)', async () => {
+      const holder = anApp({ uid: 'now-this' });
+      await apps.create(holder);
+      await tables.doc.put({
+        TableName: tables.tables.catalog,
+        Item: { pk: 'UID#was-this', sk: '#UID', appId: holder.id, claimedAt: Date.now() - 10 * 60_000 },
+      });
+      await apps.create(anApp({ uid: 'was-this' }));
+      await expect(apps.create(anApp({ uid: 'now-this' }))).rejects.toThrow(ConflictError);
+    });
+
+    it('gives a uid to one app of many created at once', async () => {
+      const results = await Promise.allSettled(
+        Array.from({ length: 10 }, () => apps.create(anApp({ uid: 'raced' }))),
+      );
+      expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+      for (const result of results) {
+        if (result.status === 'rejected') expect(result.reason).toBeInstanceOf(ConflictError);
+      }
+    });
+
     it('refuses to update an app that is gone', async () => {
       const app = anApp();
       await expect(apps.update(app, { ...app, name: 'x' })).rejects.toThrow(NotFoundError);

@@ -1,3 +1,4 @@
+import { API_FUNCTION_TIMEOUT_SECONDS } from '../../contract/settings';
 import { ConflictError, NotFoundError } from '../../core/errors';
 import type { App } from '../../core/model';
 import type { AppStore, Page, PageRequest } from '../../ports';
@@ -14,6 +15,11 @@ import { isConditionalCheckFailed } from './paging';
 const APP_SK = '#APP';
 const UID_SK = '#UID';
 const APP_KIND = 'APP';
+/**
+ * How old a uid claim must be before it can be left over: twice the longest an API request
+ * runs, which leaves room for the clocks of two containers to differ.
+ */
+const CLAIM_SETTLED_MS = 2 * API_FUNCTION_TIMEOUT_SECONDS * 1000;
 
 export const appKey = (appId: string) => ({ pk: `APP#${appId}`, sk: APP_SK });
 const uidKey = (uid: string) => ({ pk: `UID#${uid}`, sk: UID_SK });
@@ -67,14 +73,16 @@ export class DynamoAppStore implements AppStore {
   }
 
   /**
-   * Claims a uid for an app. A claim whose app does not exist is left over from a create
-   * that died between its two writes; it is taken over rather than blocking the uid forever.
+   * Claims a uid for an app. A claim outlives its purpose when the create or the update
+   * that wrote it died before writing its app: its app is then missing, or holds another
+   * uid. Such a claim is taken over rather than blocking the uid forever, but only once it
+   * is older than any request can run, so that a create still under way keeps its claim.
    */
   private async claimUid(uid: string, appId: string): Promise<void> {
     const claim = (condition: string, values?: Record<string, unknown>) =>
       this.doc.put({
         TableName: this.tableName,
-        Item: { ...uidKey(uid), appId },
+        Item: { ...uidKey(uid), appId, claimedAt: Date.now() },
         ConditionExpression: condition,
         ExpressionAttributeValues: values,
       });
@@ -90,9 +98,17 @@ export class DynamoAppStore implements AppStore {
       ConsistentRead: true,
     });
     const holder = typeof Item?.appId === 'string' ? Item.appId : undefined;
-    if (holder !== undefined && (await this.get(holder)) === undefined) {
+    // Claims written before they carried their time are older than any request.
+    const claimedAt = typeof Item?.claimedAt === 'number' ? Item.claimedAt : undefined;
+    const settled = claimedAt === undefined || Date.now() - claimedAt > CLAIM_SETTLED_MS;
+    if (holder !== undefined && settled && (await this.get(holder))?.uid !== uid) {
       try {
-        await claim('appId = :orphan', { ':orphan': holder });
+        await claim(
+          claimedAt === undefined
+            ? 'appId = :orphan AND attribute_not_exists(claimedAt)'
+            : 'appId = :orphan AND claimedAt = :claimedAt',
+          { ':orphan': holder, ...(claimedAt === undefined ? {} : { ':claimedAt': claimedAt }) },
+        );
         return;
       } catch (error) {
         if (!isConditionalCheckFailed(error)) throw error;

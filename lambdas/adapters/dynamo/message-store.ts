@@ -127,6 +127,18 @@ export class DynamoMessageStore implements MessageStore {
     return Item === undefined ? undefined : messageFromItem(Item);
   }
 
+  async getByEventId(appId: string, eventId: string): Promise<Message | undefined> {
+    const { Item } = await this.doc.get({
+      TableName: this.tableName,
+      Key: claimKey(appId, eventId),
+      ConsistentRead: true,
+    });
+    if (Item === undefined) return undefined;
+    // Claims written before they stopped holding the message still do (they expire with it).
+    if (Item.message !== undefined) return messageFromItem(Item.message as Record<string, unknown>);
+    return this.get(appId, Item.msgId as string);
+  }
+
   async list(appId: string, filter: MessageListFilter): Promise<Page<Message>> {
     const lowest =
       filter.after === undefined
