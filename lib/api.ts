@@ -34,7 +34,8 @@ export interface ApiProps {
 }
 
 /** Hookpost's error envelope for the answers API Gateway gives itself, before Lambda runs. */
-const envelope = (code: string, message: string) => `{"error":{"code":"${code}","message":${message}}}`;
+const envelope = (code: string, message: string) =>
+  `{"error":{"code":"${code}","message":${message},"details":null}}`;
 
 /**
  * The REST API: every route of `lambdas/contract/routes.ts` to the API function through

@@ -73,9 +73,15 @@ export function buildWebhook(args: {
   return { url: endpoint.url, headers: { ...custom, ...own }, body };
 }
 
-/** The first `RESPONSE_BODY_LIMIT_BYTES` bytes of a response, as text. */
+/**
+ * The first `RESPONSE_BODY_LIMIT_BYTES` bytes of a response, as text: cut before a
+ * character that the limit would split, so that its first bytes do not become U+FFFD.
+ */
 export function truncateResponseBody(body: Buffer): string {
-  return body.subarray(0, RESPONSE_BODY_LIMIT_BYTES).toString('utf8');
+  let end = Math.min(body.length, RESPONSE_BODY_LIMIT_BYTES);
+  const isContinuationByte = (byte: number | undefined) => byte !== undefined && (byte & 0xc0) === 0x80;
+  if (end < body.length) while (end > 0 && isContinuationByte(body[end])) end -= 1;
+  return body.subarray(0, end).toString('utf8');
 }
 
 /** The event type of a test send (POST …/endpoints/{endpointId}/test). */

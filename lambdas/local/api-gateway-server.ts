@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import type { ApiHandler } from '../handlers/api';
+import { envelope } from '../handlers/http/errors';
 
 /** API Gateway's own limit on a request payload; the handler applies the smaller API limit. */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -49,14 +50,12 @@ async function serve(
   try {
     const body = await readBody(request);
     if (body === undefined) {
-      respond(response, 413, { error: { code: 'payload_too_large', message: 'The request is too large.' } });
+      respond(response, 413, envelope('payload_too_large', 'The request is too large.'));
       return;
     }
     const event = toProxyEvent(request, body);
     if (event === undefined) {
-      respond(response, 400, {
-        error: { code: 'bad_request', message: 'The request target is not a valid path.' },
-      });
+      respond(response, 400, envelope('bad_request', 'The request target is not a valid path.'));
       return;
     }
     const result = await handler(event);
@@ -65,9 +64,7 @@ async function serve(
   } catch (error) {
     // The handler answers every error itself; reaching here is a bug in this server.
     console.error('local API server failed', error);
-    respond(response, 500, {
-      error: { code: 'internal_error', message: 'Something went wrong on our side.' },
-    });
+    respond(response, 500, envelope('internal_error', 'Something went wrong on our side.'));
   }
 }
 

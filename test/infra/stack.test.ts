@@ -384,7 +384,9 @@ describe('REST API', () => {
     template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
       ResponseType: 'MISSING_AUTHENTICATION_TOKEN',
       StatusCode: '404',
-      ResponseTemplates: { 'application/json': Match.stringLikeRegexp('"code":"not_found"') },
+      ResponseTemplates: {
+        'application/json': Match.stringLikeRegexp('"code":"not_found".*"details":null'),
+      },
     });
     template.hasResourceProperties('AWS::ApiGateway::GatewayResponse', {
       ResponseType: 'THROTTLED',

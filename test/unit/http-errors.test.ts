@@ -25,6 +25,13 @@ describe('error envelope', () => {
     const response = errorResponse(error, logger);
     expect(response.statusCode).toBe(status);
     expect(response.body).toMatchObject({ error: { code, message: error.message } });
+    expect(Object.keys((response.body as { error: object }).error)).toEqual(['code', 'message', 'details']);
+  });
+
+  it('says null in details when there is nothing more to say', () => {
+    expect(errorResponse(new NotFoundError('Application', 'app_x'), logger).body).toEqual({
+      error: { code: 'not_found', message: 'Application app_x was not found.', details: null },
+    });
   });
 
   it('names each bad field in a 422', () => {
@@ -37,6 +44,7 @@ describe('error envelope', () => {
     const response = errorResponse(new TypeError('secret internals at line 42'), logger);
     expect(response.statusCode).toBe(500);
     expect(JSON.stringify(response.body)).not.toContain('internals');
+    expect(response.body).toMatchObject({ error: { code: 'internal_error', details: null } });
     expect(lines.at(-1)).toContain('secret internals');
   });
 });

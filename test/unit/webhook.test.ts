@@ -77,4 +77,11 @@ describe('truncateResponseBody', () => {
     expect(truncateResponseBody(Buffer.alloc(10_000, 'a'))).toHaveLength(4096);
     expect(truncateResponseBody(Buffer.from('short'))).toBe('short');
   });
+
+  it('cuts before a character the limit would split, not through it', () => {
+    const body = Buffer.from(`${'a'.repeat(4095)}✓✓`);
+    expect(truncateResponseBody(body)).toBe('a'.repeat(4095));
+    expect(truncateResponseBody(Buffer.from(`${'a'.repeat(4093)}✓✓`))).toBe(`${'a'.repeat(4093)}✓`);
+    expect(truncateResponseBody(Buffer.from(`${'a'.repeat(4096)}✓`))).toBe('a'.repeat(4096));
+  });
 });

@@ -25,15 +25,16 @@ const STATUS_BY_ERROR: readonly (readonly [abstract new (...args: never[]) => Ho
   [ValidationError, 422],
 ];
 
-/** The error envelope of a refusal: `{ error: { code, message, details? } }`. */
+/**
+ * The error envelope, `{ error: { code, message, details } }`, of every refusal the API
+ * makes: `details` is always there, null when there is nothing more to say.
+ */
+export function envelope(code: string, message: string, details: unknown = null) {
+  return { error: { code, message, details } };
+}
+
 export function errorEnvelope(error: HookpostError) {
-  return {
-    error: {
-      code: error.code,
-      message: error.message,
-      ...(error.details === undefined ? {} : { details: error.details }),
-    },
-  };
+  return envelope(error.code, error.message, error.details ?? null);
 }
 
 export function errorResponse(error: unknown, logger: Logger): ApiResponse {
@@ -45,8 +46,6 @@ export function errorResponse(error: unknown, logger: Logger): ApiResponse {
   logger.error('unhandled error in API handler', describeError(error));
   return {
     statusCode: 500,
-    body: {
-      error: { code: 'internal_error', message: 'Something went wrong on our side. It has been logged.' },
-    },
+    body: envelope('internal_error', 'Something went wrong on our side. It has been logged.'),
   };
 }

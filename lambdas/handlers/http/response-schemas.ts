@@ -92,7 +92,7 @@ export const errorResponseSchema = z.object({
   error: z.object({
     code: z.string(),
     message: z.string(),
-    details: z.unknown().optional().describe('For 422: each bad field, as { path, message }.'),
+    details: z.unknown().describe('For 422: each bad field, as { path, message }; otherwise null.'),
   }),
 });
 
