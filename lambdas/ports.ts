@@ -36,7 +36,11 @@ export interface AppStore {
   create(app: App): Promise<void>;
   get(appId: string): Promise<App | undefined>;
   list(page: PageRequest): Promise<Page<App>>;
-  /** Throws ConflictError when the new `uid` is taken; NotFoundError when the app is gone. */
+  /**
+   * Writes `next` over `previous`, the app as read. Throws ConflictError when the new `uid`
+   * is taken, NotFoundError when the app is gone, and ChangedMeanwhileError when it is no
+   * longer as read (another write came between).
+   */
   update(previous: App, next: App): Promise<void>;
   delete(app: App): Promise<void>;
 }
@@ -55,7 +59,8 @@ export interface EventTypeStore {
   create(eventType: EventType): Promise<void>;
   get(name: string): Promise<EventType | undefined>;
   list(page: PageRequest): Promise<Page<EventType>>;
-  put(eventType: EventType): Promise<void>;
+  /** Writes `next` over `previous`, as AppStore.update does (NotFoundError, ChangedMeanwhileError). */
+  update(previous: EventType, next: EventType): Promise<void>;
 }
 
 export interface EndpointStore {
@@ -74,8 +79,8 @@ export interface EndpointStore {
   list(appId: string, page: PageRequest): Promise<Page<Endpoint>>;
   /** Every endpoint of the app, for fan-out. */
   listAll(appId: string): Promise<readonly Endpoint[]>;
-  /** Throws NotFoundError when the endpoint is gone. */
-  update(endpoint: Endpoint): Promise<void>;
+  /** Writes `next` over `previous`, as AppStore.update does (NotFoundError, ChangedMeanwhileError). */
+  update(previous: Endpoint, next: Endpoint): Promise<void>;
   /** Starts the endpoint's run of failures at `since`, unless one is running; answers when the run began. */
   markFailing(appId: string, endpointId: string, since: string): Promise<string | undefined>;
   /** Ends the endpoint's run of failures (a success). */

@@ -56,6 +56,17 @@ export class ConflictError extends HookpostError {
   readonly code = 'conflict';
 }
 
+/**
+ * Another write changed the record between an update's read and its write, which therefore
+ * wrote nothing: the update is made again from a new read (lambdas/services/updates.ts),
+ * and only a record changed again and again answers 409.
+ */
+export class ChangedMeanwhileError extends ConflictError {
+  constructor(resource: string, id: string) {
+    super(`${resource} ${id} was changed by another request at the same time; send yours again.`);
+  }
+}
+
 export class PayloadTooLargeError extends HookpostError {
   readonly code = 'payload_too_large';
 }

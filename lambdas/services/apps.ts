@@ -4,6 +4,7 @@ import type { App } from '../core/model';
 import { OPERATIONAL_APP, OPERATIONAL_APP_ID } from '../core/operational';
 import type { CreateAppInput, UpdateAppInput } from '../core/schemas';
 import type { ApiKeyStore, AppStore, Clock, EndpointStore, Page, PageRequest } from '../ports';
+import { nextUpdatedAt, updateFromLatest } from './updates';
 
 export class AppService {
   constructor(
@@ -42,16 +43,20 @@ export class AppService {
   }
 
   async update(appId: string, input: UpdateAppInput): Promise<App> {
-    const previous = await this.getOwn(appId);
-    const next: App = {
-      ...previous,
-      name: input.name ?? previous.name,
-      uid: input.uid === undefined ? previous.uid : input.uid,
-      metadata: input.metadata ?? previous.metadata,
-      updatedAt: this.deps.clock.now().toISOString(),
-    };
-    await this.deps.apps.update(previous, next);
-    return next;
+    return updateFromLatest(
+      () => this.getOwn(appId),
+      async (previous) => {
+        const next: App = {
+          ...previous,
+          name: input.name ?? previous.name,
+          uid: input.uid === undefined ? previous.uid : input.uid,
+          metadata: input.metadata ?? previous.metadata,
+          updatedAt: nextUpdatedAt(previous.updatedAt, this.deps.clock.now()),
+        };
+        await this.deps.apps.update(previous, next);
+        return next;
+      },
+    );
   }
 
   /**

@@ -23,6 +23,7 @@ import type {
   PageRequest,
 } from '../ports';
 import type { AppService } from './apps';
+import { nextUpdatedAt, updateFromLatest } from './updates';
 
 const DAY_MS = 86_400_000;
 /** How long a test send is waited for, and how often its record is looked for. */
@@ -81,26 +82,30 @@ export class EndpointService {
   }
 
   async update(appId: string, endpointId: string, input: UpdateEndpointInput): Promise<Endpoint> {
-    const previous = await this.get(appId, endpointId);
-    if (previous.kind === 'poll') refusePushFields(input);
-    const url =
-      input.url === undefined ? previous.url : validateEndpointUrl(input.url, this.deps.urlPolicy).href;
-    const next: Endpoint = {
-      ...previous,
-      url,
-      description: input.description ?? previous.description,
-      eventTypes: input.eventTypes === undefined ? previous.eventTypes : input.eventTypes,
-      channels: input.channels === undefined ? previous.channels : input.channels,
-      headers: input.headers ?? previous.headers,
-      disabled: input.disabled ?? previous.disabled,
-      // Enabled again, the endpoint starts with a clean slate: it is not disabled at its next failure.
-      failingSince: previous.disabled && input.disabled === false ? null : previous.failingSince,
-      rateLimit: input.rateLimit === undefined ? previous.rateLimit : input.rateLimit,
-      metadata: input.metadata ?? previous.metadata,
-      updatedAt: this.deps.clock.now().toISOString(),
-    };
-    await this.deps.endpoints.update(next);
-    return next;
+    return updateFromLatest(
+      () => this.get(appId, endpointId),
+      async (previous) => {
+        if (previous.kind === 'poll') refusePushFields(input);
+        const url =
+          input.url === undefined ? previous.url : validateEndpointUrl(input.url, this.deps.urlPolicy).href;
+        const next: Endpoint = {
+          ...previous,
+          url,
+          description: input.description ?? previous.description,
+          eventTypes: input.eventTypes === undefined ? previous.eventTypes : input.eventTypes,
+          channels: input.channels === undefined ? previous.channels : input.channels,
+          headers: input.headers ?? previous.headers,
+          disabled: input.disabled ?? previous.disabled,
+          // Enabled again, the endpoint starts with a clean slate: it is not disabled at its next failure.
+          failingSince: previous.disabled && input.disabled === false ? null : previous.failingSince,
+          rateLimit: input.rateLimit === undefined ? previous.rateLimit : input.rateLimit,
+          metadata: input.metadata ?? previous.metadata,
+          updatedAt: nextUpdatedAt(previous.updatedAt, this.deps.clock.now()),
+        };
+        await this.deps.endpoints.update(previous, next);
+        return next;
+      },
+    );
   }
 
   async delete(appId: string, endpointId: string): Promise<void> {
@@ -207,13 +212,20 @@ export class EndpointService {
 
   /** A new secret (given or generated); the old one keeps signing for 24 hours. */
   async rotateSecret(appId: string, endpointId: string, input: RotateSecretInput): Promise<void> {
-    const endpoint = await this.ofKind(appId, endpointId, 'push');
-    const now = this.deps.clock.now();
-    await this.deps.endpoints.update({
-      ...endpoint,
-      secrets: rotateSecrets(endpoint.secrets, input.key ?? generateSecret(), now),
-      updatedAt: now.toISOString(),
-    });
+    const key = input.key ?? generateSecret();
+    await updateFromLatest(
+      () => this.ofKind(appId, endpointId, 'push'),
+      async (previous) => {
+        const now = this.deps.clock.now();
+        const next = {
+          ...previous,
+          secrets: rotateSecrets(previous.secrets, key, now),
+          updatedAt: nextUpdatedAt(previous.updatedAt, now),
+        };
+        await this.deps.endpoints.update(previous, next);
+        return next;
+      },
+    );
   }
 
   /** The endpoint, if it is of this kind: a 409 otherwise (pushing means nothing to a poll endpoint, and pulling to a push one). */

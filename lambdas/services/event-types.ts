@@ -4,6 +4,7 @@ import { isOperationalEventType, OPERATIONAL_EVENT_TYPE_ENTRIES } from '../core/
 import { checkPayloadSchema } from '../core/payload-schema';
 import type { CreateEventTypeInput, UpdateEventTypeInput } from '../core/schemas';
 import type { Clock, EventTypeStore, Page, PageRequest } from '../ports';
+import { nextUpdatedAt, updateFromLatest } from './updates';
 
 export class EventTypeService {
   constructor(private readonly deps: { readonly eventTypes: EventTypeStore; readonly clock: Clock }) {}
@@ -44,17 +45,21 @@ export class EventTypeService {
   }
 
   async update(name: string, input: UpdateEventTypeInput): Promise<EventType> {
-    const previous = await this.getOwn(name);
     if (input.schema != null) await checkPayloadSchema(input.schema);
-    const next: EventType = {
-      ...previous,
-      description: input.description ?? previous.description,
-      schema: input.schema === undefined ? previous.schema : input.schema,
-      archived: input.archived ?? previous.archived,
-      updatedAt: this.deps.clock.now().toISOString(),
-    };
-    await this.deps.eventTypes.put(next);
-    return next;
+    return updateFromLatest(
+      () => this.getOwn(name),
+      async (previous) => {
+        const next: EventType = {
+          ...previous,
+          description: input.description ?? previous.description,
+          schema: input.schema === undefined ? previous.schema : input.schema,
+          archived: input.archived ?? previous.archived,
+          updatedAt: nextUpdatedAt(previous.updatedAt, this.deps.clock.now()),
+        };
+        await this.deps.eventTypes.update(previous, next);
+        return next;
+      },
+    );
   }
 
   /** DELETE archives: messages of an archived type are refused, history stays readable. */

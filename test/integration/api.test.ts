@@ -133,6 +133,29 @@ describe('REST API handler', () => {
       expect((await stack.call('GET', `${path}/secret`)).body.key).toBe(chosen);
     });
 
+    it('keeps every change of several sent at once, a secret rotation among them', async () => {
+      const created = await stack.call('POST', `/v1/apps/${appId}/endpoints`, {
+        body: { url: 'http://127.0.0.1:9/hook' },
+      });
+      const path = `/v1/apps/${appId}/endpoints/${created.body.id}`;
+      const chosen = `whsec_${Buffer.alloc(32, 2).toString('base64')}`;
+      const answers = await Promise.all([
+        stack.call('PATCH', path, { body: { description: 'changed' } }),
+        stack.call('PATCH', path, { body: { rateLimit: 7 } }),
+        stack.call('PATCH', path, { body: { metadata: { team: 'billing' } } }),
+        stack.call('PATCH', path, { body: { headers: { 'X-Tenant': 'acme' } } }),
+        stack.call('POST', `${path}/secret/rotate`, { body: { key: chosen } }),
+      ]);
+      expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 204]);
+      expect((await stack.call('GET', path)).body).toMatchObject({
+        description: 'changed',
+        rateLimit: 7,
+        metadata: { team: 'billing' },
+        headers: { 'X-Tenant': 'acme' },
+      });
+      expect((await stack.call('GET', `${path}/secret`)).body.key).toBe(chosen);
+    });
+
     it.each([
       'http://10.0.0.1/hook',
       'http://169.254.169.254/',

@@ -98,6 +98,19 @@ describe('delivery rules', () => {
     service = serviceOver(endpoints);
   });
 
+  /** The endpoint changed as the API changes it: over the endpoint as stored now. */
+  async function changeEndpoint(change: Partial<Endpoint>): Promise<Endpoint> {
+    const stored = await endpoints.get(endpoint.appId, endpoint.id);
+    if (stored === undefined) throw new Error('the endpoint is gone');
+    const changed = {
+      ...stored,
+      ...change,
+      updatedAt: new Date(Date.parse(stored.updatedAt) + 1).toISOString(),
+    };
+    await endpoints.update(stored, changed);
+    return changed;
+  }
+
   /** A new message for the endpoint, its delivery created, and its first attempt made. */
   async function deliverNewMessage(): Promise<{ message: Message; result: string }> {
     const message = aMessage(endpoint.appId, {}, clock.now());
@@ -271,8 +284,7 @@ describe('delivery rules', () => {
 
   describe('rate limit', () => {
     beforeEach(async () => {
-      endpoint = { ...endpoint, rateLimit: 2 };
-      await endpoints.update(endpoint);
+      endpoint = await changeEndpoint({ rateLimit: 2 });
     });
 
     it('waits in place for a slot up to a second off, and sends a task further off back to the queue with its slot', async () => {
@@ -344,7 +356,7 @@ describe('delivery rules', () => {
       await endpoints.disable(endpoint.appId, endpoint.id, clock.now().toISOString());
       expect((await deliverNewMessage()).result).toBe('abandoned');
       // Enabled again through the API, seconds later: the kept copy still says disabled.
-      await endpoints.update({ ...endpoint, disabled: false });
+      await changeEndpoint({ disabled: false });
       clock.advance(2_000);
 
       expect((await deliverNewMessage()).result).toBe('succeeded');
@@ -353,7 +365,7 @@ describe('delivery rules', () => {
 
     it('sends an attempt someone asked for to the endpoint as it is now', async () => {
       const { message } = await deliverNewMessage();
-      await endpoints.update({ ...endpoint, url: `${receiver.url}/moved` });
+      await changeEndpoint({ url: `${receiver.url}/moved` });
       clock.advance(2_000);
       const result = await service.deliver({
         appId: endpoint.appId,
@@ -372,7 +384,7 @@ describe('delivery rules', () => {
       await deliverNewMessage();
       // The old receiver is gone; the endpoint was moved through the API seconds ago.
       receiver.reply = (request) => ({ status: request.path === '/hook' ? 410 : 200 });
-      await endpoints.update({ ...endpoint, url: `${receiver.url}/moved` });
+      await changeEndpoint({ url: `${receiver.url}/moved` });
       clock.advance(2_000);
 
       const { message, result } = await deliverNewMessage();

@@ -57,7 +57,7 @@ describe('endpoints fresh within the deadline', () => {
     const endpoint = anEndpoint(APP);
     await api.create(endpoint);
     await delivery.get(APP, endpoint.id);
-    await api.update({ ...endpoint, url: 'https://hooks.example.com/moved' });
+    await api.update(endpoint, { ...endpoint, url: 'https://hooks.example.com/moved' });
     clock.advance(DEADLINE_MS - 1);
     expect((await delivery.get(APP, endpoint.id))?.url).toBe(endpoint.url);
     clock.advance(1);

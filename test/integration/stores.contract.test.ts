@@ -14,7 +14,13 @@ import {
   cachedEndpointStore,
   cachedEventTypeStore,
 } from '../../lambdas/adapters/local/cached-catalog';
-import { ConflictError, MalformedRequestError, NotFoundError } from '../../lambdas/core/errors';
+import {
+  ChangedMeanwhileError,
+  ConflictError,
+  MalformedRequestError,
+  NotFoundError,
+} from '../../lambdas/core/errors';
+import type { Endpoint } from '../../lambdas/core/model';
 import type { ApiKeyStore, AppStore, EndpointStore, EventTypeStore, MessageStore } from '../../lambdas/ports';
 import { type DynamoEngine, ENGINES, freshTables } from '../support/dynamodb';
 import {
@@ -147,6 +153,21 @@ describe.each(SETUPS)('store contract on $name', ({ start, cachedCatalogue }) =>
       }
     });
 
+    it('writes over an app only as it was read', async () => {
+      const app = anApp();
+      await apps.create(app);
+      const renamed = {
+        ...app,
+        name: 'renamed',
+        updatedAt: new Date(Date.parse(app.updatedAt) + 1).toISOString(),
+      };
+      await apps.update(app, renamed);
+      await expect(apps.update(app, { ...app, metadata: { plan: 'pro' } })).rejects.toThrow(
+        ChangedMeanwhileError,
+      );
+      expect(await apps.get(app.id)).toEqual(renamed);
+    });
+
     it('refuses to update an app that is gone', async () => {
       const app = anApp();
       await expect(apps.update(app, { ...app, name: 'x' })).rejects.toThrow(NotFoundError);
@@ -226,8 +247,18 @@ describe.each(SETUPS)('store contract on $name', ({ start, cachedCatalogue }) =>
       await eventTypes.create(anEventType({ name: 'user.created' }));
       await eventTypes.create(anEventType({ name: 'invoice.paid' }));
       await expect(eventTypes.create(anEventType({ name: 'invoice.paid' }))).rejects.toThrow(ConflictError);
-      await eventTypes.put(anEventType({ name: 'invoice.paid', archived: true }));
-      expect((await eventTypes.get('invoice.paid'))?.archived).toBe(true);
+      const stored = await eventTypes.get('invoice.paid');
+      if (stored === undefined) throw new Error('invoice.paid was not stored');
+      const archived = {
+        ...stored,
+        archived: true,
+        updatedAt: new Date(Date.parse(stored.updatedAt) + 1).toISOString(),
+      };
+      await eventTypes.update(stored, archived);
+      await expect(eventTypes.update(stored, { ...stored, description: 'stale' })).rejects.toThrow(
+        ChangedMeanwhileError,
+      );
+      expect(await eventTypes.get('invoice.paid')).toEqual(archived);
       const page = await eventTypes.list({ limit: 10 });
       expect(page.data.map((eventType) => eventType.name)).toEqual(['invoice.paid', 'user.created']);
       expect(page.nextCursor).toBeNull();
@@ -301,7 +332,7 @@ describe.each(SETUPS)('store contract on $name', ({ start, cachedCatalogue }) =>
       await endpoints.create(endpoint);
       expect((await endpoints.get(appId, id))?.description).toBe('first');
 
-      await endpoints.update({ ...endpoint, description: 'second' });
+      await endpoints.update(endpoint, { ...endpoint, description: 'second' });
       expect((await endpoints.get(appId, id))?.description).toBe('second');
 
       await endpoints.disable(appId, id, '2026-11-23T00:00:00.000Z');
@@ -320,11 +351,31 @@ describe.each(SETUPS)('store contract on $name', ({ start, cachedCatalogue }) =>
       ).rejects.toThrow(MalformedRequestError);
     });
 
+    it('writes over an endpoint only as it was read: not over another update, nor over a disabling', async () => {
+      const endpoint = anEndpoint(anApp().id);
+      await endpoints.create(endpoint);
+      const later = (read: Endpoint) => new Date(Date.parse(read.updatedAt) + 1).toISOString();
+      const first = { ...endpoint, description: 'first', updatedAt: later(endpoint) };
+      await endpoints.update(endpoint, first);
+      await expect(endpoints.update(endpoint, { ...endpoint, rateLimit: 5 })).rejects.toThrow(
+        ChangedMeanwhileError,
+      );
+      await endpoints.disable(endpoint.appId, endpoint.id, first.updatedAt);
+      await expect(
+        endpoints.update(first, { ...first, description: 'second', updatedAt: later(first) }),
+      ).rejects.toThrow(ChangedMeanwhileError);
+      expect(await endpoints.get(endpoint.appId, endpoint.id)).toMatchObject({
+        description: 'first',
+        rateLimit: null,
+        disabled: true,
+      });
+    });
+
     it('updates only what exists and reports deletes', async () => {
       const endpoint = anEndpoint(anApp().id);
-      await expect(endpoints.update(endpoint)).rejects.toThrow(NotFoundError);
+      await expect(endpoints.update(endpoint, endpoint)).rejects.toThrow(NotFoundError);
       await endpoints.create(endpoint);
-      await endpoints.update({ ...endpoint, disabled: true });
+      await endpoints.update(endpoint, { ...endpoint, disabled: true });
       expect((await endpoints.get(endpoint.appId, endpoint.id))?.disabled).toBe(true);
       expect(await endpoints.delete(endpoint.appId, endpoint.id)).toBe(true);
       expect(await endpoints.delete(endpoint.appId, endpoint.id)).toBe(false);

@@ -19,8 +19,8 @@ function aSlowReadingStore(initial: Endpoint) {
       const seen = stored;
       return new Promise((resolve) => pendingReads.push(() => resolve(seen)));
     },
-    update: async (endpoint) => {
-      stored = endpoint;
+    update: async (_previous, next) => {
+      stored = next;
     },
     create: unused,
     list: unused,
@@ -46,7 +46,7 @@ describe("local mode's cached catalogue", () => {
     const endpoints = cachedEndpointStore(slow.store);
 
     const readDuringWrite = endpoints.get(first.appId, first.id);
-    await endpoints.update({ ...first, description: 'second' });
+    await endpoints.update(first, { ...first, description: 'second' });
     slow.answerReads();
     expect((await readDuringWrite)?.description).toBe('first');
 

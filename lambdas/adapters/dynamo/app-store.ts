@@ -1,10 +1,11 @@
 import { API_FUNCTION_TIMEOUT_SECONDS } from '../../contract/settings';
-import { ConflictError, NotFoundError } from '../../core/errors';
+import { ConflictError } from '../../core/errors';
 import type { App } from '../../core/model';
 import type { AppStore, Page, PageRequest } from '../../ports';
 import { asMapAttribute, type Documents } from './documents';
 import { kindIndexAttributes, listKind } from './kind-index';
 import { isConditionalCheckFailed } from './paging';
+import { replaceIfUnchanged } from './replace-if-unchanged';
 
 /**
  * Apps in the catalog table.
@@ -54,16 +55,14 @@ export class DynamoAppStore implements AppStore {
 
   async update(previous: App, next: App): Promise<void> {
     if (next.uid !== null && next.uid !== previous.uid) await this.claimUid(next.uid, next.id);
-    try {
-      await this.doc.put({
-        TableName: this.tableName,
-        Item: toItem(next),
-        ConditionExpression: 'attribute_exists(pk)',
-      });
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) throw new NotFoundError('Application', next.id);
-      throw error;
-    }
+    await replaceIfUnchanged(this.doc, {
+      tableName: this.tableName,
+      key: appKey(next.id),
+      item: toItem(next),
+      asRead: { updatedAt: previous.updatedAt },
+      resource: 'Application',
+      id: next.id,
+    });
     if (previous.uid !== null && previous.uid !== next.uid) await this.releaseUid(previous.uid, previous.id);
   }
 

@@ -1,8 +1,8 @@
-import { NotFoundError } from '../../core/errors';
 import type { Endpoint } from '../../core/model';
 import type { EndpointStore, Page, PageRequest } from '../../ports';
 import { asMapAttribute, type Documents } from './documents';
 import { decodeCursor, isConditionalCheckFailed, prefixRange, queryAll, queryPage } from './paging';
+import { replaceIfUnchanged } from './replace-if-unchanged';
 
 /**
  * Endpoints in the catalog table, in their app's partition: pk `APP#{appId}`, sk
@@ -61,17 +61,24 @@ export class DynamoEndpointStore implements EndpointStore {
     return (await queryAll(this.doc, this.queryOf(appId))).map(fromItem);
   }
 
-  async update(endpoint: Endpoint): Promise<void> {
-    try {
-      await this.doc.put({
-        TableName: this.tableName,
-        Item: toItem(endpoint),
-        ConditionExpression: 'attribute_exists(pk)',
-      });
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) throw new NotFoundError('Endpoint', endpoint.id);
-      throw error;
-    }
+  /**
+   * Besides the API's own writes (a new `updatedAt` each), the delivery function changes
+   * `disabled` and `failingSince` in place: a write of the whole endpoint holds only if
+   * those are still as read too, or it would undo an endpoint's disabling.
+   */
+  async update(previous: Endpoint, next: Endpoint): Promise<void> {
+    await replaceIfUnchanged(this.doc, {
+      tableName: this.tableName,
+      key: key(next.appId, next.id),
+      item: toItem(next),
+      asRead: {
+        updatedAt: previous.updatedAt,
+        disabled: previous.disabled,
+        failingSince: previous.failingSince,
+      },
+      resource: 'Endpoint',
+      id: next.id,
+    });
   }
 
   async markFailing(appId: string, endpointId: string, since: string): Promise<string | undefined> {

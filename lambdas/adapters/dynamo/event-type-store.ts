@@ -4,6 +4,7 @@ import type { EventTypeStore, Page, PageRequest } from '../../ports';
 import type { Documents } from './documents';
 import { kindIndexAttributes, listKind } from './kind-index';
 import { isConditionalCheckFailed } from './paging';
+import { replaceIfUnchanged } from './replace-if-unchanged';
 
 /** Event types in the catalog table: pk `EVT#{name}`, sk `#EVT`; listed by name through byKind. */
 const EVT_SK = '#EVT';
@@ -39,8 +40,15 @@ export class DynamoEventTypeStore implements EventTypeStore {
     return listKind(this.doc, this.tableName, EVT_KIND, page, fromItem);
   }
 
-  async put(eventType: EventType): Promise<void> {
-    await this.doc.put({ TableName: this.tableName, Item: toItem(eventType) });
+  async update(previous: EventType, next: EventType): Promise<void> {
+    await replaceIfUnchanged(this.doc, {
+      tableName: this.tableName,
+      key: key(next.name),
+      item: toItem(next),
+      asRead: { updatedAt: previous.updatedAt },
+      resource: 'Event type',
+      id: next.name,
+    });
   }
 }
 

@@ -64,7 +64,7 @@ export function cachedEventTypeStore(store: EventTypeStore): EventTypeStore {
   const cache = new ReadThroughCache<EventType>(MAX_CACHED_ENTRIES);
   return {
     create: (eventType) => cache.writing(() => store.create(eventType)),
-    put: (eventType) => cache.writing(() => store.put(eventType)),
+    update: (previous, next) => cache.writing(() => store.update(previous, next)),
     get: (name) => cache.read(name, () => store.get(name)),
     list: (page) => store.list(page),
   };
@@ -78,7 +78,7 @@ export function cachedEndpointStore(store: EndpointStore): EndpointStore {
     list: (appId, page) => store.list(appId, page),
     listAll: (appId) => store.listAll(appId),
     create: (endpoint) => cache.writing(() => store.create(endpoint)),
-    update: (endpoint) => cache.writing(() => store.update(endpoint)),
+    update: (previous, next) => cache.writing(() => store.update(previous, next)),
     markFailing: (appId, endpointId, since) =>
       cache.writing(() => store.markFailing(appId, endpointId, since)),
     clearFailing: (appId, endpointId) => cache.writing(() => store.clearFailing(appId, endpointId)),

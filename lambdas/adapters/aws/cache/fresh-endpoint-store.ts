@@ -65,7 +65,7 @@ export function freshEndpointStore(
     list: (appId, page) => store.list(appId, page),
     listAll: (appId) => store.listAll(appId),
     create: (endpoint) => store.create(endpoint),
-    update: (endpoint) => writing(endpoint.appId, endpoint.id, () => store.update(endpoint)),
+    update: (previous, next) => writing(next.appId, next.id, () => store.update(previous, next)),
     markFailing: (appId, endpointId, since) =>
       writing(appId, endpointId, () => store.markFailing(appId, endpointId, since)),
     clearFailing: (appId, endpointId) =>

@@ -1,0 +1,33 @@
+import { ChangedMeanwhileError } from '../core/errors';
+
+/** Reads of a record an update makes, at most, when other writes keep coming between. */
+const UPDATE_READS = 10;
+
+/**
+ * Reads a record, changes it and writes it back, where the store writes only if the record
+ * is still as read (its `updatedAt`, see {@link nextUpdatedAt}): two updates at once must
+ * not both read the same record and the second write drop what the first one changed. A
+ * write refused that way is made again from a new read.
+ */
+export async function updateFromLatest<Record>(
+  read: () => Promise<Record>,
+  write: (previous: Record) => Promise<Record>,
+): Promise<Record> {
+  for (let reads = 1; ; reads++) {
+    const previous = await read();
+    try {
+      return await write(previous);
+    } catch (error) {
+      if (!(error instanceof ChangedMeanwhileError) || reads >= UPDATE_READS) throw error;
+    }
+  }
+}
+
+/**
+ * A record's `updatedAt` for a write that replaces `previous`: now, or a millisecond after
+ * `previous` when the clock has not moved past it, so that every write of a record leaves
+ * a new `updatedAt` and a store can tell whether a record is still as it was read.
+ */
+export function nextUpdatedAt(previous: string, now: Date): string {
+  return new Date(Math.max(now.getTime(), Date.parse(previous) + 1)).toISOString();
+}
