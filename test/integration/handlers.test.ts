@@ -22,7 +22,7 @@ import { newId } from '../../lambdas/core/ids';
 import { hashKey, newAppKey } from '../../lambdas/core/keys';
 import type { ApiKey } from '../../lambdas/core/model';
 import { createApiHandler, lambdaAuthorizerAuthenticator } from '../../lambdas/handlers/api';
-import { createAuthorizerHandler, wholeApiArn } from '../../lambdas/handlers/authorizer';
+import { createAuthorizerHandler, UNKNOWN_PRINCIPAL, wholeApiArn } from '../../lambdas/handlers/authorizer';
 import { createDeliveryHandler } from '../../lambdas/handlers/delivery';
 import { createFanOutHandler } from '../../lambdas/handlers/fanout';
 import { proxyEvent } from '../../lambdas/local/api-gateway-server';
@@ -35,6 +35,21 @@ import { LocalStack } from '../support/local-stack';
 // Handlers log the failures these tests provoke; keep the test output to the results.
 const logger = createJsonLogger('error', () => {});
 const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/prod/POST/v1/apps/app_1/messages';
+
+/** The authorizer's answer to a key it does not know. */
+const denied = {
+  principalId: UNKNOWN_PRINCIPAL,
+  policyDocument: {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Action: 'execute-api:Invoke',
+        Effect: 'Deny',
+        Resource: 'arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/prod/*',
+      },
+    ],
+  },
+};
 
 /** An authorizer over the admin key's hash and an in-memory table of application keys. */
 function authorizerWith(adminKeyHash: () => Promise<Buffer>, apiKeys: ApiKey[] = []) {
@@ -87,9 +102,9 @@ describe('authorizer handler', () => {
 
   it('refuses an application key whose secret part is not the stored one, or whose record is gone', async () => {
     const forged = `${appKey.slice(0, -4)}AAAA`;
-    await expect(handler(event(`Bearer ${forged}`))).rejects.toThrow(/^Unauthorized$/);
+    expect(await handler(event(`Bearer ${forged}`))).toEqual(denied);
     const revoked = authorizerWith(async () => hashKey('hpk_admin_right_key_0123456789'), []);
-    await expect(revoked(event(`Bearer ${appKey}`))).rejects.toThrow(/^Unauthorized$/);
+    expect(await revoked(event(`Bearer ${appKey}`))).toEqual(denied);
   });
 
   it('stops a revoked application key within 60 s: it is read at every authorizer call', () => {
@@ -97,9 +112,9 @@ describe('authorizer handler', () => {
   });
 
   it.each(['Bearer wrong', 'hpk_admin_right_key_0123456789', '', 'Basic abc'])(
-    'refuses %j with 401',
+    'denies %j on the whole API (API Gateway answers 401), as an answer rather than an error',
     async (token) => {
-      await expect(handler(event(token))).rejects.toThrow(/^Unauthorized$/);
+      expect(await handler(event(token))).toEqual(denied);
     },
   );
 
@@ -148,7 +163,7 @@ describe('admin key from Secrets Manager', () => {
     await handler(event('hpk_admin_right_key_0123456789'));
     clock.advance(maxAgeMs - 1);
     await handler(event('hpk_admin_right_key_0123456789'));
-    await expect(handler(event('nope'))).rejects.toThrow('Unauthorized');
+    expect(await handler(event('nope'))).toEqual(denied);
     expect(secret.reads).toEqual([ARN]);
     expect(await adminKey.keyHash()).toEqual(hashKey('hpk_admin_right_key_0123456789'));
   });
@@ -168,7 +183,7 @@ describe('admin key from Secrets Manager', () => {
       principalId: 'admin',
     });
     clock.advance(maxAgeMs);
-    await expect(handler(event('hpk_admin_old_key_0123456789'))).rejects.toThrow('Unauthorized');
+    expect(await handler(event('hpk_admin_old_key_0123456789'))).toEqual(denied);
     await expect(handler(event('hpk_admin_new_key_0123456789'))).resolves.toMatchObject({
       principalId: 'admin',
     });
