@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import packageJson from '../package.json' with { type: 'json' };
+import { version } from '../package.json';
 import {
   ATTEMPT_TIMEOUT_LIMITS_MS,
   type FunctionName,
@@ -27,7 +27,7 @@ import type { RetryPolicy } from './core/retry';
 
 export type { LogLevel };
 
-export const USER_AGENT = `Hookpost/${packageJson.version}`;
+export const USER_AGENT = `Hookpost/${version}`;
 
 // zod/mini, as in every module the non-API functions load (lambdas/core/parse-input.ts says why).
 const flag = z.pipe(

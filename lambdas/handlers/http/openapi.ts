@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import packageJson from '../../../package.json' with { type: 'json' };
+import { version } from '../../../package.json';
 import { ROUTE_IDS, ROUTES, type RouteSpec } from '../../contract/routes';
 import { errorResponseSchema } from './response-schemas';
 import { ROUTE_SCHEMAS, type RouteSchemas } from './route-schemas';
@@ -95,7 +95,7 @@ export function openApiDocument(): object {
     openapi: '3.1.0',
     info: {
       title: 'Hookpost',
-      version: packageJson.version,
+      version,
       description: 'Webhooks sent from your own AWS account: signed, retried, recorded.',
     },
     servers: [{ url: '/' }],
