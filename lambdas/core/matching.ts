@@ -1,3 +1,5 @@
+import type { SubscriptionChange } from './model';
+
 /**
  * Which endpoints receive a message. An endpoint with `eventTypes: null` takes every
  * type; an entry ending in `.*` takes every type below that prefix (`invoice.*` matches
@@ -11,6 +13,63 @@ export interface SubscriptionFilter {
   readonly disabled: boolean;
   readonly eventTypes: readonly string[] | null;
   readonly channels: readonly string[] | null;
+}
+
+/** An endpoint with what it took before its recent changes. */
+export interface SubscriptionHistory extends SubscriptionFilter {
+  readonly createdAt: string;
+  readonly subscriptionChanges: readonly SubscriptionChange[];
+}
+
+/**
+ * How long an endpoint keeps the changes of what it takes: as long as an accepted message
+ * may wait for fan-out (a DynamoDB stream keeps its records 24 hours, and fan-out is
+ * retried until they expire).
+ */
+export const SUBSCRIPTION_HISTORY_MS = 24 * 60 * 60 * 1000;
+/** At most this much of changes (as JSON) is kept on an endpoint, the oldest dropped first. */
+const SUBSCRIPTION_HISTORY_MAX_BYTES = 32 * 1024;
+
+const SUBSCRIPTION_FIELDS = ['disabled', 'eventTypes', 'channels'] as const;
+
+/**
+ * What the endpoint took at `at`: the message accepted then goes to every endpoint that
+ * matched it then, whatever changed between its acceptance and its fan-out. Undefined
+ * when the endpoint did not exist yet. Changes older than the history kept are not undone.
+ */
+export function subscriptionAt(endpoint: SubscriptionHistory, at: string): SubscriptionFilter | undefined {
+  if (endpoint.createdAt > at) return undefined;
+  let filter: SubscriptionFilter = {
+    disabled: endpoint.disabled,
+    eventTypes: endpoint.eventTypes,
+    channels: endpoint.channels,
+  };
+  for (const change of [...endpoint.subscriptionChanges].reverse()) {
+    if (change.at <= at) break;
+    filter = { ...filter, ...change.previous };
+  }
+  return filter;
+}
+
+/**
+ * The endpoint's changes once `next` replaces `previous` at `at`: those of the history's
+ * span before `at`, and this one if it changes what the endpoint takes.
+ */
+export function withSubscriptionChange(
+  previous: SubscriptionHistory,
+  next: SubscriptionFilter,
+  at: string,
+): readonly SubscriptionChange[] {
+  const since = new Date(Date.parse(at) - SUBSCRIPTION_HISTORY_MS).toISOString();
+  const kept = previous.subscriptionChanges.filter((change) => change.at >= since);
+  const changed = SUBSCRIPTION_FIELDS.filter(
+    (field) => JSON.stringify(previous[field]) !== JSON.stringify(next[field]),
+  );
+  if (changed.length > 0) {
+    kept.push({ at, previous: Object.fromEntries(changed.map((field) => [field, previous[field]])) });
+  }
+  while (kept.length > 1 && JSON.stringify(kept).length > SUBSCRIPTION_HISTORY_MAX_BYTES) kept.shift();
+  return kept;
 }
 
 export interface RoutedMessage {

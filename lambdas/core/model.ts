@@ -33,6 +33,20 @@ export interface EndpointSecrets {
   readonly previousExpiresAt: string | null;
 }
 
+/**
+ * A change of what an endpoint takes (fan-out matches a message against the endpoint as it
+ * was when the message was accepted, lambdas/core/matching.ts): when it was made, and the
+ * values of the fields it changed from before it.
+ */
+export interface SubscriptionChange {
+  readonly at: string;
+  readonly previous: {
+    readonly disabled?: boolean;
+    readonly eventTypes?: readonly string[] | null;
+    readonly channels?: readonly string[] | null;
+  };
+}
+
 export interface Endpoint {
   readonly id: string;
   readonly appId: string;
@@ -50,6 +64,8 @@ export interface Endpoint {
    * by the API.
    */
   readonly failingSince: string | null;
+  /** The changes of `disabled`, `eventTypes` and `channels` of the last day, oldest first. Not shown by the API. */
+  readonly subscriptionChanges: readonly SubscriptionChange[];
   readonly rateLimit: number | null;
   readonly metadata: StringMap;
   readonly secrets: EndpointSecrets;

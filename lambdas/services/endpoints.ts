@@ -1,6 +1,7 @@
 import { LIMITS } from '../contract/limits';
 import { ConflictError, MalformedRequestError, NotFoundError, ValidationError } from '../core/errors';
 import { newId } from '../core/ids';
+import { withSubscriptionChange } from '../core/matching';
 import type { Attempt, Endpoint, EndpointKind } from '../core/model';
 import type {
   CreateEndpointInput,
@@ -59,6 +60,7 @@ export class EndpointService {
       headers: input.headers ?? {},
       disabled: input.disabled ?? false,
       failingSince: null,
+      subscriptionChanges: [],
       rateLimit: input.rateLimit ?? null,
       metadata: input.metadata ?? {},
       secrets: { current: input.secret ?? generateSecret(), previous: null, previousExpiresAt: null },
@@ -102,8 +104,12 @@ export class EndpointService {
           metadata: input.metadata ?? previous.metadata,
           updatedAt: nextUpdatedAt(previous.updatedAt, this.deps.clock.now()),
         };
-        await this.deps.endpoints.update(previous, next);
-        return next;
+        const recorded = {
+          ...next,
+          subscriptionChanges: withSubscriptionChange(previous, next, next.updatedAt),
+        };
+        await this.deps.endpoints.update(previous, recorded);
+        return recorded;
       },
     );
   }

@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError } from '../core/errors';
 import { isId, newId, timeOfId } from '../core/ids';
-import { endpointMatches } from '../core/matching';
+import { endpointMatches, subscriptionAt } from '../core/matching';
 import type { Endpoint, Message, PullNotification } from '../core/model';
 import { isPullable, pullWindow } from '../core/pull';
 import type { Clock, DeliveryStore, MessageStore, PullAhead, PullHead, PullStateStore } from '../ports';
@@ -393,7 +393,8 @@ function headOf(message: Message, late: boolean, now: Date): PullHead {
  * one of them.
  */
 export function takes(endpoint: Endpoint, message: Message): boolean {
-  return endpointMatches({ ...endpoint, disabled: false }, message);
+  const then = subscriptionAt(endpoint, message.timestamp);
+  return then !== undefined && endpointMatches({ ...then, disabled: false }, message);
 }
 
 function pollDelivery(endpoint: Endpoint, msgId: string, eventType: string) {

@@ -4,12 +4,14 @@ import { createDynamoStores } from '../../lambdas/adapters/dynamo/stores';
 import { LoggedMetrics } from '../../lambdas/adapters/local/logged-metrics';
 import { TASK_MESSAGE_MAX_BYTES } from '../../lambdas/contract/queues';
 import type { AttemptRequest, DeliveryTask, Message } from '../../lambdas/core/model';
+import { LOCAL_URL_POLICY } from '../../lambdas/core/url-guard';
 import { createFanOutHandler } from '../../lambdas/handlers/fanout';
 import { createJsonLogger } from '../../lambdas/logger';
 import { type EndpointStore, systemClock } from '../../lambdas/ports';
+import { createApiServices } from '../../lambdas/services';
 import { FanOutService } from '../../lambdas/services/fanout';
 import { type DynamoEngine, freshTables, startDynalite } from '../support/dynamodb';
-import { aDelivery, aMessage, anApp, anEndpoint } from '../support/fixtures';
+import { aDelivery, aMessage, anApp, anEndpoint, ManualClock } from '../support/fixtures';
 
 /** Fan-out of a stream batch: what it costs in reads of the catalogue and in queue requests. */
 let engine: DynamoEngine;
@@ -96,6 +98,40 @@ describe('fan-out of a batch of messages', () => {
     });
     expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: '200' }] });
     expect(sends.flat().map((task) => task.msgId)).toEqual(messages.map((message) => message.id));
+  });
+});
+
+describe('the endpoints a message goes to', () => {
+  it('are those that matched it when it was accepted, whatever changed before its fan-out', async () => {
+    const { doc, tables } = await freshTables(engine.endpoint);
+    const stores = createDynamoStores(doc, tables, { retentionDays: 30 });
+    const clock = new ManualClock();
+    const api = createApiServices(
+      { ...stores, clock },
+      { urlPolicy: LOCAL_URL_POLICY, requireKnownEventTypes: false, egressIps: [] },
+    );
+    const app = await api.apps.create({ name: 'Acme' });
+    const push = { kind: 'push', url: 'http://127.0.0.1:9/hook' } as const;
+    const disabledSince = await api.endpoints.create(app.id, { ...push, eventTypes: ['invoice.paid'] });
+    const disabledByDelivery = await api.endpoints.create(app.id, push);
+    const narrowedSince = await api.endpoints.create(app.id, { ...push, eventTypes: ['invoice.*'] });
+    const enabledSince = await api.endpoints.create(app.id, { ...push, disabled: true });
+    const widenedSince = await api.endpoints.create(app.id, { ...push, eventTypes: ['user.created'] });
+    clock.advance(1);
+    const message = aMessage(app.id, { eventType: 'invoice.paid' }, clock.now());
+    await stores.messages.accept(message);
+    clock.advance(1);
+    await api.endpoints.update(app.id, disabledSince.id, { disabled: true });
+    await stores.endpoints.disable(app.id, disabledByDelivery.id, clock.now().toISOString());
+    await api.endpoints.update(app.id, narrowedSince.id, { eventTypes: ['invoice.created'] });
+    await api.endpoints.update(app.id, enabledSince.id, { disabled: false });
+    await api.endpoints.update(app.id, widenedSince.id, { eventTypes: null });
+    await api.endpoints.create(app.id, push);
+
+    const { fanOut, sends } = recordingFanOut(stores);
+    await fanOut.fanOutAll([message]);
+    const sentTo = new Set(sends.flat().map((task) => task.endpointId));
+    expect(sentTo).toEqual(new Set([disabledSince.id, disabledByDelivery.id, narrowedSince.id]));
   });
 });
 

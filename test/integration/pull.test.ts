@@ -625,7 +625,7 @@ describe.each(ENGINES)('pull delivery on $name', ({ name, start }) => {
       expect(await drain(api, endpoint, 10, 0)).toEqual([first.id, between.id, last.id]);
     });
 
-    it("reads the log again, not what was kept after the head, once the endpoint's filters changed", async () => {
+    it('takes each message as its filters were when the message was accepted, after they changed', async () => {
       const manual = new ManualClock();
       const { api, fanOut, app } = await setUp(manual);
       const endpoint = await api.endpoints.create(app.id, { kind: 'poll', eventTypes: ['order.placed'] });
@@ -643,8 +643,16 @@ describe.each(ENGINES)('pull delivery on $name', ({ name, start }) => {
       const widened = await api.endpoints.update(app.id, endpoint.id, {
         eventTypes: ['order.placed', 'invoice.paid'],
       });
+      manual.advance(1);
+      const later = await accepted(api, fanOut, app.id, { n: 4 }, 'invoice.paid');
+      manual.advance(1);
+      const narrowed = await api.endpoints.update(app.id, endpoint.id, { eventTypes: ['invoice.paid'] });
+      manual.advance(PULL_SETTLE_MS);
       await api.pulls.delete(app.id, endpoint.id, head?.receiptId as string);
-      expect(await drain(api, widened, 10, 0)).toEqual([invoice.id, last.id]);
+      // The invoice came before the filter took invoices; the last order before it stopped taking orders.
+      expect(widened.eventTypes).toEqual(['order.placed', 'invoice.paid']);
+      expect(await drain(api, narrowed, 10, 0)).toEqual([last.id, later.id]);
+      expect(invoice.id < last.id).toBe(true);
     });
 
     it('puts a message found below a head on the late list when another receive handed the head out and it was deleted', async () => {

@@ -50,6 +50,7 @@ export function anEndpoint(appId: string, overrides: Partial<Endpoint> = {}): En
     eventTypes: null,
     channels: null,
     failingSince: null,
+    subscriptionChanges: [],
     headers: {},
     disabled: false,
     rateLimit: null,

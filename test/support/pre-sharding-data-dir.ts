@@ -102,14 +102,15 @@ async function writeContents(
   const retentionSeconds = retentionDays * 86_400;
   const putLogItem = (item: Record<string, unknown>) =>
     runtime.doc.put({ TableName: runtime.tables.messages, Item: item });
-  const start = Date.now() - 60_000;
+  // After the endpoint was created: an endpoint takes the messages accepted while it existed.
+  const start = Date.now() + 1;
   let written = 0;
   const putMessage = async (
     eventType: string,
     eventId: string | null,
     extra: Record<string, unknown> = {},
   ) => {
-    const at = new Date(start + written * 1000);
+    const at = new Date(start + written);
     const id = newId('message', at);
     written++;
     await putLogItem({

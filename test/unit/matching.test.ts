@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { endpointMatches } from '../../lambdas/core/matching';
+import {
+  endpointMatches,
+  type SubscriptionFilter,
+  type SubscriptionHistory,
+  subscriptionAt,
+  withSubscriptionChange,
+} from '../../lambdas/core/matching';
 
 describe('endpoint matching', () => {
   it.each([
@@ -52,5 +58,85 @@ describe('endpoint matching', () => {
         { eventType: 'invoice.paid', channels: null },
       ),
     ).toBe(false);
+  });
+});
+
+describe('what an endpoint took at a time', () => {
+  const created = '2026-11-23T10:00:00.000Z';
+  const endpoint = (
+    changes: SubscriptionHistory['subscriptionChanges'],
+    now: Partial<SubscriptionFilter>,
+  ) => ({
+    disabled: false,
+    eventTypes: null,
+    channels: null,
+    ...now,
+    createdAt: created,
+    subscriptionChanges: changes,
+  });
+
+  it('is nothing before the endpoint existed, and what it takes now when nothing changed since', () => {
+    expect(subscriptionAt(endpoint([], {}), '2026-11-23T09:59:59.999Z')).toBeUndefined();
+    expect(subscriptionAt(endpoint([], { eventTypes: ['a'] }), created)).toEqual({
+      disabled: false,
+      eventTypes: ['a'],
+      channels: null,
+    });
+  });
+
+  it('undoes, newest first, every change made after the time', () => {
+    const history = endpoint(
+      [
+        { at: '2026-11-23T11:00:00.000Z', previous: { eventTypes: ['a'] } },
+        { at: '2026-11-23T12:00:00.000Z', previous: { disabled: false, channels: ['eu'] } },
+      ],
+      { disabled: true, eventTypes: ['b'], channels: null },
+    );
+    expect(subscriptionAt(history, '2026-11-23T10:30:00.000Z')).toEqual({
+      disabled: false,
+      eventTypes: ['a'],
+      channels: ['eu'],
+    });
+    expect(subscriptionAt(history, '2026-11-23T11:30:00.000Z')).toEqual({
+      disabled: false,
+      eventTypes: ['b'],
+      channels: ['eu'],
+    });
+    expect(subscriptionAt(history, '2026-11-23T12:00:00.000Z')).toEqual({
+      disabled: true,
+      eventTypes: ['b'],
+      channels: null,
+    });
+  });
+
+  it('records a change of what the endpoint takes, with only the fields it changed, and drops a day-old one', () => {
+    const old = { at: '2026-11-22T09:00:00.000Z', previous: { disabled: true } };
+    const recent = { at: '2026-11-23T09:00:00.000Z', previous: { channels: ['eu'] } };
+    const before = endpoint([old, recent], { eventTypes: ['a'] });
+    const at = '2026-11-23T10:00:00.000Z';
+    expect(withSubscriptionChange(before, { ...before, eventTypes: ['a', 'b'] }, at)).toEqual([
+      recent,
+      { at, previous: { eventTypes: ['a'] } },
+    ]);
+    expect(withSubscriptionChange(before, { ...before }, at)).toEqual([recent]);
+  });
+
+  it('keeps its history within a bound, however large its filters', () => {
+    let history = endpoint([], {});
+    const eventTypes = (n: number) =>
+      Array.from({ length: 100 }, (_, index) => `type.${n}.${index}.${'x'.repeat(200)}`);
+    for (let n = 0; n < 20; n++) {
+      const next = { ...history, eventTypes: eventTypes(n) };
+      history = {
+        ...next,
+        subscriptionChanges: withSubscriptionChange(
+          history,
+          next,
+          `2026-11-23T10:00:${String(n).padStart(2, '0')}.000Z`,
+        ),
+      };
+    }
+    expect(JSON.stringify(history.subscriptionChanges).length).toBeLessThan(64 * 1024);
+    expect(history.subscriptionChanges.at(-1)?.previous.eventTypes).toEqual(eventTypes(18));
   });
 });

@@ -1,4 +1,4 @@
-import type { Endpoint } from '../../core/model';
+import type { Endpoint, SubscriptionChange } from '../../core/model';
 import type { EndpointStore, Page, PageRequest } from '../../ports';
 import { asMapAttribute, type Documents } from './documents';
 import { decodeCursor, isConditionalCheckFailed, prefixRange, queryAll, queryPage } from './paging';
@@ -119,9 +119,20 @@ export class DynamoEndpointStore implements EndpointStore {
       await this.doc.update({
         TableName: this.tableName,
         Key: key(appId, endpointId),
-        UpdateExpression: 'SET disabled = :true, failingSince = :null, updatedAt = :at',
+        // Recorded as a change of what the endpoint takes, for messages accepted before it
+        // and fanned out after it (lambdas/core/matching.ts, subscriptionAt).
+        UpdateExpression:
+          'SET disabled = :true, failingSince = :null, updatedAt = :at, ' +
+          'subscriptionChanges = list_append(if_not_exists(subscriptionChanges, :none), :change)',
         ConditionExpression: 'attribute_exists(pk) AND disabled = :false',
-        ExpressionAttributeValues: { ':true': true, ':false': false, ':null': null, ':at': at },
+        ExpressionAttributeValues: {
+          ':true': true,
+          ':false': false,
+          ':null': null,
+          ':at': at,
+          ':none': [],
+          ':change': [{ at, previous: { disabled: false } } satisfies SubscriptionChange],
+        },
       });
       return true;
     } catch (error) {
@@ -174,6 +185,7 @@ function fromItem(item: Record<string, unknown>): Endpoint {
     eventTypes: (item.eventTypes as string[] | null | undefined) ?? null,
     channels: (item.channels as string[] | null | undefined) ?? null,
     failingSince: (item.failingSince as string | null | undefined) ?? null,
+    subscriptionChanges: (item.subscriptionChanges as Endpoint['subscriptionChanges'] | undefined) ?? [],
     headers: (item.headers as Endpoint['headers'] | undefined) ?? {},
     disabled: item.disabled === true,
     rateLimit: (item.rateLimit as number | null | undefined) ?? null,

@@ -31,7 +31,12 @@ import type {
 type Shown<Schema extends z.ZodType> = z.input<Schema>;
 
 export function endpointView(endpoint: Endpoint): Shown<typeof endpointResponse> {
-  const { secrets: _secrets, failingSince: _failingSince, ...visible } = endpoint;
+  const {
+    secrets: _secrets,
+    failingSince: _failingSince,
+    subscriptionChanges: _changes,
+    ...visible
+  } = endpoint;
   return visible;
 }
 
