@@ -2,6 +2,8 @@ import * as z from 'zod/mini';
 import { version } from '../package.json';
 import {
   ATTEMPT_TIMEOUT_LIMITS_MS,
+  AUTO_DISABLE_AFTER_DAYS_LIMITS,
+  RETENTION_DAYS_LIMITS,
   type FunctionName,
   LOG_LEVELS,
   type LogLevel,
@@ -59,8 +61,8 @@ const decoders: Decoders = {
   metricNamespace: z.string().check(z.regex(/^[0-9a-zA-Z_.#:/-]{1,255}$/, 'a CloudWatch namespace')),
   retryLadderSeconds: secondsList,
   attemptTimeoutMs: wholeNumber(ATTEMPT_TIMEOUT_LIMITS_MS.min, ATTEMPT_TIMEOUT_LIMITS_MS.max),
-  autoDisableAfterDays: wholeNumber(1, 365),
-  retentionDays: wholeNumber(1),
+  autoDisableAfterDays: wholeNumber(AUTO_DISABLE_AFTER_DAYS_LIMITS.min, AUTO_DISABLE_AFTER_DAYS_LIMITS.max),
+  retentionDays: wholeNumber(RETENTION_DAYS_LIMITS.min, RETENTION_DAYS_LIMITS.max),
   requireKnownEventTypes: flag,
   egressIps: z.pipe(
     z.pipe(

@@ -149,8 +149,8 @@ export class Delivery extends Construct {
     const deliver = this.deliveryFunction.function;
     // Reads endpoints; updates one's run of failures, or disables it (README, "Retries and operational webhooks").
     this.deliveryFunction.useTable('catalogTable', catalogTable, 'readUpdate');
-    // Operational webhooks are messages the delivery function accepts itself.
-    this.deliveryFunction.useTable('messagesTable', messagesTable, 'readWrite');
+    // Reads a message a task does not carry; accepts operational webhooks (a message and its eventId claim, by key).
+    this.deliveryFunction.useTable('messagesTable', messagesTable, 'getPutItem');
     this.deliveryFunction.useTable('deliveriesTable', deliveriesTable, 'readWrite');
     this.deliveryFunction.sendsTo(this.queue);
     this.deliveryFunction.setting('deliveryQueueArn', this.queue.queueArn);

@@ -89,6 +89,14 @@ export function entryPath(fn: FunctionName): string {
   return join(ENTRY_DIR, ENTRY_FILES[fn]);
 }
 
+/** Access to single items of a table by key, and the actions each allows. */
+const ITEM_ACTIONS = {
+  getItem: ['dynamodb:GetItem'],
+  putItem: ['dynamodb:PutItem'],
+  getPutItem: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+} as const;
+type ItemAccess = keyof typeof ITEM_ACTIONS;
+
 /** Settings whose value is a table's name, and the tables they name. */
 type TableSetting = 'catalogTable' | 'messagesTable' | 'deliveriesTable';
 
@@ -194,21 +202,24 @@ export class HookpostFunction extends Construct {
 
   /**
    * Names a table in the function's settings and grants access to it: `getItem` reads single
-   * items by key and nothing else, `putItem` writes single items and nothing else; `read`
-   * covers the table and its indexes, `readUpdate` adds UpdateItem (one item's attributes,
-   * by key; no PutItem, DeleteItem or batch writes), `readWrite` every write.
+   * items by key and nothing else, `putItem` writes single items and nothing else,
+   * `getPutItem` both; `read` covers the table and its indexes, `readUpdate` adds UpdateItem
+   * (one item's attributes, by key; no PutItem, DeleteItem or batch writes), `readWrite`
+   * every write.
    */
   useTable(
     name: TableSetting,
     table: dynamodb.Table,
-    access: 'getItem' | 'putItem' | 'read' | 'readUpdate' | 'readWrite',
+    access: ItemAccess | 'read' | 'readUpdate' | 'readWrite',
   ): void {
     this.setting(name, table.tableName);
-    if (access === 'getItem' || access === 'putItem') {
+    if (access in ITEM_ACTIONS) {
       // Not table.grant(), which adds the indexes too.
-      const action = access === 'getItem' ? 'dynamodb:GetItem' : 'dynamodb:PutItem';
       this.function.addToRolePolicy(
-        new iam.PolicyStatement({ actions: [action], resources: [table.tableArn] }),
+        new iam.PolicyStatement({
+          actions: [...ITEM_ACTIONS[access as ItemAccess]],
+          resources: [table.tableArn],
+        }),
       );
       return;
     }

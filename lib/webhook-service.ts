@@ -4,7 +4,9 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import {
   ATTEMPT_TIMEOUT_LIMITS_MS,
+  AUTO_DISABLE_AFTER_DAYS_LIMITS,
   type LogLevel,
+  RETENTION_DAYS_LIMITS,
   retryLadderProblems,
   SETTING_DEFAULTS,
 } from '../lambdas/contract/settings';
@@ -88,7 +90,25 @@ export class WebhookService extends Construct {
     }
     const retryLadderSeconds =
       props.retryLadder?.map((delay) => delay.toSeconds()) ?? SETTING_DEFAULTS.retryLadderSeconds;
-    const retentionDays = props.retention?.toDays() ?? SETTING_DEFAULTS.retentionDays;
+    const retentionDays = within(
+      'retention',
+      props.retention?.toDays() ?? SETTING_DEFAULTS.retentionDays,
+      RETENTION_DAYS_LIMITS,
+      'days',
+    );
+    const autoDisableAfterDays = within(
+      'autoDisableAfter',
+      props.autoDisableAfter?.toDays() ?? SETTING_DEFAULTS.autoDisableAfterDays,
+      AUTO_DISABLE_AFTER_DAYS_LIMITS,
+      'days',
+    );
+    // Lambda's own bounds for an SQS event source's maximum concurrency; 0 would mean none at all.
+    const maxDeliveryConcurrency = within(
+      'maxDeliveryConcurrency',
+      props.maxDeliveryConcurrency ?? 50,
+      { min: 2, max: 1000 },
+      'batches',
+    );
     const ladderProblems = retryLadderProblems(retryLadderSeconds, retentionDays);
     if (ladderProblems.length > 0) throw new Error(`retryLadder: ${ladderProblems.join('; ')}`);
     const logLevel = props.logLevel ?? SETTING_DEFAULTS.logLevel;
@@ -117,10 +137,10 @@ export class WebhookService extends Construct {
       attemptTimeout: Duration.millis(attemptTimeoutMs),
       retryLadderSeconds,
       retentionDays,
-      autoDisableAfterDays: props.autoDisableAfter?.toDays() ?? SETTING_DEFAULTS.autoDisableAfterDays,
+      autoDisableAfterDays,
       logLevel,
       metricNamespace,
-      maxConcurrency: props.maxDeliveryConcurrency ?? 50,
+      maxConcurrency: maxDeliveryConcurrency,
       logRetention,
     });
     this.api = new Api(this, 'Api', {
@@ -157,4 +177,17 @@ export class WebhookService extends Construct {
     this.egressIps = this.network.egressIps;
     this.apiUrl = this.api.restApi.url;
   }
+}
+
+/** The value, when it is a whole number within the bounds the functions accept; a synth error otherwise. */
+function within(
+  name: string,
+  value: number,
+  limits: { readonly min: number; readonly max: number },
+  unit: string,
+): number {
+  if (!Number.isInteger(value) || value < limits.min || value > limits.max) {
+    throw new Error(`${name} must be ${limits.min} to ${limits.max} ${unit}, not ${value}`);
+  }
+  return value;
 }

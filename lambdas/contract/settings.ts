@@ -180,6 +180,14 @@ export const API_FUNCTION_TIMEOUT_SECONDS = 29;
  */
 export const ATTEMPT_TIMEOUT_LIMITS_MS = { min: 1_000, max: 300_000 } as const;
 
+/**
+ * The auto-disable period and the retention, in whole days, within these bounds: the
+ * functions refuse a value outside them when they load (lambdas/config.ts), so the stack
+ * refuses it when it is synthesized (lib/webhook-service.ts).
+ */
+export const AUTO_DISABLE_AFTER_DAYS_LIMITS = { min: 1, max: 365 } as const;
+export const RETENTION_DAYS_LIMITS = { min: 1, max: 3650 } as const;
+
 /** Most rungs a retry ladder may have: attempts are numbered in three digits (`A#…#001`). */
 export const MAX_RETRY_RUNGS = 50;
 

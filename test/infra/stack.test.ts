@@ -190,6 +190,23 @@ describe('functions', () => {
       'secretsmanager:GetSecretValue',
     ]);
   });
+
+  it('lets the delivery function get and put single messages, and nothing else on their table', () => {
+    const resources = (template.toJSON() as TemplateJson).Resources;
+    const [messagesTable] = Object.entries(resources).filter(
+      ([, resource]) =>
+        resource.Type === 'AWS::DynamoDB::Table' && resource.Properties?.StreamSpecification !== undefined,
+    );
+    const deliveryRole = functions.delivery?.Properties.Role['Fn::GetAtt'][0];
+    const actions = resourcesOf('AWS::IAM::Policy')
+      .filter((policy) => JSON.stringify(policy.Properties.Roles).includes(deliveryRole))
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+      .filter((statement: Properties) =>
+        JSON.stringify(statement.Resource).includes(`"${messagesTable?.[0]}"`),
+      )
+      .flatMap((statement: Properties) => [statement.Action].flat());
+    expect(actions.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
+  });
 });
 
 describe('storage', () => {
@@ -477,6 +494,10 @@ describe('settings', () => {
     [{ 'hookpost:requireKnownEventTypes': 'yes' }, /true or false/],
     [{ 'hookpost:stackName': '1st' }, /stack name/],
     [{ 'hookpost:attemptTimeoutSeconds': '600' }, /attemptTimeout/],
+    [{ 'hookpost:autoDisableAfterDays': '0' }, /autoDisableAfter must be 1 to 365 days, not 0/],
+    [{ 'hookpost:autoDisableAfterDays': '400' }, /autoDisableAfter must be 1 to 365 days/],
+    [{ 'hookpost:retentionDays': '0' }, /retention must be 1 to/],
+    [{ 'hookpost:maxDeliveryConcurrency': '0' }, /maxDeliveryConcurrency must be 2 to 1000 batches, not 0/],
   ])('refuses bad context %j', (context, message) => {
     expect(() => synth(context)).toThrow(message);
   });
