@@ -3,10 +3,10 @@ import { version } from '../package.json';
 import {
   ATTEMPT_TIMEOUT_LIMITS_MS,
   AUTO_DISABLE_AFTER_DAYS_LIMITS,
-  RETENTION_DAYS_LIMITS,
   type FunctionName,
   LOG_LEVELS,
   type LogLevel,
+  RETENTION_DAYS_LIMITS,
   RETRY_JITTER_RATIO,
   retryLadderProblems,
   SETTING_DEFAULTS,
