@@ -28,9 +28,11 @@ export type EndpointKind = 'push' | 'poll';
 
 export interface EndpointSecrets {
   readonly current: string;
-  /** The secret before the last rotation, still signing until `previousExpiresAt`. */
-  readonly previous: string | null;
-  readonly previousExpiresAt: string | null;
+  /**
+   * Secrets rotated out, oldest first, each signing until its `until` (a day after it was
+   * replaced: lambdas/core/webhook.ts), so that a receiver can switch without a gap.
+   */
+  readonly retired: readonly { readonly secret: string; readonly until: string }[];
 }
 
 /**

@@ -14,25 +14,35 @@ export interface OutgoingWebhook {
   readonly body: string;
 }
 
-/** The secrets that sign right now: the current one, and the previous one inside its overlap. */
+/**
+ * Secrets rotated out that keep signing, at most: a rotation beyond them ends the oldest's
+ * overlap early, so that a burst of rotations cannot grow every request's signature header.
+ */
+export const MAX_RETIRED_SECRETS = 5;
+
+/** The secrets that sign right now: the current one, and those rotated out within their overlap. */
 export function activeSecrets(secrets: EndpointSecrets, now: Date): string[] {
-  const active = [secrets.current];
-  if (
-    secrets.previous !== null &&
-    secrets.previousExpiresAt !== null &&
-    Date.parse(secrets.previousExpiresAt) > now.getTime()
-  ) {
-    active.push(secrets.previous);
-  }
-  return active;
+  return [
+    secrets.current,
+    ...secrets.retired
+      .filter((retired) => Date.parse(retired.until) > now.getTime())
+      .map(({ secret }) => secret),
+  ];
 }
 
+/** The secrets once `next` replaces the current one: each secret rotated out signs a day more. */
 export function rotateSecrets(secrets: EndpointSecrets, next: string, now: Date): EndpointSecrets {
+  const until = new Date(now.getTime() + SECRET_ROTATION_OVERLAP_MS).toISOString();
+  const stillSigning = secrets.retired.filter((retired) => Date.parse(retired.until) > now.getTime());
   return {
     current: next,
-    previous: secrets.current,
-    previousExpiresAt: new Date(now.getTime() + SECRET_ROTATION_OVERLAP_MS).toISOString(),
+    retired: [...stillSigning, { secret: secrets.current, until }].slice(-MAX_RETIRED_SECRETS),
   };
+}
+
+/** No secret rotated out yet. */
+export function freshSecrets(current: string): EndpointSecrets {
+  return { current, retired: [] };
 }
 
 /** The body every receiver gets (README, "Verifying a webhook"). */

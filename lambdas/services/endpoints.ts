@@ -13,7 +13,7 @@ import type {
 } from '../core/schemas';
 import { generateSecret } from '../core/signing';
 import { type EndpointUrlPolicy, validateEndpointUrl } from '../core/url-guard';
-import { rotateSecrets } from '../core/webhook';
+import { freshSecrets, rotateSecrets } from '../core/webhook';
 import type {
   Clock,
   DeliveryCounts,
@@ -63,7 +63,7 @@ export class EndpointService {
       subscriptionChanges: [],
       rateLimit: input.rateLimit ?? null,
       metadata: input.metadata ?? {},
-      secrets: { current: input.secret ?? generateSecret(), previous: null, previousExpiresAt: null },
+      secrets: freshSecrets(input.secret ?? generateSecret()),
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
     };

@@ -371,6 +371,23 @@ describe.each(SETUPS)('store contract on $name', ({ start, cachedCatalogue }) =>
       });
     });
 
+    it('reads the secrets of an endpoint stored when it kept one secret rotated out', async () => {
+      const endpoint = anEndpoint(anApp().id);
+      const legacy = {
+        current: 'whsec_new',
+        previous: 'whsec_old',
+        previousExpiresAt: '2026-11-24T00:00:00.000Z',
+      };
+      await tables.doc.put({
+        TableName: tables.tables.catalog,
+        Item: { pk: `APP#${endpoint.appId}`, sk: `EP#${endpoint.id}`, ...endpoint, secrets: legacy },
+      });
+      expect((await endpoints.get(endpoint.appId, endpoint.id))?.secrets).toEqual({
+        current: 'whsec_new',
+        retired: [{ secret: 'whsec_old', until: '2026-11-24T00:00:00.000Z' }],
+      });
+    });
+
     it('updates only what exists and reports deletes', async () => {
       const endpoint = anEndpoint(anApp().id);
       await expect(endpoints.update(endpoint, endpoint)).rejects.toThrow(NotFoundError);

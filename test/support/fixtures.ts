@@ -9,6 +9,7 @@ import type {
   Message,
 } from '../../lambdas/core/model';
 import { generateSecret } from '../../lambdas/core/signing';
+import { freshSecrets } from '../../lambdas/core/webhook';
 
 /** Builders of valid resources; each test overrides what it is about. */
 
@@ -55,7 +56,7 @@ export function anEndpoint(appId: string, overrides: Partial<Endpoint> = {}): En
     disabled: false,
     rateLimit: null,
     metadata: {},
-    secrets: { current: generateSecret(), previous: null, previousExpiresAt: null },
+    secrets: freshSecrets(generateSecret()),
     createdAt: iso(now),
     updatedAt: iso(now),
     ...overrides,

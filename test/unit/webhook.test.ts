@@ -2,7 +2,14 @@ import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import type { Message } from '../../lambdas/core/model';
 import { generateSecret } from '../../lambdas/core/signing';
-import { activeSecrets, buildWebhook, rotateSecrets, truncateResponseBody } from '../../lambdas/core/webhook';
+import {
+  activeSecrets,
+  buildWebhook,
+  freshSecrets,
+  MAX_RETIRED_SECRETS,
+  rotateSecrets,
+  truncateResponseBody,
+} from '../../lambdas/core/webhook';
 
 const message: Message = {
   id: 'msg_01KAAAAAAAAAAAAAAAAAAAAAAA',
@@ -22,7 +29,7 @@ describe('buildWebhook', () => {
     endpoint: {
       url: 'https://hooks.example.com/in',
       headers: { 'X-Tenant': 'acme', 'Webhook-Id': 'forged', 'User-Agent': 'forged' },
-      secrets: { current: secret, previous: null, previousExpiresAt: null },
+      secrets: freshSecrets(secret),
     },
     attemptTime: now,
     userAgent: 'Hookpost/1.2.3',
@@ -56,11 +63,8 @@ describe('buildWebhook', () => {
 
 describe('secret rotation', () => {
   const now = new Date('2026-11-22T10:00:00Z');
-  const rotated = rotateSecrets(
-    { current: 'whsec_old', previous: null, previousExpiresAt: null },
-    'whsec_new',
-    now,
-  );
+  const rotated = rotateSecrets(freshSecrets('whsec_old'), 'whsec_new', now);
+  const hour = 3600_000;
 
   it('keeps the previous secret signing for 24 hours', () => {
     expect(activeSecrets(rotated, now)).toEqual(['whsec_new', 'whsec_old']);
@@ -69,6 +73,34 @@ describe('secret rotation', () => {
       'whsec_old',
     ]);
     expect(activeSecrets(rotated, new Date(now.getTime() + 24 * 3600_000))).toEqual(['whsec_new']);
+  });
+
+  it('keeps every secret rotated out within a day signing for its own 24 hours', () => {
+    const again = rotateSecrets(rotated, 'whsec_newer', new Date(now.getTime() + hour));
+    expect(activeSecrets(again, new Date(now.getTime() + hour))).toEqual([
+      'whsec_newer',
+      'whsec_old',
+      'whsec_new',
+    ]);
+    expect(activeSecrets(again, new Date(now.getTime() + 24 * hour))).toEqual(['whsec_newer', 'whsec_new']);
+    expect(activeSecrets(again, new Date(now.getTime() + 25 * hour))).toEqual(['whsec_newer']);
+  });
+
+  it('keeps at most MAX_RETIRED_SECRETS signing, the newest of them, and forgets those past their day', () => {
+    let secrets = freshSecrets('whsec_0');
+    for (let n = 1; n <= MAX_RETIRED_SECRETS + 2; n++) {
+      secrets = rotateSecrets(secrets, `whsec_${n}`, new Date(now.getTime() + n * 1000));
+    }
+    const latest = MAX_RETIRED_SECRETS + 2;
+    expect(activeSecrets(secrets, now)).toEqual([
+      `whsec_${latest}`,
+      ...Array.from(
+        { length: MAX_RETIRED_SECRETS },
+        (_, index) => `whsec_${latest - MAX_RETIRED_SECRETS + index}`,
+      ),
+    ]);
+    const dayLater = rotateSecrets(secrets, 'whsec_next', new Date(now.getTime() + 30 * hour));
+    expect(dayLater.retired.map((retired) => retired.secret)).toEqual([`whsec_${latest}`]);
   });
 });
 

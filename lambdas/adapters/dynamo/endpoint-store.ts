@@ -190,8 +190,23 @@ function fromItem(item: Record<string, unknown>): Endpoint {
     disabled: item.disabled === true,
     rateLimit: (item.rateLimit as number | null | undefined) ?? null,
     metadata: (item.metadata as Endpoint['metadata'] | undefined) ?? {},
-    secrets: item.secrets as Endpoint['secrets'],
+    secrets: secretsFromItem(item.secrets as StoredSecrets),
     createdAt: item.createdAt as string,
     updatedAt: item.updatedAt as string,
+  };
+}
+
+/** Secrets as stored: now, or as written before an endpoint kept more than one rotated out. */
+type StoredSecrets =
+  | Endpoint['secrets']
+  | { readonly current: string; readonly previous: string | null; readonly previousExpiresAt: string | null };
+
+function secretsFromItem(stored: StoredSecrets): Endpoint['secrets'] {
+  if ('retired' in stored) return stored;
+  const { current, previous, previousExpiresAt } = stored;
+  return {
+    current,
+    retired:
+      previous === null || previousExpiresAt === null ? [] : [{ secret: previous, until: previousExpiresAt }],
   };
 }
