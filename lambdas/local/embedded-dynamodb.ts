@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, mkdir } from 'node:fs/promises';
 import type { RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -36,7 +36,10 @@ export async function startEmbeddedDynamoDb(
   let repair: IndexRepairReport | undefined;
   if (dataDir !== undefined) {
     path = join(dataDir, 'dynamodb');
-    await mkdir(path, { recursive: true });
+    // The store holds endpoints' signing secrets: its files are for this user alone, as the
+    // admin key's file is (local-mode.ts). A directory made before this was so is closed too.
+    await mkdir(path, { recursive: true, mode: 0o700 });
+    await chmod(path, 0o700);
     if (options.repairIndexes === true) repair = await repairSecondaryIndexes(path);
   }
   const server = dynalite({ path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });

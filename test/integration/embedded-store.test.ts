@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
@@ -48,6 +48,17 @@ describe('local mode’s embedded store', () => {
     client?.destroy();
     await store?.close();
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it('keeps its files, endpoints’ signing secrets among them, for this user alone', async () => {
+    expect((await stat(join(dir, 'dynamodb'))).mode & 0o077).toBe(0);
+    const opened = await mkdtemp(join(tmpdir(), 'hookpost-embedded-open-'));
+    await mkdir(join(opened, 'dynamodb'), { mode: 0o755 });
+    await chmod(join(opened, 'dynamodb'), 0o755);
+    const again = await startEmbeddedDynamoDb(opened);
+    await again.close();
+    expect((await stat(join(opened, 'dynamodb'))).mode & 0o077).toBe(0);
+    await rm(opened, { recursive: true, force: true });
   });
 
   it('closes the LevelDB iterator of every Query it answers', async () => {
