@@ -1,5 +1,8 @@
 import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Message } from '../lambdas/core/model';
+import { sign } from '../lambdas/core/signing';
+import { webhookBody } from '../lambdas/core/webhook';
 
 /**
  * The smoke check of a live deployment (`npm run smoke`, see scripts/smoke.ts): finding
@@ -16,8 +19,17 @@ export interface Deployment {
 
 export interface SmokeReport {
   readonly delivered: boolean;
+  /**
+   * What the signature check found: the receiver's answer showed the request's headers and
+   * its signature is the endpoint secret's (`verified`) or not (`mismatch`), or the answer
+   * did not show them (`not shown`): then only the 2xx is known.
+   */
+  readonly signature: 'verified' | 'mismatch' | 'not shown';
   readonly lines: readonly string[];
 }
+
+/** Whether the check passed: delivered, and no signature seen that the secret did not make. */
+export const passed = (report: SmokeReport) => report.delivered && report.signature !== 'mismatch';
 
 interface Clients {
   readonly cloudFormation: CloudFormationClient;
@@ -135,9 +147,73 @@ export async function runSmoke(options: {
         ? 'delivered: the receiver answered 2xx'
         : `not delivered: the delivery is ${delivery?.status ?? 'unknown'} after ${options.timeoutMs / 1000} s`,
     );
-    return { delivered, lines };
+    const succeeded = (attempts.body.data ?? []).find(
+      (attempt: { outcome: string }) => attempt.outcome === 'succeeded',
+    );
+    let signature: SmokeReport['signature'] = 'not shown';
+    if (succeeded !== undefined) {
+      const secret = (await call('GET', `v1/apps/${appId}/endpoints/${endpoint.body.id}/secret`)).body.key;
+      const sent = (await call('GET', `v1/apps/${appId}/messages/${message.body.id}`)).body;
+      signature = checkSignature(succeeded.responseBody ?? '', secret, sent);
+      say(SIGNATURE_FINDINGS[signature]);
+    }
+    return { delivered, signature, lines };
   } finally {
     const deleted = await call('DELETE', `v1/apps/${appId}`);
     say(deleted.status === 204 ? `cleaned up ${appId}` : `could not delete ${appId}: HTTP ${deleted.status}`);
   }
+}
+
+const SIGNATURE_FINDINGS: Readonly<Record<SmokeReport['signature'], string>> = {
+  verified: "verified: the receiver's answer shows the request it got, signed with the endpoint's secret",
+  mismatch:
+    "signature mismatch: the receiver's answer shows a request whose signature the endpoint's secret did not make",
+  'not shown':
+    "signature not checked: the receiver's answer does not show the request's webhook-* headers (use a receiver that echoes them to check it)",
+};
+
+/**
+ * Checks the signature of the request a receiver got, from the receiver's own answer
+ * (Hookpost keeps its first 4 KiB with the attempt): an echoing receiver or a request
+ * inspector shows the request's headers there, as JSON or as text.
+ */
+export function checkSignature(
+  answer: string,
+  secret: string,
+  message: Pick<Message, 'id' | 'eventType' | 'timestamp' | 'payload'>,
+): SmokeReport['signature'] {
+  const header = (name: string) => headerIn(answer, name);
+  const [id, timestamp, signatures] = [
+    header('webhook-id'),
+    header('webhook-timestamp'),
+    header('webhook-signature'),
+  ];
+  if (id === undefined || timestamp === undefined || signatures === undefined || !/^\d+$/.test(timestamp))
+    return 'not shown';
+  const expected = sign(secret, {
+    msgId: message.id,
+    timestampSeconds: Number(timestamp),
+    body: webhookBody(message),
+  });
+  return id === message.id && signatures.split(' ').includes(expected) ? 'verified' : 'mismatch';
+}
+
+/** A header's value as an answer shows it: a JSON member of that name at any depth, else `name: value` in text. */
+function headerIn(answer: string, name: string): string | undefined {
+  const found = (value: unknown): string | undefined => {
+    if (typeof value !== 'object' || value === null) return undefined;
+    for (const [key, member] of Object.entries(value)) {
+      if (key.toLowerCase() === name && typeof member === 'string') return member;
+      const inner = found(member);
+      if (inner !== undefined) return inner;
+    }
+    return undefined;
+  };
+  try {
+    const inJson = found(JSON.parse(answer));
+    if (inJson !== undefined) return inJson;
+  } catch {
+    // Not JSON: read it as text.
+  }
+  return new RegExp(`^${name}:[ \\t]*(.+?)[ \\t]*$`, 'im').exec(answer)?.[1];
 }

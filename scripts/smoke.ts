@@ -1,15 +1,17 @@
 import { parseArgs } from 'node:util';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { findDeployment, runSmoke } from './smoke-check';
+import { findDeployment, passed, runSmoke } from './smoke-check';
 
 /**
  * `npm run smoke -- --stack <name> --receiver-url https://…`: checks a live deployment end
  * to end with the operator's own AWS credentials. It reads the stack's outputs and the
  * admin key, checks health, creates a throw-away application with an endpoint at the URL
  * given, sends one message, waits for its delivery and prints every attempt, then deletes
- * the application (the event type `hookpost.smoke` stays in the catalogue). Exit code 0
- * when the receiver answered 2xx, 1 otherwise.
+ * the application (the event type `hookpost.smoke` stays in the catalogue). When the
+ * receiver's answer shows the request's headers (an echoing receiver), it checks their
+ * signature with the endpoint's secret. Exit code 0 when the receiver answered 2xx and no
+ * signature it shows is wrong, 1 otherwise.
  *
  * For a WebhookService embedded in another stack, give `--api-url` and
  * `--admin-key-secret` instead of `--stack`.
@@ -42,7 +44,7 @@ async function main(): Promise<void> {
     timeoutMs: Number(values['timeout-seconds']) * 1000,
     log: (line) => console.log(line),
   });
-  process.exitCode = report.delivered ? 0 : 1;
+  process.exitCode = passed(report) ? 0 : 1;
 }
 
 main().catch((error: unknown) => {

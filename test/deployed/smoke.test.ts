@@ -119,6 +119,7 @@ describe('npm run smoke', () => {
     expect(run.output).toContain('health: ok');
     expect(run.output).toMatch(/attempt 1: succeeded, HTTP 200/);
     expect(run.output).toContain('delivered: the receiver answered 2xx');
+    expect(run.output).toContain('signature not checked');
     expect(run.code).toBe(0);
     expect(run.refused).toEqual([]);
 
@@ -135,6 +136,39 @@ describe('npm run smoke', () => {
       headers: { authorization: `Bearer ${adminKey}` },
     });
     expect(gone.status).toBe(404);
+  });
+
+  it('checks the signature with the endpoint secret when the receiver echoes the request', async () => {
+    receiver.reply = (request) => ({
+      status: 200,
+      body: JSON.stringify({ path: request.path, headers: request.headers }),
+    });
+    const run = await smoke([
+      '--stack',
+      inject('stackName'),
+      '--receiver-url',
+      `https://${RECEIVER_HOST}:${receiver.port}/echo`,
+    ]);
+    expect(run.output).toContain("verified: the receiver's answer shows the request it got");
+    expect(run.code).toBe(0);
+  });
+
+  it('exits 1 when the request the receiver echoes carries a signature the secret did not make', async () => {
+    receiver.reply = (request) => ({
+      status: 200,
+      body: JSON.stringify({
+        headers: { ...request.headers, 'webhook-signature': 'v1,bm90IHRoZSByaWdodCBzaWduYXR1cmU=' },
+      }),
+    });
+    const run = await smoke([
+      '--stack',
+      inject('stackName'),
+      '--receiver-url',
+      `https://${RECEIVER_HOST}:${receiver.port}/forged`,
+    ]);
+    expect(run.output).toContain('delivered: the receiver answered 2xx');
+    expect(run.output).toContain('signature mismatch');
+    expect(run.code).toBe(1);
   });
 
   it('says so, and exits 1, when the receiver does not answer 2xx', async () => {
