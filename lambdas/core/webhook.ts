@@ -97,6 +97,15 @@ export function truncateResponseBody(body: Buffer): string {
 /** The event type of a test send (POST …/endpoints/{endpointId}/test). */
 export const TEST_EVENT_TYPE = 'webhook.test';
 
+/** How long the API waits for a test send's attempt: API Gateway waits 29 s at most. */
+export const TEST_WAIT_MS = 25_000;
+/**
+ * A test send's attempt gives up after this (or the deployment's attempt timeout, if
+ * shorter), so that it is recorded while the API still waits: the rest of the wait is for
+ * the request to reach the delivery function through the stream and the queue.
+ */
+export const TEST_ATTEMPT_TIMEOUT_MS = 15_000;
+
 /**
  * The message a test send delivers: made up for the attempt and never stored. Its id is
  * the request's, so the receiver sees the same `webhook-id` if the send is made twice.

@@ -5,7 +5,7 @@ import { newId } from '../core/ids';
 import { isSendable } from '../core/matching';
 import type { Attempt, AttemptResult, Delivery, DeliveryTask, Endpoint, Message } from '../core/model';
 import { planRetry, type RetryPlan, type RetryPolicy, requestedRetryDelayMs } from '../core/retry';
-import { buildWebhook, testMessage } from '../core/webhook';
+import { buildWebhook, TEST_ATTEMPT_TIMEOUT_MS, testMessage } from '../core/webhook';
 import type {
   AttemptRecord,
   Clock,
@@ -201,7 +201,10 @@ export class DeliveryService {
       attemptTime: startedAt,
       userAgent: settings.userAgent,
     });
-    const outcome = await this.deps.sender.send(webhook, { timeoutMs: settings.attemptTimeoutMs });
+    const timeoutMs = task.test
+      ? Math.min(settings.attemptTimeoutMs, TEST_ATTEMPT_TIMEOUT_MS)
+      : settings.attemptTimeoutMs;
+    const outcome = await this.deps.sender.send(webhook, { timeoutMs });
     return { attempt: attemptFrom(task, startedAt, outcome, newId('attempt', startedAt)), outcome };
   }
 

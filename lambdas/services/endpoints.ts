@@ -13,7 +13,7 @@ import type {
 } from '../core/schemas';
 import { generateSecret } from '../core/signing';
 import { type EndpointUrlPolicy, validateEndpointUrl } from '../core/url-guard';
-import { freshSecrets, rotateSecrets } from '../core/webhook';
+import { freshSecrets, rotateSecrets, TEST_WAIT_MS } from '../core/webhook';
 import type {
   Clock,
   DeliveryCounts,
@@ -27,8 +27,7 @@ import type { AppService } from './apps';
 import { nextUpdatedAt, updateFromLatest } from './updates';
 
 const DAY_MS = 86_400_000;
-/** How long a test send is waited for, and how often its record is looked for. */
-const TEST_WAIT_MS = 25_000;
+/** How often a test send's record is looked for. */
 const TEST_POLL_MS = 200;
 
 export class EndpointService {
@@ -124,8 +123,10 @@ export class EndpointService {
    * Sends the endpoint a `webhook.test` now and answers its attempt. The POST leaves from
    * the delivery function (the fixed egress IPs), so this asks for it and waits for its
    * record: every TEST_POLL_MS, one consistent GetItem, for at most TEST_WAIT_MS, within API
-   * Gateway's 29 s. A receiver slower than that leaves the answer undefined: the attempt
-   * shows up in the endpoint's attempts when it is made.
+   * Gateway's 29 s. The attempt itself gives up after TEST_ATTEMPT_TIMEOUT_MS, so a slow
+   * receiver is answered as a timeout; only a request that took longer than the rest of
+   * the wait to reach the delivery function leaves the answer undefined (its attempt shows
+   * up in the endpoint's attempts when it is made).
    */
   async test(
     appId: string,

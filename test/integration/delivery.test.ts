@@ -2,6 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GuardedHttpSender } from '../../lambdas/adapters/http/guarded-http-sender';
 import { DeliveryNotReadyError } from '../../lambdas/core/errors';
+import { TEST_ATTEMPT_TIMEOUT_MS, TEST_WAIT_MS } from '../../lambdas/core/webhook';
 import { LocalStack } from '../support/local-stack';
 import { eventually, Receiver } from '../support/receiver';
 
@@ -252,6 +253,38 @@ describe('delivery to a guarded network', () => {
       );
       expect(first).toMatchObject({ outcome: 'failed', error: 'blocked_address', responseStatus: null });
       expect(receiver.requests).toEqual([]);
+    } finally {
+      await stack.stop();
+      await receiver.close();
+    }
+  });
+});
+
+describe('a test send', () => {
+  it('gives its attempt up sooner than a delivery does, so that the call waiting on it gets it', async () => {
+    const receiver = await Receiver.start();
+    const timeouts: { readonly path: string; readonly timeoutMs: number }[] = [];
+    const guarded = new GuardedHttpSender({ allowLoopback: true });
+    const stack = await LocalStack.start({
+      env: { HOOKPOST_ATTEMPT_TIMEOUT_MS: '30000' },
+      sender: {
+        send: (webhook, options) => {
+          timeouts.push({ path: new URL(webhook.url).pathname, timeoutMs: options.timeoutMs });
+          return guarded.send(webhook, options);
+        },
+      },
+    });
+    try {
+      const { appId, endpointId, send } = await setUp(stack, receiver);
+      const tested = await stack.call('POST', `/v1/apps/${appId}/endpoints/${endpointId}/test`);
+      expect(tested.body).toMatchObject({ outcome: 'succeeded' });
+      await send();
+      await receiver.waitFor(2);
+      expect(timeouts).toEqual([
+        { path: '/hook', timeoutMs: TEST_ATTEMPT_TIMEOUT_MS },
+        { path: '/hook', timeoutMs: 30_000 },
+      ]);
+      expect(TEST_ATTEMPT_TIMEOUT_MS).toBeLessThan(TEST_WAIT_MS);
     } finally {
       await stack.stop();
       await receiver.close();
