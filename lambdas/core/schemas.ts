@@ -174,7 +174,12 @@ export const messageBatchSchema = z.strictObject({
 
 const isoTime = z.iso.datetime({ offset: true });
 
-export const pageQuerySchema = z.object({
+/**
+ * Queries are strict, as bodies are: a parameter a list does not take (a misspelt filter,
+ * say) is refused, not ignored, so that a caller never reads an unfiltered list for a
+ * filtered one.
+ */
+export const pageQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(LIMITS.pageSize).default(50),
   cursor: z.string().min(1).max(LIMITS.cursorLength).optional(),
 });
@@ -186,7 +191,7 @@ export const endpointAttemptsQuerySchema = pageQuerySchema.extend({
 export type EndpointAttemptsQuery = z.infer<typeof endpointAttemptsQuerySchema>;
 
 /** How long a receive waits for a notification, in whole seconds (0, the default, answers at once). */
-export const receiveQuerySchema = z.object({
+export const receiveQuerySchema = z.strictObject({
   wait: z.coerce.number().int().min(0).max(LIMITS.receiveWaitSeconds).default(0),
 });
 export type ReceiveQuery = z.infer<typeof receiveQuerySchema>;
@@ -195,7 +200,7 @@ export const recoverSchema = z.strictObject({ since: isoTime });
 export type RecoverInput = z.infer<typeof recoverSchema>;
 
 /** A window of acceptance times; the service fills in what is missing from its clock. */
-export const statsQuerySchema = z.object({ since: isoTime.optional(), until: isoTime.optional() });
+export const statsQuerySchema = z.strictObject({ since: isoTime.optional(), until: isoTime.optional() });
 export type StatsQuery = z.infer<typeof statsQuerySchema>;
 
 export const messageListQuerySchema = pageQuerySchema.extend({

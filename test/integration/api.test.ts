@@ -272,6 +272,12 @@ describe('REST API handler', () => {
         400,
         'bad_request',
       );
+      // A filter the list does not take is refused, not ignored: the caller would read an unfiltered list.
+      const unknown = await stack.call('GET', `/v1/apps/${appId}/messages`, { query: { channel: 'eu' } });
+      expectError(unknown, 400, 'bad_request');
+      expect(unknown.body.error.details).toEqual([
+        expect.objectContaining({ message: expect.stringContaining('channel') }),
+      ]);
     });
 
     it('shows a message with its deliveries, and 404 under another app', async () => {
