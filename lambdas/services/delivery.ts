@@ -34,8 +34,11 @@ export type DeliveryResult = AttemptResult | 'duplicate' | 'abandoned' | 'rate_l
 
 /**
  * A send slot at most this far off is waited for in place; one further off sends the task
- * back to the queue until then, carrying its slot (a wait is neither a failed attempt nor a
- * used retry).
+ * back to the queue, carrying its slot (a wait is neither a failed attempt nor a used
+ * retry), to come back this much before the slot and wait for it in place. Were it to come
+ * back at the slot, SQS (whole seconds of delay, rounded up) and the trip back would make
+ * it late, and sent at once it would go out together with the tasks holding the slots
+ * after it: more than the rate in one second.
  */
 const MAX_WAIT_IN_PLACE_MS = 1_000;
 
@@ -171,7 +174,7 @@ export class DeliveryService {
 
   /**
    * Waits for the endpoint's next send slot (or the one the task already holds): in place
-   * when it is near, else by sending the task back to the queue for it. Answers whether the
+   * when it is near, else by sending the task back to the queue until shortly before it. Answers whether the
    * attempt may go ahead now.
    */
   private async awaitSlot(task: DeliveryTask, perSecond: number): Promise<boolean> {
@@ -187,7 +190,9 @@ export class DeliveryService {
       return true;
     }
     const later: DeliveryTask = { ...task, notBefore: slot.toISOString() };
-    await this.deps.queue.send([later], { delayMs: Math.min(waitMs, MAX_QUEUE_DELAY_MS) });
+    await this.deps.queue.send([later], {
+      delayMs: Math.min(waitMs - MAX_WAIT_IN_PLACE_MS, MAX_QUEUE_DELAY_MS),
+    });
     return false;
   }
 
