@@ -115,7 +115,7 @@ export class DeliveryService {
 
   /**
    * An attempt made on request (resend, recovery, test send), outside the ladder: it is
-   * numbered after the ladder's attempts so far, recorded once per request, and nothing is
+   * numbered after the delivery's attempts so far, recorded once per request, and nothing is
    * scheduled after it. A success ends the delivery as succeeded (the ladder's tasks then
    * drop) and the endpoint's run of failures; a failure leaves the delivery as it was. A 410 Gone disables the endpoint, as
    * it does on the ladder. No POST goes to an endpoint that is gone or disabled.
@@ -126,10 +126,11 @@ export class DeliveryService {
     // the endpoint or changing its URL: the endpoint as it is now. A recovery's many tasks
     // take the kept copy, as the ladder's do, and read afresh only to give one up.
     const fresh = task.trigger !== 'recover';
-    const [delivery, kept, made] = await Promise.all([
+    const [delivery, kept, made, lastNumber] = await Promise.all([
       task.test ? undefined : deliveries.get(task.msgId, task.endpointId),
       endpoints.get(task.appId, task.endpointId, { fresh }),
       deliveries.getRequestedAttempt(task.msgId, task.endpointId, requestId),
+      task.test ? 0 : deliveries.lastAttemptNumber(task.msgId, task.endpointId),
     ]);
     if (made !== undefined) return 'duplicate';
     // A recovery sends what is still failed: another recovery or a resend may have got there first.
@@ -143,7 +144,7 @@ export class DeliveryService {
     if (endpoint.rateLimit !== null && !(await this.awaitSlot(task, endpoint.rateLimit)))
       return 'rate_limited';
 
-    const numbered = { ...task, attemptNumber: (delivery?.attemptCount ?? 0) + 1 };
+    const numbered = { ...task, attemptNumber: lastNumber + 1 };
     const { attempt } = await this.send(numbered, message, endpoint);
     await deliveries.saveAttempt(attempt, requestId);
     let result: AttemptResult = 'request_failed';

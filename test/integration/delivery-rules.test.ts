@@ -282,6 +282,30 @@ describe('delivery rules', () => {
     expect(notice?.payload).toMatchObject({ msgId: message.id, lastAttempt: { attemptNumber: 3 } });
   });
 
+  it('numbers each attempt made on request after every attempt so far', async () => {
+    receiver.reply = () => ({ status: 500 });
+    const { message } = await deliverNewMessage();
+    const resend = (requestId: string, trigger: 'manual') =>
+      service.deliver({
+        appId: endpoint.appId,
+        msgId: message.id,
+        endpointId: endpoint.id,
+        attemptNumber: 1,
+        trigger,
+        requestId,
+      });
+    await resend('req_first', 'manual');
+    await resend('req_second', 'manual');
+    await resend('req_third', 'manual');
+    const { data } = await deliveries.listAttempts(message.id, { limit: 10 });
+    expect(data.map((attempt) => [attempt.trigger, attempt.attemptNumber])).toEqual([
+      ['initial', 1],
+      ['manual', 2],
+      ['manual', 3],
+      ['manual', 4],
+    ]);
+  });
+
   describe('rate limit', () => {
     beforeEach(async () => {
       endpoint = await changeEndpoint({ rateLimit: 2 });

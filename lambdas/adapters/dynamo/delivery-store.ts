@@ -247,6 +247,14 @@ export class DynamoDeliveryStore implements DeliveryStore {
     return last === undefined ? { deliveries } : { deliveries, last };
   }
 
+  async lastAttemptNumber(msgId: string, endpointId: string): Promise<number> {
+    const items = await queryAll(this.doc, {
+      ...this.prefixQuery(msgId, `${ATTEMPT_PREFIX}${endpointId}#`),
+      ProjectionExpression: 'attemptNumber',
+    });
+    return items.reduce((highest, item) => Math.max(highest, item.attemptNumber as number), 0);
+  }
+
   async getRequestedAttempt(
     msgId: string,
     endpointId: string,
