@@ -198,7 +198,7 @@ export function checkSignature(
   return id === message.id && signatures.split(' ').includes(expected) ? 'verified' : 'mismatch';
 }
 
-/** A header's value as an answer shows it: a JSON member of that name at any depth, else `name: value` in text. */
+/** A header's value as an answer shows it: a JSON member of that name at any depth, else a `name: value` line of text. */
 function headerIn(answer: string, name: string): string | undefined {
   const found = (value: unknown): string | undefined => {
     if (typeof value !== 'object' || value === null) return undefined;
@@ -215,5 +215,6 @@ function headerIn(answer: string, name: string): string | undefined {
   } catch {
     // Not JSON: read it as text.
   }
-  return new RegExp(`^${name}:[ \\t]*(.+?)[ \\t]*$`, 'im').exec(answer)?.[1];
+  // A whole line only: the answer is kept up to 4 KiB, and a line cut there is not its header.
+  return new RegExp(`^${name}:[ \\t]*(.+?)[ \\t]*\\r?\\n`, 'im').exec(answer)?.[1];
 }

@@ -27,15 +27,20 @@ export interface SubscriptionHistory extends SubscriptionFilter {
  * retried until they expire).
  */
 export const SUBSCRIPTION_HISTORY_MS = 24 * 60 * 60 * 1000;
-/** At most this much of changes (as JSON) is kept on an endpoint, the oldest dropped first. */
-const SUBSCRIPTION_HISTORY_MAX_BYTES = 32 * 1024;
+/**
+ * At most this much of changes (as JSON) is kept on an endpoint, the oldest dropped first,
+ * within DynamoDB's 400 KB an item: at least four changes of the largest filters an
+ * endpoint may have (100 event types of 256 characters), and any number of small ones.
+ */
+export const SUBSCRIPTION_HISTORY_MAX_BYTES = 128 * 1024;
 
 const SUBSCRIPTION_FIELDS = ['disabled', 'eventTypes', 'channels'] as const;
 
 /**
  * What the endpoint took at `at`: the message accepted then goes to every endpoint that
  * matched it then, whatever changed between its acceptance and its fan-out. Undefined
- * when the endpoint did not exist yet. Changes older than the history kept are not undone.
+ * when the endpoint did not exist yet. Changes older than the history kept are not undone
+ * (a day, or SUBSCRIPTION_HISTORY_MAX_BYTES of them).
  */
 export function subscriptionAt(endpoint: SubscriptionHistory, at: string): SubscriptionFilter | undefined {
   if (endpoint.createdAt > at) return undefined;
@@ -44,7 +49,11 @@ export function subscriptionAt(endpoint: SubscriptionHistory, at: string): Subsc
     eventTypes: endpoint.eventTypes,
     channels: endpoint.channels,
   };
-  for (const change of [...endpoint.subscriptionChanges].reverse()) {
+  // Newest first, by time: changes from two functions' clocks may have been appended out of order.
+  const newestFirst = [...endpoint.subscriptionChanges].sort((a, b) =>
+    a.at < b.at ? 1 : a.at > b.at ? -1 : 0,
+  );
+  for (const change of newestFirst) {
     if (change.at <= at) break;
     filter = { ...filter, ...change.previous };
   }

@@ -35,10 +35,10 @@ export type DeliveryResult = AttemptResult | 'duplicate' | 'abandoned' | 'rate_l
 /**
  * A send slot at most this far off is waited for in place; one further off sends the task
  * back to the queue, carrying its slot (a wait is neither a failed attempt nor a used
- * retry), to come back this much before the slot and wait for it in place. Were it to come
- * back at the slot, SQS (whole seconds of delay, rounded up) and the trip back would make
- * it late, and sent at once it would go out together with the tasks holding the slots
- * after it: more than the rate in one second.
+ * retry), to come back one to two seconds before the slot (whole seconds of delay, as SQS
+ * takes them) and wait for it in place. Were it to come back at the slot, the trip back
+ * would make it late, and sent at once it would go out together with the tasks holding
+ * the slots after it: more than the rate in one second.
  */
 const MAX_WAIT_IN_PLACE_MS = 1_000;
 
@@ -126,11 +126,10 @@ export class DeliveryService {
     // the endpoint or changing its URL: the endpoint as it is now. A recovery's many tasks
     // take the kept copy, as the ladder's do, and read afresh only to give one up.
     const fresh = task.trigger !== 'recover';
-    const [delivery, kept, made, lastNumber] = await Promise.all([
+    const [delivery, kept, made] = await Promise.all([
       task.test ? undefined : deliveries.get(task.msgId, task.endpointId),
       endpoints.get(task.appId, task.endpointId, { fresh }),
       deliveries.getRequestedAttempt(task.msgId, task.endpointId, requestId),
-      task.test ? 0 : deliveries.lastAttemptNumber(task.msgId, task.endpointId),
     ]);
     if (made !== undefined) return 'duplicate';
     // A recovery sends what is still failed: another recovery or a resend may have got there first.
@@ -144,7 +143,11 @@ export class DeliveryService {
     if (endpoint.rateLimit !== null && !(await this.awaitSlot(task, endpoint.rateLimit)))
       return 'rate_limited';
 
-    const numbered = { ...task, attemptNumber: lastNumber + 1 };
+    // A test send's message is its own, with this one attempt.
+    const attemptNumber = task.test
+      ? 1
+      : await deliveries.numberRequestedAttempt(task.msgId, task.endpointId);
+    const numbered = { ...task, attemptNumber };
     const { attempt } = await this.send(numbered, message, endpoint);
     await deliveries.saveAttempt(attempt, requestId);
     let result: AttemptResult = 'request_failed';
@@ -175,8 +178,8 @@ export class DeliveryService {
 
   /**
    * Waits for the endpoint's next send slot (or the one the task already holds): in place
-   * when it is near, else by sending the task back to the queue until shortly before it. Answers whether the
-   * attempt may go ahead now.
+   * when it is near, else by sending the task back to the queue until shortly before it.
+   * Answers whether the attempt may go ahead now.
    */
   private async awaitSlot(task: DeliveryTask, perSecond: number): Promise<boolean> {
     const now = this.deps.clock.now();
@@ -186,14 +189,16 @@ export class DeliveryService {
         : new Date(task.notBefore);
     const waitMs = slot.getTime() - now.getTime();
     if (waitMs <= 0) return true;
-    if (waitMs <= MAX_WAIT_IN_PLACE_MS) {
+    // Back from the queue, a task may be up to a second earlier than the queue was asked for.
+    const inPlaceMs = task.notBefore === undefined ? MAX_WAIT_IN_PLACE_MS : 2 * MAX_WAIT_IN_PLACE_MS;
+    if (waitMs <= inPlaceMs) {
       await new Promise((resolve) => setTimeout(resolve, waitMs));
       return true;
     }
     const later: DeliveryTask = { ...task, notBefore: slot.toISOString() };
-    await this.deps.queue.send([later], {
-      delayMs: Math.min(waitMs - MAX_WAIT_IN_PLACE_MS, MAX_QUEUE_DELAY_MS),
-    });
+    // Whole seconds, rounded down, so that no rounding up by the queue makes the task late.
+    const delaySeconds = Math.floor((waitMs - MAX_WAIT_IN_PLACE_MS) / 1000);
+    await this.deps.queue.send([later], { delayMs: Math.min(delaySeconds * 1000, MAX_QUEUE_DELAY_MS) });
     return false;
   }
 

@@ -2,6 +2,8 @@ import { ChangedMeanwhileError } from '../core/errors';
 
 /** Reads of a record an update makes, at most, when other writes keep coming between. */
 const UPDATE_READS = 10;
+/** The most a pause before the next read lasts, times the reads so far. */
+const RETRY_PAUSE_MS = 10;
 
 /**
  * Reads a record, changes it and writes it back, where the store writes only if the record
@@ -20,6 +22,8 @@ export async function updateFromLatest<Record>(
     } catch (error) {
       if (!(error instanceof ChangedMeanwhileError) || reads >= UPDATE_READS) throw error;
     }
+    // A few milliseconds, drawn at random, so that updates refused together do not meet again.
+    await new Promise((resolve) => setTimeout(resolve, Math.random() * RETRY_PAUSE_MS * reads));
   }
 }
 

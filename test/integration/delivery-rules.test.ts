@@ -282,7 +282,7 @@ describe('delivery rules', () => {
     expect(notice?.payload).toMatchObject({ msgId: message.id, lastAttempt: { attemptNumber: 3 } });
   });
 
-  it('numbers each attempt made on request after every attempt so far', async () => {
+  it('numbers each attempt made on request after every attempt so far, two at once among them', async () => {
     receiver.reply = () => ({ status: 500 });
     const { message } = await deliverNewMessage();
     const resend = (requestId: string, trigger: 'manual') =>
@@ -295,10 +295,9 @@ describe('delivery rules', () => {
         requestId,
       });
     await resend('req_first', 'manual');
-    await resend('req_second', 'manual');
-    await resend('req_third', 'manual');
+    await Promise.all([resend('req_second', 'manual'), resend('req_third', 'manual')]);
     const { data } = await deliveries.listAttempts(message.id, { limit: 10 });
-    expect(data.map((attempt) => [attempt.trigger, attempt.attemptNumber])).toEqual([
+    expect(data.map((attempt) => [attempt.trigger, attempt.attemptNumber]).sort()).toEqual([
       ['initial', 1],
       ['manual', 2],
       ['manual', 3],
@@ -325,10 +324,10 @@ describe('delivery rules', () => {
       expect(receiver.requests).toHaveLength(3);
       const [later] = queue.sent;
       const slot = new Date(clock.now().getTime() + 1_500).toISOString();
-      // It is to come back a second before its slot, and wait for it in place.
+      // It is to come back one to two seconds before its slot (whole seconds of delay), and wait for it in place.
       expect(later).toEqual({
         task: expect.objectContaining({ attemptNumber: 1, notBefore: slot }),
-        delayMs: 500,
+        delayMs: 0,
       });
       const waiting = results[3]?.message.id as string;
       expect(await deliveries.get(waiting, endpoint.id)).toMatchObject({
@@ -337,10 +336,9 @@ describe('delivery rules', () => {
       });
 
       // Back from the queue before its slot, the task waits for it and is sent without taking another one.
-      clock.advance(500);
       const startedAt = performance.now();
       expect(await service.deliver(later?.task as DeliveryTask)).toBe('succeeded');
-      expect(performance.now() - startedAt).toBeGreaterThanOrEqual(950);
+      expect(performance.now() - startedAt).toBeGreaterThanOrEqual(1_450);
       expect(receiver.requests).toHaveLength(4);
       expect(await deliveries.get(waiting, endpoint.id)).toMatchObject({
         status: 'succeeded',

@@ -290,4 +290,19 @@ describe('a test send', () => {
       await receiver.close();
     }
   });
+
+  it('answers a receiver slower than its attempt may wait with the attempt, a timeout', async () => {
+    const receiver = await Receiver.start();
+    receiver.reply = () => ({ status: 200, delayMs: 2_000 });
+    const stack = await LocalStack.start({ env: { HOOKPOST_ATTEMPT_TIMEOUT_MS: '1000' } });
+    try {
+      const { appId, endpointId } = await setUp(stack, receiver);
+      const tested = await stack.call('POST', `/v1/apps/${appId}/endpoints/${endpointId}/test`);
+      expect(tested.status).toBe(200);
+      expect(tested.body).toMatchObject({ outcome: 'failed', error: 'timeout', responseStatus: null });
+    } finally {
+      await stack.stop();
+      await receiver.close();
+    }
+  });
 });

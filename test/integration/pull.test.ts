@@ -640,7 +640,7 @@ describe.each(ENGINES)('pull delivery on $name', ({ name, start }) => {
       expect(head?.message.id).toBe(first.id);
       expect((await stores.pulls.get(endpoint.id)).ahead).toEqual([last.id]);
       manual.advance(1);
-      const widened = await api.endpoints.update(app.id, endpoint.id, {
+      await api.endpoints.update(app.id, endpoint.id, {
         eventTypes: ['order.placed', 'invoice.paid'],
       });
       manual.advance(1);
@@ -650,9 +650,9 @@ describe.each(ENGINES)('pull delivery on $name', ({ name, start }) => {
       manual.advance(PULL_SETTLE_MS);
       await api.pulls.delete(app.id, endpoint.id, head?.receiptId as string);
       // The invoice came before the filter took invoices; the last order before it stopped taking orders.
-      expect(widened.eventTypes).toEqual(['order.placed', 'invoice.paid']);
-      expect(await drain(api, narrowed, 10, 0)).toEqual([last.id, later.id]);
-      expect(invoice.id < last.id).toBe(true);
+      const pulled = await drain(api, narrowed, 10, 0);
+      expect(pulled).toEqual([last.id, later.id]);
+      expect(pulled).not.toContain(invoice.id);
     });
 
     it('puts a message found below a head on the late list when another receive handed the head out and it was deleted', async () => {

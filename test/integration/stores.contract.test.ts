@@ -371,6 +371,26 @@ describe.each(SETUPS)('store contract on $name', ({ start, cachedCatalogue }) =>
       });
     });
 
+    it('lands an update over a run of failures that began or ended since it was read, and keeps it', async () => {
+      const endpoint = anEndpoint(anApp().id);
+      await endpoints.create(endpoint);
+      await endpoints.markFailing(endpoint.appId, endpoint.id, '2026-11-23T10:00:00.000Z');
+      const later = new Date(Date.parse(endpoint.updatedAt) + 1).toISOString();
+      await endpoints.update(endpoint, { ...endpoint, description: 'changed', updatedAt: later });
+      expect(await endpoints.get(endpoint.appId, endpoint.id)).toMatchObject({
+        description: 'changed',
+        failingSince: '2026-11-23T10:00:00.000Z',
+      });
+      // Enabling an endpoint again is the API's to end its run of failures.
+      const stored = (await endpoints.get(endpoint.appId, endpoint.id)) as Endpoint;
+      await endpoints.update(stored, {
+        ...stored,
+        failingSince: null,
+        updatedAt: new Date(Date.parse(later) + 1).toISOString(),
+      });
+      expect((await endpoints.get(endpoint.appId, endpoint.id))?.failingSince).toBeNull();
+    });
+
     it('reads the secrets of an endpoint stored when it kept one secret rotated out', async () => {
       const endpoint = anEndpoint(anApp().id);
       const legacy = {

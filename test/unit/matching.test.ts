@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   endpointMatches,
+  SUBSCRIPTION_HISTORY_MAX_BYTES,
   type SubscriptionFilter,
   type SubscriptionHistory,
   subscriptionAt,
@@ -109,6 +110,26 @@ describe('what an endpoint took at a time', () => {
     });
   });
 
+  it('undoes changes by their time, even appended out of order (two functions, two clocks)', () => {
+    const history = endpoint(
+      [
+        { at: '2026-11-23T12:00:00.000Z', previous: { eventTypes: ['a'] } },
+        { at: '2026-11-23T11:59:59.990Z', previous: { disabled: false } },
+      ],
+      { disabled: true, eventTypes: ['b'] },
+    );
+    expect(subscriptionAt(history, '2026-11-23T11:59:59.995Z')).toEqual({
+      disabled: true,
+      eventTypes: ['a'],
+      channels: null,
+    });
+    expect(subscriptionAt(history, '2026-11-23T11:00:00.000Z')).toEqual({
+      disabled: false,
+      eventTypes: ['a'],
+      channels: null,
+    });
+  });
+
   it('records a change of what the endpoint takes, with only the fields it changed, and drops a day-old one', () => {
     const old = { at: '2026-11-22T09:00:00.000Z', previous: { disabled: true } };
     const recent = { at: '2026-11-23T09:00:00.000Z', previous: { channels: ['eu'] } };
@@ -136,7 +157,12 @@ describe('what an endpoint took at a time', () => {
         ),
       };
     }
-    expect(JSON.stringify(history.subscriptionChanges).length).toBeLessThan(64 * 1024);
+    const kept = JSON.stringify(history.subscriptionChanges).length;
+    expect(kept).toBeLessThanOrEqual(SUBSCRIPTION_HISTORY_MAX_BYTES);
+    expect(kept).toBeGreaterThan(
+      SUBSCRIPTION_HISTORY_MAX_BYTES - JSON.stringify(history.subscriptionChanges[0]).length,
+    );
+    expect(history.subscriptionChanges.length).toBeGreaterThanOrEqual(4);
     expect(history.subscriptionChanges.at(-1)?.previous.eventTypes).toEqual(eventTypes(18));
   });
 });

@@ -247,12 +247,39 @@ export class DynamoDeliveryStore implements DeliveryStore {
     return last === undefined ? { deliveries } : { deliveries, last };
   }
 
-  async lastAttemptNumber(msgId: string, endpointId: string): Promise<number> {
-    const items = await queryAll(this.doc, {
+  /**
+   * The highest number among the delivery's attempts, read, then one more taken from a
+   * counter on the delivery (`requestedNumber`) that only grows: set past the highest when
+   * it is behind (the ladder has moved on), else moved on by one. Two requests at once read
+   * the same highest number, but one sets the counter and the other moves it on.
+   */
+  async numberRequestedAttempt(msgId: string, endpointId: string): Promise<number> {
+    const attempts = await queryAll(this.doc, {
       ...this.prefixQuery(msgId, `${ATTEMPT_PREFIX}${endpointId}#`),
       ProjectionExpression: 'attemptNumber',
     });
-    return items.reduce((highest, item) => Math.max(highest, item.attemptNumber as number), 0);
+    const highest = attempts.reduce((most, item) => Math.max(most, item.attemptNumber as number), 0);
+    const key = deliveryKey(msgId, endpointId);
+    try {
+      await this.doc.update({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression: 'SET requestedNumber = :next',
+        ConditionExpression: 'attribute_not_exists(requestedNumber) OR requestedNumber <= :highest',
+        ExpressionAttributeValues: { ':next': highest + 1, ':highest': highest },
+      });
+      return highest + 1;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+    }
+    const { Attributes } = await this.doc.update({
+      TableName: this.tableName,
+      Key: key,
+      UpdateExpression: 'SET requestedNumber = requestedNumber + :one',
+      ExpressionAttributeValues: { ':one': 1 },
+      ReturnValues: 'UPDATED_NEW',
+    });
+    return Attributes?.requestedNumber as number;
   }
 
   async getRequestedAttempt(

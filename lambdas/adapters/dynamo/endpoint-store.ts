@@ -63,19 +63,20 @@ export class DynamoEndpointStore implements EndpointStore {
 
   /**
    * Besides the API's own writes (a new `updatedAt` each), the delivery function changes
-   * `disabled` and `failingSince` in place: a write of the whole endpoint holds only if
-   * those are still as read too, or it would undo an endpoint's disabling.
+   * two things in place. It disables an endpoint (and records that among its changes): a
+   * write holds only if `disabled` is still as read, or it would undo the disabling. It
+   * starts and ends an endpoint's run of failures (`failingSince`), as often as every
+   * delivery to an endpoint that fails now and then: a write leaves that as it is, unless
+   * it is the API's to change (enabling an endpoint again clears it), or a change of an
+   * endpoint that flaps could be refused again and again.
    */
   async update(previous: Endpoint, next: Endpoint): Promise<void> {
     await replaceIfUnchanged(this.doc, {
       tableName: this.tableName,
       key: key(next.appId, next.id),
       item: toItem(next),
-      asRead: {
-        updatedAt: previous.updatedAt,
-        disabled: previous.disabled,
-        failingSince: previous.failingSince,
-      },
+      asRead: { updatedAt: previous.updatedAt, disabled: previous.disabled },
+      leave: next.failingSince === previous.failingSince ? ['failingSince'] : [],
       resource: 'Endpoint',
       id: next.id,
     });

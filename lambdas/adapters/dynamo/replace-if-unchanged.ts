@@ -6,11 +6,13 @@ import { isConditionalCheckFailed } from './paging';
 export type AsRead = Readonly<Record<string, string | number | boolean | null>>;
 
 /**
- * Puts `item` in place of a stored record that is still as an update read it: each
- * attribute of `asRead` still holds the value read (a null one may also be missing). Every
- * write of a record through the API gives it a new `updatedAt`
- * (lambdas/services/updates.ts), so `updatedAt` among them tells whether one came between.
- * Throws NotFoundError when the record is gone, ChangedMeanwhileError when it changed.
+ * Writes `item` over a stored record that is still as an update read it: each attribute of
+ * `asRead` still holds the value read (a null one may also be missing). Every write of a
+ * record through the API gives it a new `updatedAt` (lambdas/services/updates.ts), so
+ * `updatedAt` among them tells whether one came between. The attributes named in `leave`
+ * keep their stored values (others write them in place, and the update has nothing to say
+ * of them); the rest of the item is replaced. Throws NotFoundError when the record is gone,
+ * ChangedMeanwhileError when it changed.
  */
 export async function replaceIfUnchanged(
   doc: Documents,
@@ -19,6 +21,7 @@ export async function replaceIfUnchanged(
     readonly key: Readonly<Record<string, string>>;
     readonly item: Record<string, unknown>;
     readonly asRead: AsRead;
+    readonly leave?: readonly string[];
     readonly resource: string;
     readonly id: string;
   },
@@ -36,13 +39,32 @@ export async function replaceIfUnchanged(
     );
   }
   try {
-    await doc.put({
-      TableName: write.tableName,
-      Item: write.item,
-      ConditionExpression: conditions.join(' AND '),
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: values,
-    });
+    if (write.leave === undefined) {
+      await doc.put({
+        TableName: write.tableName,
+        Item: write.item,
+        ConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      });
+    } else {
+      const left = new Set([...Object.keys(write.key), ...write.leave]);
+      const sets: string[] = [];
+      for (const [index, [name, value]] of Object.entries(write.item).entries()) {
+        if (left.has(name) || value === undefined) continue;
+        names[`#w${index}`] = name;
+        values[`:w${index}`] = value;
+        sets.push(`#w${index} = :w${index}`);
+      }
+      await doc.update({
+        TableName: write.tableName,
+        Key: write.key,
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: conditions.join(' AND '),
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      });
+    }
   } catch (error) {
     if (!isConditionalCheckFailed(error)) throw error;
     const { Item } = await doc.get({ TableName: write.tableName, Key: write.key, ConsistentRead: true });

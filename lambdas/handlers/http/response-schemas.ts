@@ -92,7 +92,9 @@ export const errorResponseSchema = z.object({
   error: z.object({
     code: z.string(),
     message: z.string(),
-    details: z.unknown().describe('For 422: each bad field, as { path, message }; otherwise null.'),
+    details: z
+      .unknown()
+      .describe('For 422, and 400 for a bad query: each bad field, as { path, message }; otherwise null.'),
   }),
 });
 

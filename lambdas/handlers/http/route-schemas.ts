@@ -129,7 +129,7 @@ export const ROUTE_SCHEMAS = {
   },
   testEndpoint: {
     summary:
-      'Send the endpoint a webhook.test now and answer the attempt, which gives up after 15 s (202 with the msgId instead when the send takes over 25 s to start).',
+      'Send the endpoint a webhook.test now and answer the attempt, which gives up after 15 s (202 with the msgId instead when the send takes over 10 s to reach the delivery function).',
     status: 200,
     response: attemptResponse,
   },
