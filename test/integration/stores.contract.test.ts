@@ -582,6 +582,22 @@ describe.each(SETUPS)('store contract on $name', ({ start, cachedCatalogue }) =>
     const allFailed = async (endpointId: string, since: Date) =>
       (await deliveries.listFailedForEndpoint(endpointId, since, { limit: 1_000 })).deliveries;
 
+    it('numbers attempts made on request after every attempt so far, and never on a delivery that is gone', async () => {
+      const delivery = aDelivery(message, 'ep_numbered');
+      await deliveries.createIfAbsent(delivery);
+      await deliveries.saveAttempt(anAttempt(delivery, 2));
+      const numbers = await Promise.all([
+        deliveries.numberRequestedAttempt(message.id, 'ep_numbered'),
+        deliveries.numberRequestedAttempt(message.id, 'ep_numbered'),
+      ]);
+      expect(numbers.sort()).toEqual([3, 4]);
+      await deliveries.saveAttempt(anAttempt(delivery, 7));
+      expect(await deliveries.numberRequestedAttempt(message.id, 'ep_numbered')).toBe(8);
+
+      expect(await deliveries.numberRequestedAttempt(message.id, 'ep_gone')).toBe(1);
+      expect(await deliveries.get(message.id, 'ep_gone')).toBeUndefined();
+    });
+
     it('creates a delivery once', async () => {
       const delivery = aDelivery(message, 'ep_1');
       expect(await deliveries.createIfAbsent(delivery)).toBe(true);

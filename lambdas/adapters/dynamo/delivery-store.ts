@@ -265,21 +265,29 @@ export class DynamoDeliveryStore implements DeliveryStore {
         TableName: this.tableName,
         Key: key,
         UpdateExpression: 'SET requestedNumber = :next',
-        ConditionExpression: 'attribute_not_exists(requestedNumber) OR requestedNumber <= :highest',
+        // Never on a delivery that is gone (expired meanwhile): an update would make a stub of it.
+        ConditionExpression:
+          'attribute_exists(pk) AND (attribute_not_exists(requestedNumber) OR requestedNumber <= :highest)',
         ExpressionAttributeValues: { ':next': highest + 1, ':highest': highest },
       });
       return highest + 1;
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
     }
-    const { Attributes } = await this.doc.update({
-      TableName: this.tableName,
-      Key: key,
-      UpdateExpression: 'SET requestedNumber = requestedNumber + :one',
-      ExpressionAttributeValues: { ':one': 1 },
-      ReturnValues: 'UPDATED_NEW',
-    });
-    return Attributes?.requestedNumber as number;
+    try {
+      const { Attributes } = await this.doc.update({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression: 'SET requestedNumber = requestedNumber + :one',
+        ConditionExpression: 'attribute_exists(requestedNumber)',
+        ExpressionAttributeValues: { ':one': 1 },
+        ReturnValues: 'UPDATED_NEW',
+      });
+      return Attributes?.requestedNumber as number;
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      return highest + 1;
+    }
   }
 
   async getRequestedAttempt(
