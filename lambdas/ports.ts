@@ -169,7 +169,7 @@ export interface DeliveryStore {
    * A number for an attempt made on request, after every attempt of the delivery so far
    * (requested ones included), and never the same for two requests, however many come at once.
    */
-  numberRequestedAttempt(msgId: string, endpointId: string): Promise<number>;
+  takeRequestedAttemptNumber(msgId: string, endpointId: string): Promise<number>;
   /** The attempt a request made, once it is made. */
   getRequestedAttempt(msgId: string, endpointId: string, requestId: string): Promise<Attempt | undefined>;
   /** Ends a delivery as succeeded after a requested attempt succeeded; the ladder's tasks then drop. */

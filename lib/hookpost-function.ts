@@ -89,13 +89,14 @@ export function entryPath(fn: FunctionName): string {
   return join(ENTRY_DIR, ENTRY_FILES[fn]);
 }
 
-/** Access to single items of a table by key, and the actions each allows. */
-const ITEM_ACTIONS = {
+/** Access to a table alone, not its indexes, and the actions each allows. */
+const TABLE_ONLY_ACTIONS = {
   getItem: ['dynamodb:GetItem'],
   putItem: ['dynamodb:PutItem'],
   getPutItem: ['dynamodb:GetItem', 'dynamodb:PutItem'],
 } as const;
-type ItemAccess = keyof typeof ITEM_ACTIONS;
+type TableOnlyAccess = keyof typeof TABLE_ONLY_ACTIONS;
+const isTableOnly = (access: string): access is TableOnlyAccess => Object.hasOwn(TABLE_ONLY_ACTIONS, access);
 
 /** Settings whose value is a table's name, and the tables they name. */
 type TableSetting = 'catalogTable' | 'messagesTable' | 'deliveriesTable';
@@ -210,16 +211,13 @@ export class HookpostFunction extends Construct {
   useTable(
     name: TableSetting,
     table: dynamodb.Table,
-    access: ItemAccess | 'read' | 'readUpdate' | 'readWrite',
+    access: TableOnlyAccess | 'read' | 'readUpdate' | 'readWrite',
   ): void {
     this.setting(name, table.tableName);
-    if (access in ITEM_ACTIONS) {
+    if (isTableOnly(access)) {
       // Not table.grant(), which adds the indexes too.
       this.function.addToRolePolicy(
-        new iam.PolicyStatement({
-          actions: [...ITEM_ACTIONS[access as ItemAccess]],
-          resources: [table.tableArn],
-        }),
+        new iam.PolicyStatement({ actions: [...TABLE_ONLY_ACTIONS[access]], resources: [table.tableArn] }),
       );
       return;
     }

@@ -33,9 +33,9 @@ export interface WebhookServiceProps {
   readonly retryLadder?: readonly Duration[];
   /** How long one attempt may take, connection and response included. @default Duration.seconds(30) */
   readonly attemptTimeout?: Duration;
-  /** How long messages and attempts are kept. @default Duration.days(30) */
+  /** How long messages and attempts are kept, 1 to 3650 days. @default Duration.days(30) */
   readonly retention?: Duration;
-  /** An endpoint whose every attempt has failed this long is disabled. @default Duration.days(5) */
+  /** An endpoint whose every attempt has failed this long is disabled, 1 to 365 days. @default Duration.days(5) */
   readonly autoDisableAfter?: Duration;
   /** Where alarms are e-mailed. @default no subscription (alarms still go to the topic) */
   readonly alarmEmail?: string;
@@ -43,7 +43,7 @@ export interface WebhookServiceProps {
   readonly logLevel?: LogLevel;
   /** Refuse messages of types outside the catalogue. @default true */
   readonly requireKnownEventTypes?: boolean;
-  /** Delivery batches running at once at most. @default 50 */
+  /** Delivery batches running at once at most, 2 to 1000 (Lambda's bounds). @default 50 */
   readonly maxDeliveryConcurrency?: number;
   /** Steady requests per second the API accepts. @default 100 */
   readonly apiRateLimit?: number;
@@ -90,20 +90,20 @@ export class WebhookService extends Construct {
     }
     const retryLadderSeconds =
       props.retryLadder?.map((delay) => delay.toSeconds()) ?? SETTING_DEFAULTS.retryLadderSeconds;
-    const retentionDays = within(
+    const retentionDays = checkedWithin(
       'retention',
       props.retention?.toDays() ?? SETTING_DEFAULTS.retentionDays,
       RETENTION_DAYS_LIMITS,
       'days',
     );
-    const autoDisableAfterDays = within(
+    const autoDisableAfterDays = checkedWithin(
       'autoDisableAfter',
       props.autoDisableAfter?.toDays() ?? SETTING_DEFAULTS.autoDisableAfterDays,
       AUTO_DISABLE_AFTER_DAYS_LIMITS,
       'days',
     );
     // Lambda's own bounds for an SQS event source's maximum concurrency; 0 would mean none at all.
-    const maxDeliveryConcurrency = within(
+    const maxDeliveryConcurrency = checkedWithin(
       'maxDeliveryConcurrency',
       props.maxDeliveryConcurrency ?? 50,
       { min: 2, max: 1000 },
@@ -180,7 +180,7 @@ export class WebhookService extends Construct {
 }
 
 /** The value, when it is a whole number within the bounds the functions accept; a synth error otherwise. */
-function within(
+function checkedWithin(
   name: string,
   value: number,
   limits: { readonly min: number; readonly max: number },

@@ -2,7 +2,7 @@ import { type CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/clien
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Message } from '../lambdas/core/model';
 import { sign } from '../lambdas/core/signing';
-import { webhookBody } from '../lambdas/core/webhook';
+import { RESPONSE_BODY_LIMIT_BYTES, webhookBody } from '../lambdas/core/webhook';
 
 /**
  * The smoke check of a live deployment (`npm run smoke`, see scripts/smoke.ts): finding
@@ -215,6 +215,9 @@ function headerIn(answer: string, name: string): string | undefined {
   } catch {
     // Not JSON: read it as text.
   }
-  // A whole line only: the answer is kept up to 4 KiB, and a line cut there is not its header.
-  return new RegExp(`^${name}:[ \\t]*(.+?)[ \\t]*\\r?\\n`, 'im').exec(answer)?.[1];
+  // A whole line: an answer is kept up to 4 KiB, and the last line of one cut there is not
+  // the header it starts; the last line of a shorter answer is whole.
+  const cut = Buffer.byteLength(answer) >= RESPONSE_BODY_LIMIT_BYTES - 3;
+  const lineEnd = cut ? '\\r?\\n' : '(?:\\r?\\n|$)';
+  return new RegExp(`^${name}:[ \\t]*(.+?)[ \\t]*${lineEnd}`, 'im').exec(answer)?.[1];
 }

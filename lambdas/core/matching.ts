@@ -1,4 +1,5 @@
-import type { SubscriptionChange } from './model';
+import { SUBSCRIPTION_FIELDS, type SubscriptionChange } from './model';
+import { PULL_RETENTION_MS } from './pull';
 
 /**
  * Which endpoints receive a message. An endpoint with `eventTypes: null` takes every
@@ -21,20 +22,22 @@ export interface SubscriptionHistory extends SubscriptionFilter {
   readonly subscriptionChanges: readonly SubscriptionChange[];
 }
 
+/** How long a DynamoDB stream keeps its records, and so the longest a message can wait for fan-out. */
+const STREAM_RETENTION_MS = 24 * 60 * 60 * 1000;
+
 /**
- * How long an endpoint keeps the changes of what it takes: as long as an accepted message
- * may wait for fan-out (a DynamoDB stream keeps its records 24 hours, and fan-out is
- * retried until they expire).
+ * How long an endpoint keeps the changes of what it takes: as long as fan-out may still be
+ * making an accepted message's deliveries (the stream's records, which fan-out retries
+ * until they go to its dead-letter queue or expire), and as far back as a poll endpoint's
+ * queue reaches.
  */
-export const SUBSCRIPTION_HISTORY_MS = 24 * 60 * 60 * 1000;
+export const SUBSCRIPTION_HISTORY_MS = Math.max(STREAM_RETENTION_MS, PULL_RETENTION_MS);
 /**
  * At most this much of changes (as JSON) is kept on an endpoint, the oldest dropped first,
  * within DynamoDB's 400 KB an item: at least four changes of the largest filters an
  * endpoint may have (100 event types of 256 characters), and any number of small ones.
  */
 export const SUBSCRIPTION_HISTORY_MAX_BYTES = 128 * 1024;
-
-const SUBSCRIPTION_FIELDS = ['disabled', 'eventTypes', 'channels'] as const;
 
 /**
  * What the endpoint took at `at`: the message accepted then goes to every endpoint that

@@ -42,12 +42,12 @@ export interface EndpointSecrets {
  */
 export interface SubscriptionChange {
   readonly at: string;
-  readonly previous: {
-    readonly disabled?: boolean;
-    readonly eventTypes?: readonly string[] | null;
-    readonly channels?: readonly string[] | null;
-  };
+  readonly previous: Partial<Pick<Endpoint, SubscriptionField>>;
 }
+
+/** The fields of an endpoint that say which messages it takes. */
+export const SUBSCRIPTION_FIELDS = ['disabled', 'eventTypes', 'channels'] as const;
+export type SubscriptionField = (typeof SUBSCRIPTION_FIELDS)[number];
 
 export interface Endpoint {
   readonly id: string;
@@ -66,7 +66,10 @@ export interface Endpoint {
    * by the API.
    */
   readonly failingSince: string | null;
-  /** The changes of `disabled`, `eventTypes` and `channels` of the last day, oldest first. Not shown by the API. */
+  /**
+   * Recent changes of `disabled`, `eventTypes` and `channels`, in the order they were
+   * appended (lambdas/core/matching.ts says how long they are kept). Not shown by the API.
+   */
   readonly subscriptionChanges: readonly SubscriptionChange[];
   readonly rateLimit: number | null;
   readonly metadata: StringMap;
@@ -171,8 +174,9 @@ export interface DeliveryTask {
   readonly notBefore?: string;
   /**
    * Set on an attempt made on request (a resend, a recovery, a test send), outside the
-   * ladder: the request's id. Such a task's `attemptNumber` is 0 (the attempt is numbered
-   * when it is made, after the ladder's attempts so far), and nothing is retried after it.
+   * ladder: the request's id. Such a task's `attemptNumber` is 0: the attempt is numbered
+   * when it is made, after every attempt of its delivery so far, requested ones included
+   * (DeliveryStore.takeRequestedAttemptNumber). Nothing is retried after it.
    */
   readonly requestId?: string;
   /** A test send: the message is a `webhook.test` made up for the attempt, never stored. */

@@ -1,3 +1,4 @@
+import { API_FUNCTION_TIMEOUT_SECONDS } from '../contract/settings';
 import { timeOfId } from './ids';
 import type { Endpoint, EndpointSecrets, Message } from './model';
 import { signatureHeader } from './signing';
@@ -97,8 +98,8 @@ export function truncateResponseBody(body: Buffer): string {
 /** The event type of a test send (POST …/endpoints/{endpointId}/test). */
 export const TEST_EVENT_TYPE = 'webhook.test';
 
-/** How long the API waits for a test send's attempt: API Gateway waits 29 s at most. */
-export const TEST_WAIT_MS = 25_000;
+/** How long the API waits for a test send's attempt: a few seconds inside the API function's own time. */
+export const TEST_WAIT_MS = (API_FUNCTION_TIMEOUT_SECONDS - 4) * 1000;
 /**
  * A test send's attempt gives up after this (or the deployment's attempt timeout, if
  * shorter), so that it is recorded while the API still waits: the rest of the wait is for

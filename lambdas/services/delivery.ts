@@ -41,6 +41,8 @@ export type DeliveryResult = AttemptResult | 'duplicate' | 'abandoned' | 'rate_l
  * the slots after it: more than the rate in one second.
  */
 const MAX_WAIT_IN_PLACE_MS = 1_000;
+/** A task back from the queue for its slot waits in place up to this: it comes back up to two seconds early. */
+const RETURNED_WAIT_IN_PLACE_MS = 2 * MAX_WAIT_IN_PLACE_MS;
 
 /** After this many failed attempts in a row, `message.attempt.failing` is sent. */
 const FAILING_NOTICE_AFTER_ATTEMPTS = 3;
@@ -146,7 +148,7 @@ export class DeliveryService {
     // A test send's message is its own, with this one attempt.
     const attemptNumber = task.test
       ? 1
-      : await deliveries.numberRequestedAttempt(task.msgId, task.endpointId);
+      : await deliveries.takeRequestedAttemptNumber(task.msgId, task.endpointId);
     const numbered = { ...task, attemptNumber };
     const { attempt } = await this.send(numbered, message, endpoint);
     await deliveries.saveAttempt(attempt, requestId);
@@ -189,14 +191,14 @@ export class DeliveryService {
         : new Date(task.notBefore);
     const waitMs = slot.getTime() - now.getTime();
     if (waitMs <= 0) return true;
-    // Back from the queue, a task may be up to a second earlier than the queue was asked for.
-    const inPlaceMs = task.notBefore === undefined ? MAX_WAIT_IN_PLACE_MS : 2 * MAX_WAIT_IN_PLACE_MS;
+    const inPlaceMs = task.notBefore === undefined ? MAX_WAIT_IN_PLACE_MS : RETURNED_WAIT_IN_PLACE_MS;
     if (waitMs <= inPlaceMs) {
       await new Promise((resolve) => setTimeout(resolve, waitMs));
       return true;
     }
     const later: DeliveryTask = { ...task, notBefore: slot.toISOString() };
-    // Whole seconds, rounded down, so that no rounding up by the queue makes the task late.
+    // Whole seconds, rounded down (SQS would round up): the task comes back one to two
+    // seconds before its slot. One 1-2 s off goes with no delay, and waits when it is back.
     const delaySeconds = Math.floor((waitMs - MAX_WAIT_IN_PLACE_MS) / 1000);
     await this.deps.queue.send([later], { delayMs: Math.min(delaySeconds * 1000, MAX_QUEUE_DELAY_MS) });
     return false;

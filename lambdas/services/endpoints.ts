@@ -122,8 +122,8 @@ export class EndpointService {
   /**
    * Sends the endpoint a `webhook.test` now and answers its attempt. The POST leaves from
    * the delivery function (the fixed egress IPs), so this asks for it and waits for its
-   * record: every TEST_POLL_MS, one consistent GetItem, for at most TEST_WAIT_MS, within API
-   * Gateway's 29 s. The attempt itself gives up after TEST_ATTEMPT_TIMEOUT_MS, so a slow
+   * record: every TEST_POLL_MS, one consistent GetItem, for at most TEST_WAIT_MS, within the
+   * API function's timeout. The attempt itself gives up after TEST_ATTEMPT_TIMEOUT_MS, so a slow
    * receiver is answered as a timeout; only a request that took longer than the rest of
    * the wait to reach the delivery function leaves the answer undefined (its attempt shows
    * up in the endpoint's attempts when it is made).

@@ -388,7 +388,8 @@ function headOf(message: Message, late: boolean, now: Date): PullHead {
 }
 
 /**
- * Whether a poll endpoint takes the message: its filters. Disabling a poll endpoint pauses
+ * Whether a poll endpoint takes the message: its filters as they were when the message was
+ * accepted (lambdas/core/matching.ts). Disabling a poll endpoint pauses
  * its consumer (receive answers 409) and leaves its queue as it is, so `disabled` is not
  * one of them.
  */

@@ -11,10 +11,10 @@ const RETRY_PAUSE_MS = 10;
  * not both read the same record and the second write drop what the first one changed. A
  * write refused that way is made again from a new read.
  */
-export async function updateFromLatest<Record>(
-  read: () => Promise<Record>,
-  write: (previous: Record) => Promise<Record>,
-): Promise<Record> {
+export async function updateFromLatest<Stored>(
+  read: () => Promise<Stored>,
+  write: (previous: Stored) => Promise<Stored>,
+): Promise<Stored> {
   for (let reads = 1; ; reads++) {
     const previous = await read();
     try {

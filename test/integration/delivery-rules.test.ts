@@ -248,7 +248,7 @@ describe('delivery rules', () => {
         appId: endpoint.appId,
         msgId: message.id,
         endpointId: endpoint.id,
-        attemptNumber: 1,
+        attemptNumber: 0,
         trigger: 'manual',
         requestId: 'req_resend',
       });
@@ -290,7 +290,7 @@ describe('delivery rules', () => {
         appId: endpoint.appId,
         msgId: message.id,
         endpointId: endpoint.id,
-        attemptNumber: 1,
+        attemptNumber: 0,
         trigger,
         requestId,
       });

@@ -2,7 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { GuardedHttpSender } from '../../lambdas/adapters/http/guarded-http-sender';
 import { DeliveryNotReadyError } from '../../lambdas/core/errors';
-import { TEST_ATTEMPT_TIMEOUT_MS, TEST_WAIT_MS } from '../../lambdas/core/webhook';
+import { TEST_ATTEMPT_TIMEOUT_MS } from '../../lambdas/core/webhook';
 import { LocalStack } from '../support/local-stack';
 import { eventually, Receiver } from '../support/receiver';
 
@@ -284,14 +284,13 @@ describe('a test send', () => {
         { path: '/hook', timeoutMs: TEST_ATTEMPT_TIMEOUT_MS },
         { path: '/hook', timeoutMs: 30_000 },
       ]);
-      expect(TEST_ATTEMPT_TIMEOUT_MS).toBeLessThan(TEST_WAIT_MS);
     } finally {
       await stack.stop();
       await receiver.close();
     }
   });
 
-  it('answers a receiver slower than its attempt may wait with the attempt, a timeout', async () => {
+  it('answers with the attempt when the receiver is slower than the attempt timeout: a timeout', async () => {
     const receiver = await Receiver.start();
     receiver.reply = () => ({ status: 200, delayMs: 2_000 });
     const stack = await LocalStack.start({ env: { HOOKPOST_ATTEMPT_TIMEOUT_MS: '1000' } });

@@ -587,14 +587,14 @@ describe.each(SETUPS)('store contract on $name', ({ start, cachedCatalogue }) =>
       await deliveries.createIfAbsent(delivery);
       await deliveries.saveAttempt(anAttempt(delivery, 2));
       const numbers = await Promise.all([
-        deliveries.numberRequestedAttempt(message.id, 'ep_numbered'),
-        deliveries.numberRequestedAttempt(message.id, 'ep_numbered'),
+        deliveries.takeRequestedAttemptNumber(message.id, 'ep_numbered'),
+        deliveries.takeRequestedAttemptNumber(message.id, 'ep_numbered'),
       ]);
       expect(numbers.sort()).toEqual([3, 4]);
       await deliveries.saveAttempt(anAttempt(delivery, 7));
-      expect(await deliveries.numberRequestedAttempt(message.id, 'ep_numbered')).toBe(8);
+      expect(await deliveries.takeRequestedAttemptNumber(message.id, 'ep_numbered')).toBe(8);
 
-      expect(await deliveries.numberRequestedAttempt(message.id, 'ep_gone')).toBe(1);
+      expect(await deliveries.takeRequestedAttemptNumber(message.id, 'ep_gone')).toBe(1);
       expect(await deliveries.get(message.id, 'ep_gone')).toBeUndefined();
     });
 

@@ -15,7 +15,8 @@ import {
 
 /**
  * Deliveries and attempts, partitioned by message (a message's whole story in one query).
- * - delivery: pk msgId, sk `D#{endpointId}`
+ * - delivery: pk msgId, sk `D#{endpointId}`; `lastRequestedNumber`, once an attempt was
+ *   made on request, the last number such an attempt was given
  * - attempt:  pk msgId, sk `A#{endpointId}#{attemptNumber, 3 digits}`: one record per attempt
  *   number, so an attempt made again after a crash replaces its earlier record; an attempt
  *   made on request, sk `A#{endpointId}#R#{requestId}`: one record per request
@@ -249,11 +250,11 @@ export class DynamoDeliveryStore implements DeliveryStore {
 
   /**
    * The highest number among the delivery's attempts, read, then one more taken from a
-   * counter on the delivery (`requestedNumber`) that only grows: set past the highest when
+   * counter on the delivery (`lastRequestedNumber`) that only grows: set past the highest when
    * it is behind (the ladder has moved on), else moved on by one. Two requests at once read
    * the same highest number, but one sets the counter and the other moves it on.
    */
-  async numberRequestedAttempt(msgId: string, endpointId: string): Promise<number> {
+  async takeRequestedAttemptNumber(msgId: string, endpointId: string): Promise<number> {
     const attempts = await queryAll(this.doc, {
       ...this.prefixQuery(msgId, `${ATTEMPT_PREFIX}${endpointId}#`),
       ProjectionExpression: 'attemptNumber',
@@ -264,10 +265,10 @@ export class DynamoDeliveryStore implements DeliveryStore {
       await this.doc.update({
         TableName: this.tableName,
         Key: key,
-        UpdateExpression: 'SET requestedNumber = :next',
+        UpdateExpression: 'SET lastRequestedNumber = :next',
         // Never on a delivery that is gone (expired meanwhile): an update would make a stub of it.
         ConditionExpression:
-          'attribute_exists(pk) AND (attribute_not_exists(requestedNumber) OR requestedNumber <= :highest)',
+          'attribute_exists(pk) AND (attribute_not_exists(lastRequestedNumber) OR lastRequestedNumber <= :highest)',
         ExpressionAttributeValues: { ':next': highest + 1, ':highest': highest },
       });
       return highest + 1;
@@ -278,12 +279,12 @@ export class DynamoDeliveryStore implements DeliveryStore {
       const { Attributes } = await this.doc.update({
         TableName: this.tableName,
         Key: key,
-        UpdateExpression: 'SET requestedNumber = requestedNumber + :one',
-        ConditionExpression: 'attribute_exists(requestedNumber)',
+        UpdateExpression: 'SET lastRequestedNumber = lastRequestedNumber + :one',
+        ConditionExpression: 'attribute_exists(lastRequestedNumber)',
         ExpressionAttributeValues: { ':one': 1 },
         ReturnValues: 'UPDATED_NEW',
       });
-      return Attributes?.requestedNumber as number;
+      return Attributes?.lastRequestedNumber as number;
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
       return highest + 1;

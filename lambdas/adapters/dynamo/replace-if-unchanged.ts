@@ -9,10 +9,11 @@ export type AsRead = Readonly<Record<string, string | number | boolean | null>>;
  * Writes `item` over a stored record that is still as an update read it: each attribute of
  * `asRead` still holds the value read (a null one may also be missing). Every write of a
  * record through the API gives it a new `updatedAt` (lambdas/services/updates.ts), so
- * `updatedAt` among them tells whether one came between. The attributes named in `leave`
- * keep their stored values (others write them in place, and the update has nothing to say
- * of them); the rest of the item is replaced. Throws NotFoundError when the record is gone,
- * ChangedMeanwhileError when it changed.
+ * `updatedAt` among them tells whether one came between. Without `leave`, the item replaces
+ * the record (PutItem). With it, the item's attributes are written over the record's
+ * (UpdateItem), except those `leave` names, which keep their stored values (others write
+ * them in place, and the update has nothing to say of them), and any the item does not
+ * carry. Throws NotFoundError when the record is gone, ChangedMeanwhileError when it changed.
  */
 export async function replaceIfUnchanged(
   doc: Documents,

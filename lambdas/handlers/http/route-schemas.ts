@@ -17,6 +17,7 @@ import {
   updateEndpointSchema,
   updateEventTypeSchema,
 } from '../../core/schemas';
+import { TEST_ATTEMPT_TIMEOUT_MS, TEST_WAIT_MS } from '../../core/webhook';
 import {
   apiKeyResponse,
   appResponse,
@@ -128,8 +129,7 @@ export const ROUTE_SCHEMAS = {
     response: secretResponse,
   },
   testEndpoint: {
-    summary:
-      'Send the endpoint a webhook.test now and answer the attempt, which gives up after 15 s (202 with the msgId instead when the send takes over 10 s to reach the delivery function).',
+    summary: `Send the endpoint a webhook.test now and answer the attempt, which gives up after ${TEST_ATTEMPT_TIMEOUT_MS / 1000} s or the attempt timeout, if shorter (202 with the msgId instead when the send waits over ${(TEST_WAIT_MS - TEST_ATTEMPT_TIMEOUT_MS) / 1000} s to reach the delivery function, for the endpoint's rate limit say).`,
     status: 200,
     response: attemptResponse,
   },
