@@ -81,13 +81,12 @@ export class WebhookService extends Construct {
     if (!/^[A-Za-z0-9_.-]{1,128}$/.test(name)) {
       throw new Error(`name must be 1 to 128 letters, digits, '.', '_' or '-', not ${name}`);
     }
-    const attemptTimeoutMs = props.attemptTimeout?.toMilliseconds() ?? SETTING_DEFAULTS.attemptTimeoutMs;
-    if (
-      attemptTimeoutMs < ATTEMPT_TIMEOUT_LIMITS_MS.min ||
-      attemptTimeoutMs > ATTEMPT_TIMEOUT_LIMITS_MS.max
-    ) {
-      throw new Error('attemptTimeout must be between 1 second and 5 minutes');
-    }
+    const attemptTimeoutMs = checkedWithin(
+      'attemptTimeout',
+      props.attemptTimeout?.toMilliseconds() ?? SETTING_DEFAULTS.attemptTimeoutMs,
+      ATTEMPT_TIMEOUT_LIMITS_MS,
+      'ms',
+    );
     const retryLadderSeconds =
       props.retryLadder?.map((delay) => delay.toSeconds()) ?? SETTING_DEFAULTS.retryLadderSeconds;
     const retentionDays = checkedWithin(

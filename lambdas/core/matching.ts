@@ -52,6 +52,7 @@ export function subscriptionAt(endpoint: SubscriptionHistory, at: string): Subsc
     eventTypes: endpoint.eventTypes,
     channels: endpoint.channels,
   };
+  if (endpoint.subscriptionChanges.length === 0) return filter;
   // Newest first, by time: changes from two functions' clocks may have been appended out of order.
   const newestFirst = [...endpoint.subscriptionChanges].sort((a, b) =>
     a.at < b.at ? 1 : a.at > b.at ? -1 : 0,
@@ -61,6 +62,21 @@ export function subscriptionAt(endpoint: SubscriptionHistory, at: string): Subsc
     filter = { ...filter, ...change.previous };
   }
   return filter;
+}
+
+/**
+ * Whether the endpoint took the message when it was accepted: what fan-out and a poll
+ * endpoint's queue go by. `ignoringDisabled`: whether the endpoint was disabled then does
+ * not count (a poll endpoint's consumer is paused by it, its queue is not).
+ */
+export function matchedWhenAccepted(
+  endpoint: SubscriptionHistory,
+  message: RoutedMessage & { readonly timestamp: string },
+  options: { readonly ignoringDisabled?: boolean } = {},
+): boolean {
+  const then = subscriptionAt(endpoint, message.timestamp);
+  if (then === undefined) return false;
+  return endpointMatches(options.ignoringDisabled === true ? { ...then, disabled: false } : then, message);
 }
 
 /**

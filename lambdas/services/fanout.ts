@@ -1,5 +1,5 @@
 import { TASK_MESSAGE_MAX_BYTES } from '../contract/queues';
-import { endpointMatches, isSendable, subscriptionAt } from '../core/matching';
+import { isSendable, matchedWhenAccepted } from '../core/matching';
 import type { AttemptRequest, DeliveryTask, Endpoint, Message } from '../core/model';
 import type {
   Clock,
@@ -60,6 +60,8 @@ export class FanOutService {
     const perMessage = await Promise.all(
       messages.map(async (message) => {
         const matching = (await endpointsOf(message.appId)).filter((endpoint) =>
+          // An endpoint disabled since still gets its delivery, which then ends failed without a
+          // POST (a recovery can send it later); one created since gets none.
           endpoint.kind === 'poll' ? takes(endpoint, message) : matchedWhenAccepted(endpoint, message),
         );
         const carried = carriedMessage(message);
@@ -185,13 +187,3 @@ export function createFanOutService(adapters: FanOutDeps): FanOutService {
 }
 
 const isPoll = (endpoint: Endpoint) => endpoint.kind === 'poll';
-
-/**
- * Whether the endpoint took the message when it was accepted: an endpoint disabled or
- * changed since still gets its delivery (one that then finds the endpoint disabled ends
- * failed, and a recovery can send it later), and one created since gets none.
- */
-function matchedWhenAccepted(endpoint: Endpoint, message: Message): boolean {
-  const then = subscriptionAt(endpoint, message.timestamp);
-  return then !== undefined && endpointMatches(then, message);
-}

@@ -1,6 +1,6 @@
 import { ConflictError, NotFoundError } from '../core/errors';
 import { isId, newId, timeOfId } from '../core/ids';
-import { endpointMatches, subscriptionAt } from '../core/matching';
+import { matchedWhenAccepted } from '../core/matching';
 import type { Endpoint, Message, PullNotification } from '../core/model';
 import { isPullable, pullWindow } from '../core/pull';
 import type { Clock, DeliveryStore, MessageStore, PullAhead, PullHead, PullStateStore } from '../ports';
@@ -394,8 +394,7 @@ function headOf(message: Message, late: boolean, now: Date): PullHead {
  * one of them.
  */
 export function takes(endpoint: Endpoint, message: Message): boolean {
-  const then = subscriptionAt(endpoint, message.timestamp);
-  return then !== undefined && endpointMatches({ ...then, disabled: false }, message);
+  return matchedWhenAccepted(endpoint, message, { ignoringDisabled: true });
 }
 
 function pollDelivery(endpoint: Endpoint, msgId: string, eventType: string) {
